@@ -1,0 +1,177 @@
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as t from 'io-ts'
+import { boundedText, closed, describe, ImageUrl, IsoTime, reasonOf } from './codecs'
+import type { Position } from './position'
+
+// Wire names are a storage format: never rename one, version it.
+export const INGRESS_SCHEMA = 'com.nordstrom/retail-stream-ingress/1-0-0'
+export const EGRESS_SCHEMA = 'com.nordstrom/retail-stream-egress/1-0-0'
+export const CREATE_SCHEMA = 'com.nordstrom/product/create/1-0-0'
+export const IMAGE_SCHEMA = 'com.nordstrom/product/image/1-0-0'
+export const PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/1-0-0'
+
+/** DynamoDB partition keys hold at most 2,048 bytes; product and user ids are such keys. */
+export const MAX_KEY_BYTES = 2048
+/** Stored details (brand, name, category, image URL) are kept under 4 KiB each. */
+export const MAX_DETAIL_BYTES = 4096
+
+const ProductId = boundedText(MAX_KEY_BYTES)
+const UserId = boundedText(MAX_KEY_BYTES)
+const Detail = boundedText(MAX_DETAIL_BYTES)
+const Text = boundedText(Number.MAX_SAFE_INTEGER)
+
+export const IngressEnvelope = closed(
+  'ingress envelope',
+  { schema: t.literal(INGRESS_SCHEMA), origin: UserId, timeOrigin: IsoTime, data: t.unknown },
+  { eventId: Text, followsFrom: Text },
+)
+export type IngressEnvelope = t.TypeOf<typeof IngressEnvelope>
+
+export const EgressEnvelope = closed(
+  'egress envelope',
+  {
+    schema: t.literal(EGRESS_SCHEMA),
+    origin: UserId,
+    timeOrigin: IsoTime,
+    data: t.unknown,
+    eventId: Text,
+    timeIngest: IsoTime,
+    timeProcess: IsoTime,
+  },
+  { followsFrom: Text },
+)
+export type EgressEnvelope = t.TypeOf<typeof EgressEnvelope>
+
+export const CreateProductData = closed(
+  'product create data',
+  {
+    schema: t.literal(CREATE_SCHEMA),
+    id: ProductId,
+    brand: Detail,
+    name: Detail,
+    description: Text,
+    category: Detail,
+  },
+  { price: t.string },
+)
+export type CreateProductData = t.TypeOf<typeof CreateProductData>
+
+export const ImageProductData = closed(
+  'product image data',
+  { schema: t.literal(IMAGE_SCHEMA), id: ProductId, image: ImageUrl },
+  {},
+)
+export type ImageProductData = t.TypeOf<typeof ImageProductData>
+
+export const PurchaseProductData = closed(
+  'product purchase data',
+  { schema: t.literal(PURCHASE_SCHEMA), id: ProductId },
+  {},
+)
+export type PurchaseProductData = t.TypeOf<typeof PurchaseProductData>
+
+/** What every product event carries: whose act, when, and where it sits in the stream. */
+interface EventFacts {
+  readonly productId: string
+  readonly userId: string
+  readonly time: string
+  readonly position: Position
+}
+
+export interface ProductCreated extends EventFacts {
+  readonly type: 'ProductCreated'
+  readonly brand: string
+  readonly name: string
+  readonly category: string
+}
+export interface ProductPhotographed extends EventFacts {
+  readonly type: 'ProductPhotographed'
+  readonly image: string
+}
+export interface ProductPurchased extends EventFacts {
+  readonly type: 'ProductPurchased'
+}
+export type ProductEvent = ProductCreated | ProductPhotographed | ProductPurchased
+
+/** A decoded record: one of our events, or an event that belongs to another view. */
+export type DecodedRecord =
+  | { readonly kind: 'event'; readonly event: ProductEvent }
+  | { readonly kind: 'foreign'; readonly schema: string }
+
+type Envelope = IngressEnvelope | EgressEnvelope
+
+const validate = <A>(codec: t.Decoder<unknown, A>, value: unknown): E.Either<string, A> =>
+  pipe(codec.decode(value), E.mapLeft(reasonOf))
+
+const decodeEnvelope = (payload: unknown): E.Either<string, Envelope> => {
+  const schema = (payload as { schema?: unknown } | null)?.schema
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    return E.left(`expected a JSON object envelope, got ${describe(payload)}`)
+  }
+  if (schema === INGRESS_SCHEMA) return validate(IngressEnvelope, payload)
+  if (schema === EGRESS_SCHEMA) return validate(EgressEnvelope, payload)
+  return E.left(
+    `schema: expected "${INGRESS_SCHEMA}" or "${EGRESS_SCHEMA}", got ${describe(schema)}`,
+  )
+}
+
+const toEvent = (envelope: Envelope, position: Position): E.Either<string, DecodedRecord> => {
+  const data = envelope.data
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return E.left(`data: expected a JSON object, got ${describe(data)}`)
+  }
+  const schema = (data as { schema?: unknown }).schema
+  if (typeof schema !== 'string')
+    return E.left(`data.schema: expected a string, got ${describe(schema)}`)
+  const facts = (productId: string): EventFacts => ({
+    productId,
+    userId: envelope.origin,
+    time: envelope.timeOrigin,
+    position,
+  })
+  const asEvent = (event: ProductEvent): DecodedRecord => ({ kind: 'event', event })
+  const inData = (reason: string): string => `data.${reason}`
+  switch (schema) {
+    case CREATE_SCHEMA:
+      return pipe(
+        validate(CreateProductData, data),
+        E.bimap(inData, (d) =>
+          asEvent({
+            type: 'ProductCreated',
+            ...facts(d.id),
+            brand: d.brand,
+            name: d.name,
+            category: d.category,
+          }),
+        ),
+      )
+    case IMAGE_SCHEMA:
+      return pipe(
+        validate(ImageProductData, data),
+        E.bimap(inData, (d) =>
+          asEvent({ type: 'ProductPhotographed', ...facts(d.id), image: d.image }),
+        ),
+      )
+    case PURCHASE_SCHEMA:
+      return pipe(
+        validate(PurchaseProductData, data),
+        E.bimap(inData, (d) => asEvent({ type: 'ProductPurchased', ...facts(d.id) })),
+      )
+    default:
+      return E.right({ kind: 'foreign', schema })
+  }
+}
+
+/**
+ * Decodes a parsed record payload into a product event, another view's event, or a
+ * reason naming the failing field (`data.id: expected ..., got 42`).
+ */
+export const decodeEvent = (
+  payload: unknown,
+  position: Position,
+): E.Either<string, DecodedRecord> =>
+  pipe(
+    decodeEnvelope(payload),
+    E.chain((envelope) => toEvent(envelope, position)),
+  )

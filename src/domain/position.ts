@@ -1,0 +1,35 @@
+/**
+ * Where a record sits in the stream. Kinesis sequence numbers are decimal strings of up
+ * to 129 digits: they are compared as unsigned integers, never as JS numbers or as text.
+ */
+export interface Position {
+  readonly shardId: string
+  readonly sequenceNumber: string
+}
+
+const DECIMAL = /^[0-9]{1,129}$/
+
+/** True when `text` is a sequence number as Kinesis writes it: 1 to 129 decimal digits. */
+export const isSequenceNumber = (text: string): boolean => DECIMAL.test(text)
+
+const withoutLeadingZeros = (digits: string): string => digits.replace(/^0+(?=.)/, '')
+
+/** Orders two sequence numbers as unsigned integers: by length, then digit by digit. */
+export const compareSequenceNumbers = (a: string, b: string): -1 | 0 | 1 => {
+  const x = withoutLeadingZeros(a)
+  const y = withoutLeadingZeros(b)
+  if (x.length !== y.length) return x.length < y.length ? -1 : 1
+  if (x === y) return 0
+  return x < y ? -1 : 1
+}
+
+/**
+ * True when `sequenceNumber` comes after `last` (or nothing was folded yet). The shard id
+ * takes no part: after a reshard a child shard's numbers are larger than its parent's.
+ */
+export const isAfter = (sequenceNumber: string, last: string | undefined): boolean =>
+  last === undefined || compareSequenceNumbers(sequenceNumber, last) > 0
+
+/** Lambda's eventID for a Kinesis record: `shardId:sequenceNumber`. */
+export const eventIdOf = (position: Position): string =>
+  `${position.shardId}:${position.sequenceNumber}`
