@@ -1,0 +1,77 @@
+import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
+import type { Role } from '../domain/scores'
+import type { TableNames } from './tables'
+
+type Item = Record<string, unknown>
+
+/** Every item of a table, page by page (consistent reads: right after the last batch). */
+export const scanAll = async (client: DynamoDBDocumentClient, table: string): Promise<Item[]> => {
+  const items: Item[] = []
+  let start: Item | undefined
+  do {
+    const page = await client.send(
+      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
+    )
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
+  } while (start !== undefined)
+  return items
+}
+
+const byKeys =
+  (...keys: string[]) =>
+  (a: Item, b: Item): number => {
+    for (const key of keys) {
+      const order = String(a[key]).localeCompare(String(b[key]), 'en')
+      if (order !== 0) return order
+    }
+    return 0
+  }
+
+/** The whole view as stored: contributions by productId, scores by userId then role, rejected by eventId. */
+export interface ViewContents {
+  readonly contributions: Item[]
+  readonly scores: Item[]
+  readonly rejected: Item[]
+}
+
+export const readView = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+): Promise<ViewContents> => {
+  const [contributions, scores, rejected] = await Promise.all([
+    scanAll(client, names.contributions),
+    scanAll(client, names.scores),
+    scanAll(client, names.rejected),
+  ])
+  return {
+    contributions: contributions.sort(byKeys('productId')),
+    scores: scores.sort(byKeys('userId', 'role')),
+    rejected: rejected.sort(byKeys('eventId')),
+  }
+}
+
+/** The leaderboard of one role: the top users by score, from the ScoresByRole index. */
+export const leaderboard = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+  role: Role,
+  limit: number,
+): Promise<Array<{ userId: string; score: number; products: number }>> => {
+  const page = await client.send(
+    new QueryCommand({
+      TableName: names.scores,
+      IndexName: 'ScoresByRole',
+      KeyConditionExpression: '#role = :role',
+      ExpressionAttributeNames: { '#role': 'role' },
+      ExpressionAttributeValues: { ':role': role },
+      ScanIndexForward: false,
+      Limit: limit,
+    }),
+  )
+  return (page.Items ?? []).map((item) => ({
+    userId: String(item.userId),
+    score: Number(item.score),
+    products: Number(item.products),
+  }))
+}

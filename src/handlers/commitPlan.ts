@@ -1,0 +1,84 @@
+import type { ProductWrite } from '../adapters/dynamoStore'
+import type { ProductEvent } from '../domain/events'
+import { fold, initial, type ProductState } from '../domain/product'
+import { scoreDeltas, scoreKey } from '../domain/scores'
+
+/** One product's events in a batch, in shard order, with the records they came from. */
+export interface ProductBatch {
+  readonly productId: string
+  readonly events: ReadonlyArray<ProductEvent>
+  readonly recordIndexes: ReadonlyArray<number>
+}
+
+/** A product batch with the write that commits it. */
+export interface PlannedWrite {
+  readonly batch: ProductBatch
+  readonly write: ProductWrite
+}
+
+/**
+ * Folds a product's batch onto its stored state. Nothing to write when every event was
+ * already folded: a batch delivered again costs no write.
+ */
+export const planWrite = (
+  batch: ProductBatch,
+  stored: ProductState | undefined,
+): PlannedWrite | undefined => {
+  const before = stored ?? initial(batch.productId)
+  const after = fold(before, batch.events)
+  if (after === before) return undefined
+  return {
+    batch,
+    write: {
+      state: after,
+      expectedSequenceNumber: before.lastSequenceNumber,
+      deltas: scoreDeltas(before, after),
+    },
+  }
+}
+
+/** Groups events by product, keeping shard order and each product's first appearance. */
+export const groupByProduct = (
+  events: ReadonlyArray<{ readonly event: ProductEvent; readonly recordIndex: number }>,
+): ProductBatch[] => {
+  const groups = new Map<
+    string,
+    { productId: string; events: ProductEvent[]; recordIndexes: number[] }
+  >()
+  for (const { event, recordIndex } of events) {
+    const group = groups.get(event.productId) ?? {
+      productId: event.productId,
+      events: [],
+      recordIndexes: [],
+    }
+    group.events.push(event)
+    group.recordIndexes.push(recordIndex)
+    groups.set(event.productId, group)
+  }
+  return [...groups.values()]
+}
+
+/**
+ * Packs writes into transactions of at most `maxItems` items, a Put per product plus one
+ * ADD per distinct Scores item, so that no item appears twice in one transaction.
+ */
+export const packTransactions = (
+  writes: ReadonlyArray<PlannedWrite>,
+  maxItems: number,
+): PlannedWrite[][] => {
+  const transactions: PlannedWrite[][] = []
+  let current: PlannedWrite[] = []
+  let scoreItems = new Set<string>()
+  for (const planned of writes) {
+    const keys = planned.write.deltas.map(scoreKey).filter((key) => !scoreItems.has(key))
+    if (current.length > 0 && current.length + scoreItems.size + 1 + keys.length > maxItems) {
+      transactions.push(current)
+      current = []
+      scoreItems = new Set()
+    }
+    current.push(planned)
+    for (const key of planned.write.deltas.map(scoreKey)) scoreItems.add(key)
+  }
+  if (current.length > 0) transactions.push(current)
+  return transactions
+}

@@ -1,0 +1,328 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
+import { LOCAL_AWS } from '../src/adapters/dynamodbLocal'
+import type { Store } from '../src/adapters/dynamoStore'
+import type { TableNames } from '../src/adapters/tables'
+import { readView } from '../src/adapters/viewReader'
+import { compareSequenceNumbers } from '../src/domain/position'
+import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
+import { generateWorkload } from '../src/workload'
+import { dynamoEndpoint, freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
+import {
+  createData,
+  creatorOrigin,
+  ingress,
+  kinesisRecord,
+  photographerOrigin,
+  purchaseData,
+  sequenceNumber,
+} from './support/fixtures'
+import { batchesOf, expectedView, shardName, toShards } from './support/stream'
+
+jest.setTimeout(60_000)
+
+const client = testClient()
+afterAll(() => client.destroy())
+
+const handlerFor = (store: Store, summaries: BatchSummary[] = []) =>
+  makeHandler({ store, retry: quickRetry, log: (summary) => summaries.push(summary) })
+
+const stored = async (names: TableNames) => {
+  const view = await readView(client, names)
+  return { contributions: view.contributions, scores: view.scores }
+}
+
+const deliverAll = async (
+  handler: ReturnType<typeof handlerFor>,
+  batches: KinesisStreamEvent[],
+) => {
+  for (const batch of batches) expect(await handler(batch)).toEqual({ batchItemFailures: [] })
+}
+
+describe('the handler on DynamoDB Local', () => {
+  const workload = generateWorkload({ events: 1200, seed: 7, edgeCases: true })
+  const shards = toShards(workload, 2)
+
+  it('leaves Contributions and Scores equal, item by item, to the pure fold of a realistic log', async () => {
+    const names = await freshTables()
+    const summaries: BatchSummary[] = []
+    const handler = handlerFor(storeFor(client, names), summaries)
+    for (const shard of shards) await deliverAll(handler, batchesOf(shard, 50))
+    const expected = expectedView(shards)
+    expect(expected.contributions.length).toBeGreaterThan(50)
+    expect(await stored(names)).toEqual(expected)
+    const rejected = summaries.reduce((n, s) => n + s.rejected, 0)
+    expect(rejected).toBeGreaterThan(0)
+    expect((await readView(client, names)).rejected).toHaveLength(rejected)
+  })
+
+  it('changes nothing when every batch comes twice and an earlier batch comes again later', async () => {
+    const names = await freshTables()
+    const handler = handlerFor(storeFor(client, names))
+    for (const shard of shards) {
+      const batches = batchesOf(shard, 40)
+      for (const [at, batch] of batches.entries()) {
+        await deliverAll(handler, [batch, batch])
+        if (at % 5 === 4) await deliverAll(handler, [batches[at - 3] as KinesisStreamEvent])
+      }
+    }
+    expect(await stored(names)).toEqual(expectedView(shards))
+  })
+
+  it('keeps Scores exact while two handlers fold two shards that share users at once', async () => {
+    const names = await freshTables()
+    const four = toShards(generateWorkload({ events: 1500, seed: 11 }), 2)
+    await Promise.all(
+      four.map((shard) =>
+        deliverAll(handlerFor(storeFor(testClient(), names)), batchesOf(shard, 25)),
+      ),
+    )
+    const expected = expectedView(four)
+    const creators = (shard: KinesisStreamRecord[]) =>
+      new Set(
+        expectedView([shard])
+          .scores.filter((s) => s.role === 'creator')
+          .map((s) => s.userId),
+      )
+    const shared = [...creators(four[0] ?? [])].filter((user) => creators(four[1] ?? []).has(user))
+    expect(shared.length).toBeGreaterThan(3)
+    expect(await stored(names)).toEqual(expected)
+  })
+
+  it.each([
+    ['absent', 0],
+    ['already stored', 1],
+  ])(
+    're-folds when another writer commits a product %s at our read between the read and the write',
+    async (_, storedFirst) => {
+      const names = await freshTables()
+      const store = storeFor(client, names)
+      const shard = shardName(0)
+      const record = (payload: Record<string, unknown>, n: number) =>
+        kinesisRecord(payload, { shardId: shard, sequenceNumber: sequenceNumber(n) })
+      const records = [
+        record(ingress(creatorOrigin('alice'), createData('p1')), 1),
+        record(
+          ingress(photographerOrigin('bob'), {
+            schema: 'com.nordstrom/product/image/1-0-0',
+            id: 'p1',
+            image: 'https://i.example.com/p1.jpg',
+          }),
+          2,
+        ),
+        record(ingress('buyer', purchaseData('p1')), 3),
+        record(ingress('buyer', purchaseData('p1')), 4),
+      ]
+      await handlerFor(store)({ Records: records.slice(0, storedFirst) })
+      let raced = false
+      const racing: Store = {
+        ...store,
+        readProducts: async (ids) => {
+          const seen = await store.readProducts(ids)
+          if (!raced) {
+            raced = true
+            // The other invocation folds the first three records after our read.
+            await handlerFor(store)({ Records: records.slice(0, 3) })
+          }
+          return seen
+        },
+      }
+      const summaries: BatchSummary[] = []
+      expect(await handlerFor(racing, summaries)({ Records: records })).toEqual({
+        batchItemFailures: [],
+      })
+      expect(summaries[0]?.retries).toBeGreaterThan(0)
+      expect(await stored(names)).toEqual(expectedView([records]))
+      expect((await stored(names)).scores).toEqual(
+        [
+          { userId: photographerOrigin('bob'), role: 'photographer', score: 2, products: 1 },
+          { userId: creatorOrigin('alice'), role: 'creator', score: 2, products: 1 },
+        ].sort((a, b) => a.userId.localeCompare(b.userId, 'en')),
+      )
+    },
+  )
+
+  it('keeps each bad record in Rejected with a reason naming the field, and folds the rest', async () => {
+    const names = await freshTables()
+    const shard = shardName(3)
+    const good = ingress(creatorOrigin('alice'), createData('p9'))
+    const bad: Array<
+      [
+        string,
+        KinesisStreamRecord['kinesis']['data'] | Record<string, unknown> | Uint8Array,
+        RegExp,
+      ]
+    > = [
+      ['not base64', '', /^data: not base64$/],
+      ['not JSON', 'not json {', /^data: not JSON/],
+      ['not UTF-8', new Uint8Array([0xff, 0xfe, 0x7b]), /^data: not UTF-8 text$/],
+      [
+        'wrong field type',
+        ingress('u', { ...purchaseData('p9'), id: 7 }),
+        /^data\.id: expected a non-empty string/,
+      ],
+      ['extra envelope field', { ...good, extra: 1 }, /^extra: unexpected property$/],
+      [
+        'missing id',
+        ingress('u', { schema: purchaseData('x').schema }),
+        /^data\.id: .*got nothing$/,
+      ],
+      [
+        '3,000-byte origin',
+        ingress('o'.repeat(3000), purchaseData('p9')),
+        /^origin: .*at most 2,048 bytes, got 3,000 bytes$/,
+      ],
+      [
+        '__proto__ key',
+        '{"__proto__":{"admin":true},"schema":"com.nordstrom/retail-stream-ingress/1-0-0"}',
+        /^__proto__: unexpected property$/,
+      ],
+    ]
+    const records = [
+      kinesisRecord(good, { shardId: shard, sequenceNumber: sequenceNumber(1) }),
+      ...bad.map(([, payload], at) =>
+        kinesisRecord(payload, {
+          shardId: shard,
+          sequenceNumber: sequenceNumber(2 + at),
+          partitionKey: 'p9',
+        }),
+      ),
+      kinesisRecord(ingress('buyer', purchaseData('p9')), {
+        shardId: shard,
+        sequenceNumber: sequenceNumber(20),
+      }),
+    ]
+    const notBase64 = records[1]
+    if (notBase64) notBase64.kinesis.data = '%%% not base64 %%%'
+    expect(await handlerFor(storeFor(client, names))({ Records: records })).toEqual({
+      batchItemFailures: [],
+    })
+    const view = await readView(client, names)
+    expect(view.contributions).toEqual([
+      expect.objectContaining({ productId: 'p9', purchases: 1, creatorScore: 1 }),
+    ])
+    expect(view.rejected).toHaveLength(bad.length)
+    for (const [at, [what, , reason]] of bad.entries()) {
+      const record = records[1 + at]
+      const kept = view.rejected.find((item) => item.eventId === record?.eventID)
+      expect({ what, reason: kept?.reason }).toEqual({
+        what,
+        reason: expect.stringMatching(reason),
+      })
+      expect(kept).toMatchObject({ data: record?.kinesis.data, shardId: shard, partitionKey: 'p9' })
+    }
+  })
+
+  it('rejects a product that DynamoDB refuses for good, commits the others, and goes on', async () => {
+    const names = await freshTables()
+    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+    // Makes the Put of product "refused" invalid for DynamoDB itself: an empty index key.
+    base.middlewareStack.add(
+      (next) => async (args) => {
+        const input = args.input as {
+          TransactItems?: Array<{
+            Put?: {
+              Item?: Record<string, unknown>
+            }
+          }>
+        }
+        for (const item of input.TransactItems ?? []) {
+          if (item.Put?.Item?.productId === 'refused') {
+            item.Put.Item = { ...item.Put.Item, creator: '' }
+          }
+        }
+        return next(args)
+      },
+      { step: 'initialize', name: 'refuseOneProduct' },
+    )
+    const doc = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true },
+    })
+    const shard = shardName(0)
+    const records = ['ok-1', 'refused', 'ok-2'].map((id, at) =>
+      kinesisRecord(ingress(creatorOrigin('alice'), createData(id)), {
+        shardId: shard,
+        sequenceNumber: sequenceNumber(at),
+      }),
+    )
+    expect(await handlerFor(storeFor(doc, names))({ Records: records })).toEqual({
+      batchItemFailures: [],
+    })
+    const view = await readView(client, names)
+    expect(view.contributions.map((item) => item.productId)).toEqual(['ok-1', 'ok-2'])
+    expect(view.rejected).toEqual([
+      expect.objectContaining({
+        eventId: records[1]?.eventID,
+        reason: expect.stringMatching(/^commit: ValidationException/),
+      }),
+    ])
+    expect(view.scores).toEqual([
+      { userId: creatorOrigin('alice'), role: 'creator', score: 0, products: 2 },
+    ])
+    base.destroy()
+  })
+
+  it('reports the first uncommitted record when calls fail, and a delivery from there ends correct', async () => {
+    const names = await freshTables()
+    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+    let calls = 0
+    let failFrom = Number.POSITIVE_INFINITY
+    base.middlewareStack.add(
+      (next) => async (args) => {
+        calls += 1
+        if (calls >= failFrom)
+          throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' })
+        return next(args)
+      },
+      { step: 'initialize', name: 'outage' },
+    )
+    const doc = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true },
+    })
+    const handler = handlerFor(storeFor(doc, names))
+    const shard = shards[0] ?? []
+    const batches = batchesOf(shard, 60)
+    await deliverAll(handler, batches.slice(0, 3))
+    failFrom = calls + 2 // the outage starts inside the fourth batch, after its read
+    const failed = await handler(batches[3] as KinesisStreamEvent)
+    const from = failed.batchItemFailures[0]?.itemIdentifier ?? ''
+    expect(batches[3]?.Records.map((r) => r.kinesis.sequenceNumber)).toContain(from)
+    failFrom = Number.POSITIVE_INFINITY
+    // Everything before the reported record is stored: the fold of that prefix is contained.
+    const prefix = shard.filter((r) => compareSequenceNumbers(r.kinesis.sequenceNumber, from) < 0)
+    const view = await stored(names)
+    for (const item of expectedView([prefix]).contributions) {
+      const now = view.contributions.find((c) => c.productId === item.productId)
+      expect(
+        compareSequenceNumbers(String(now?.lastSequenceNumber), String(item.lastSequenceNumber)),
+      ).toBeGreaterThanOrEqual(0)
+    }
+    const rest = shard.filter((r) => compareSequenceNumbers(r.kinesis.sequenceNumber, from) >= 0)
+    await deliverAll(handler, batchesOf(rest, 60))
+    expect(await stored(names)).toEqual(expectedView([shard]))
+    base.destroy()
+  })
+
+  it('retries a single failed call and commits the batch without reporting a failure', async () => {
+    const names = await freshTables()
+    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+    let calls = 0
+    base.middlewareStack.add(
+      (next) => async (args) => {
+        calls += 1
+        if (calls === 2)
+          throw Object.assign(new Error('injected blip'), { name: 'ServiceUnavailable' })
+        return next(args)
+      },
+      { step: 'initialize', name: 'blip' },
+    )
+    const doc = DynamoDBDocumentClient.from(base, {
+      marshallOptions: { removeUndefinedValues: true },
+    })
+    const shard = shards[1] ?? []
+    await deliverAll(handlerFor(storeFor(doc, names)), batchesOf(shard, 100))
+    expect(await stored(names)).toEqual(expectedView([shard]))
+    base.destroy()
+  })
+})
