@@ -1,3 +1,4 @@
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 // Three tiers, one project each, selected by file suffix (see STYLE.md).
 const transform = { '^.+\\.ts$': 'ts-jest' }
 const project = (name, extra = {}) => ({

@@ -271,8 +271,10 @@ export const makeDynamoStore = (options: DynamoStoreOptions): Store => ({
   keepRejected: keepRejected(options),
 })
 
-/** A document client that drops undefined attributes, for any endpoint. */
+/** A document client over a low-level one, dropping undefined attributes. */
+export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } })
+
+/** A document client for any endpoint. */
 export const makeDocumentClient = (config: DynamoDBClientConfig = {}): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(config), {
-    marshallOptions: { removeUndefinedValues: true },
-  })
+  documentClientOf(new DynamoDBClient(config))

@@ -1,0 +1,47 @@
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+
+/** Where a shard's consumer stands: the last record handed over, and whether the shard is done. */
+export interface Checkpoint {
+  readonly shardId: string
+  readonly sequenceNumber?: string
+  readonly finished: boolean
+}
+
+export interface CheckpointStore {
+  readonly load: () => Promise<Map<string, Checkpoint>>
+  readonly save: (checkpoint: Checkpoint) => Promise<void>
+}
+
+/** Checkpoints of one stream in a DynamoDB table, so that a second run resumes. */
+export const dynamoCheckpoints = (
+  client: DynamoDBDocumentClient,
+  table: string,
+  streamName: string,
+): CheckpointStore => ({
+  load: async () => {
+    const found = new Map<string, Checkpoint>()
+    let start: Record<string, unknown> | undefined
+    do {
+      const page = await client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'streamName = :stream',
+          ExpressionAttributeValues: { ':stream': streamName },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      )
+      for (const item of page.Items ?? []) {
+        const shardId = String(item.shardId)
+        const sequenceNumber =
+          typeof item.sequenceNumber === 'string' ? { sequenceNumber: item.sequenceNumber } : {}
+        found.set(shardId, { shardId, ...sequenceNumber, finished: item.finished === true })
+      }
+      start = page.LastEvaluatedKey
+    } while (start !== undefined)
+    return found
+  },
+  save: async (checkpoint) => {
+    await client.send(new PutCommand({ TableName: table, Item: { streamName, ...checkpoint } }))
+  },
+})

@@ -1,0 +1,113 @@
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  type KinesisClientConfig,
+  ListShardsCommand,
+  PutRecordsCommand,
+  ResourceInUseException,
+  type Shard,
+  SplitShardCommand,
+} from '@aws-sdk/client-kinesis'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { backoffDelay, defaultRetryPolicy, sleep } from './backoff'
+
+/**
+ * A Kinesis client. Local emulators get a plain HTTP/1.1 handler: the SDK's default
+ * HTTP/2 handler fails against them.
+ */
+export const makeKinesisClient = (config: KinesisClientConfig = {}): KinesisClient =>
+  new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() })
+
+const waitUntilActive = async (client: KinesisClient, streamName: string): Promise<void> => {
+  for (let attempt = 1; attempt <= 120; attempt += 1) {
+    const { StreamDescriptionSummary: summary } = await client.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    )
+    if (summary?.StreamStatus === 'ACTIVE') return
+    await sleep(Math.min(1000, 50 * attempt))
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`)
+}
+
+/** Creates a stream of `shardCount` shards (an existing one is kept) and waits until it is active. */
+export const createStream = async (
+  client: KinesisClient,
+  streamName: string,
+  shardCount: number,
+) => {
+  try {
+    await client.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }))
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error
+  }
+  await waitUntilActive(client, streamName)
+}
+
+/** Every shard of a stream, open and closed, page by page. */
+export const listShards = async (client: KinesisClient, streamName: string): Promise<Shard[]> => {
+  const shards: Shard[] = []
+  let next: string | undefined
+  do {
+    const page = await client.send(
+      new ListShardsCommand(next === undefined ? { StreamName: streamName } : { NextToken: next }),
+    )
+    shards.push(...(page.Shards ?? []))
+    next = page.NextToken
+  } while (next !== undefined)
+  return shards
+}
+
+/** One record to put: a partition key and its bytes. */
+export interface OutgoingRecord {
+  readonly partitionKey: string
+  readonly data: Uint8Array
+}
+
+const MAX_PUT_RECORDS = 500
+
+/**
+ * Puts records in order, 500 a request. After a partial failure it puts again from the
+ * first failed record on, so that each partition key keeps its order; the records after
+ * it come twice, which the view folds once.
+ */
+export const putRecords = async (
+  client: KinesisClient,
+  streamName: string,
+  records: ReadonlyArray<OutgoingRecord>,
+  onPut: (count: number) => void = () => {},
+): Promise<void> => {
+  let at = 0
+  let failures = 0
+  while (at < records.length) {
+    const chunk = records.slice(at, at + MAX_PUT_RECORDS)
+    const answer = await client.send(
+      new PutRecordsCommand({
+        StreamName: streamName,
+        Records: chunk.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+      }),
+    )
+    const firstFailed = (answer.Records ?? []).findIndex((r) => r.ErrorCode !== undefined)
+    const accepted = firstFailed === -1 ? chunk.length : firstFailed
+    onPut(accepted)
+    at += accepted
+    failures = accepted === 0 ? failures + 1 : 0
+    if (failures > defaultRetryPolicy.maxAttempts)
+      throw new Error(`PutRecords kept failing: ${answer.Records?.[firstFailed]?.ErrorMessage}`)
+    if (firstFailed !== -1) await sleep(backoffDelay(defaultRetryPolicy, failures + 1))
+  }
+}
+
+/** Splits an open shard at the middle of its hash key range, as a reshard does. */
+export const splitShardInHalf = async (client: KinesisClient, streamName: string, shard: Shard) => {
+  const start = BigInt(shard.HashKeyRange?.StartingHashKey ?? '0')
+  const end = BigInt(shard.HashKeyRange?.EndingHashKey ?? '0')
+  await client.send(
+    new SplitShardCommand({
+      StreamName: streamName,
+      ShardToSplit: shard.ShardId,
+      NewStartingHashKey: ((start + end) / 2n + 1n).toString(),
+    }),
+  )
+  await waitUntilActive(client, streamName)
+}

@@ -1,0 +1,138 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import kinesalite from 'kinesalite'
+import {
+  createTable,
+  createViewTables,
+  LOCAL_AWS,
+  type LocalService,
+  startDynamoDbLocal,
+} from './dynamodbLocal'
+import { documentClientOf } from './dynamoStore'
+import { makeKinesisClient } from './kinesis'
+import { meterRequests, type RequestMeter } from './requestMeter'
+import { checkpointsTable, checkpointsTableFor, type TableNames, tableNamesFor } from './tables'
+
+/** Starts kinesalite, an in-memory emulator of the Kinesis API, in this process. */
+export const startKinesalite = async (port = 0): Promise<LocalService> => {
+  const server = kinesalite({
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 200,
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' ? new Error(`port ${port} is taken: choose another`) : error,
+      ),
+    )
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  const chosen = typeof address === 'object' && address !== null ? address.port : port
+  return {
+    endpoint: `http://127.0.0.1:${chosen}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** Where the stack runs: endpoints to use as they are, or none to start the emulators. */
+export interface StackOptions {
+  readonly kinesisEndpoint?: string
+  readonly dynamodbEndpoint?: string
+  readonly kinesisPort?: number
+  readonly dynamodbPort?: number
+  readonly stage: string
+}
+
+export interface Stack {
+  readonly kinesis: KinesisClient
+  readonly dynamo: DynamoDBDocumentClient
+  readonly names: TableNames
+  readonly checkpointsTable: string
+  readonly meter: RequestMeter
+  readonly stop: () => Promise<void>
+}
+
+const envEndpoint = (service: 'KINESIS' | 'DYNAMODB'): string | undefined =>
+  process.env[`AWS_ENDPOINT_URL_${service}`] ?? process.env.AWS_ENDPOINT_URL
+
+/** The caller's AWS region and keys when set (real AWS or a shared emulator), else the local dummies. */
+const accountOf = (env: NodeJS.ProcessEnv) => ({
+  region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? LOCAL_AWS.region,
+  credentials:
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : LOCAL_AWS.credentials,
+})
+
+const settledOrThrow = <A, B>([a, b]: [PromiseSettledResult<A>, PromiseSettledResult<B>]): [
+  A,
+  B,
+] => {
+  if (a.status === 'rejected') throw a.reason
+  if (b.status === 'rejected') throw b.reason
+  return [a.value, b.value]
+}
+
+/**
+ * Opens the stack: the given endpoints (flags, then AWS_ENDPOINT_URL_* variables, real
+ * AWS included), or else DynamoDB Local and kinesalite started on free ports. Creates
+ * the view's tables and the poller's checkpoints table if they are missing.
+ */
+export const openStack = async (options: StackOptions): Promise<Stack> => {
+  const started: LocalService[] = []
+  const stopStarted = () => Promise.all(started.map((service) => service.stop()))
+  const endpointOf = async (
+    given: string | undefined,
+    service: 'KINESIS' | 'DYNAMODB',
+    start: () => Promise<LocalService>,
+  ) => {
+    const existing = given ?? envEndpoint(service)
+    if (existing !== undefined) return existing
+    const local = await start()
+    started.push(local)
+    return local.endpoint
+  }
+  try {
+    // Both are awaited before any failure counts, so that none is left running.
+    const [kinesisEndpoint, dynamodbEndpoint] = settledOrThrow(
+      await Promise.allSettled([
+        endpointOf(options.kinesisEndpoint, 'KINESIS', () => startKinesalite(options.kinesisPort)),
+        endpointOf(options.dynamodbEndpoint, 'DYNAMODB', () =>
+          startDynamoDbLocal(options.dynamodbPort),
+        ),
+      ]),
+    )
+    const account = accountOf(process.env)
+    const kinesis = makeKinesisClient({ ...account, endpoint: kinesisEndpoint })
+    const raw = new DynamoDBClient({ ...account, endpoint: dynamodbEndpoint })
+    const names = tableNamesFor(options.stage)
+    const checkpoints = checkpointsTableFor(options.stage)
+    await createViewTables(raw, names)
+    await createTable(raw, checkpoints, checkpointsTable)
+    const meter = meterRequests(raw)
+    const stop = async () => {
+      kinesis.destroy()
+      raw.destroy()
+      await stopStarted()
+    }
+    return {
+      kinesis,
+      dynamo: documentClientOf(raw),
+      names,
+      checkpointsTable: checkpoints,
+      meter,
+      stop,
+    }
+  } catch (error) {
+    await stopStarted()
+    throw error
+  }
+}

@@ -1,0 +1,281 @@
+import {
+  type _Record,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+  type Shard,
+} from '@aws-sdk/client-kinesis'
+import type {
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+} from 'aws-lambda'
+import { backoffDelay, defaultRetryPolicy, sleep } from './backoff'
+import type { Checkpoint, CheckpointStore } from './checkpoints'
+import { listShards } from './kinesis'
+
+export type KinesisHandler = (
+  event: KinesisStreamEvent,
+) => Promise<KinesisStreamBatchResponse | undefined>
+
+/** Injected faults: with probability `rate` per batch, a crash before the checkpoint or a partial failure. */
+export interface FaultPlan {
+  readonly rate: number
+  readonly random: () => number
+}
+
+export interface PollerOptions {
+  readonly kinesis: KinesisClient
+  readonly streamName: string
+  readonly handler: KinesisHandler
+  readonly checkpoints: CheckpointStore
+  readonly batchSize: number
+  readonly faults?: FaultPlan
+  /** Called after each batch with how many records the checkpoint moved past. */
+  readonly onProgress?: (advanced: number) => void
+  readonly signal?: AbortSignal
+  /** Consecutive failed deliveries of one batch before the poller gives up (Lambda would keep going). */
+  readonly maxFailures?: number
+}
+
+export interface PollerStats {
+  batches: number
+  recordsDelivered: number
+  recordsAdvanced: number
+  redeliveries: number
+  faults: number
+}
+
+interface ShardCursor {
+  readonly shard: Shard
+  checkpoint: Checkpoint
+  iterator: string | undefined
+  failures: number
+}
+
+/** A Kinesis record in the shape Lambda's event source mapping hands it to a function. */
+export const toLambdaRecord = (
+  streamName: string,
+  shardId: string,
+  record: _Record,
+): KinesisStreamRecord => ({
+  eventSource: 'aws:kinesis',
+  eventVersion: '1.0',
+  eventID: `${shardId}:${record.SequenceNumber}`,
+  eventName: 'aws:kinesis:record',
+  invokeIdentityArn: 'arn:aws:iam::000000000000:role/winner-view-local',
+  awsRegion: 'us-east-1',
+  eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`,
+  kinesis: {
+    kinesisSchemaVersion: '1.0',
+    partitionKey: record.PartitionKey ?? '',
+    sequenceNumber: record.SequenceNumber ?? '',
+    data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
+    approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? 0) / 1000,
+  },
+})
+
+const iteratorFor = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+): Promise<string | undefined> => {
+  const { sequenceNumber } = cursor.checkpoint
+  const answer = await options.kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: options.streamName,
+      ShardId: cursor.shard.ShardId,
+      ...(sequenceNumber === undefined
+        ? { ShardIteratorType: 'TRIM_HORIZON' }
+        : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber }),
+    }),
+  )
+  return answer.ShardIterator
+}
+
+/** The index of the first record to deliver again, from the handler's answer. */
+const failedIndex = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  response: KinesisStreamBatchResponse | undefined,
+): number | undefined => {
+  const failed = response?.batchItemFailures?.[0]?.itemIdentifier
+  if (failed === undefined) return undefined
+  const at = records.findIndex((r) => r.kinesis.sequenceNumber === failed)
+  return at === -1 ? 0 : at // an unknown identifier fails the whole batch, as in Lambda
+}
+
+const THROWN: KinesisStreamBatchResponse = { batchItemFailures: [{ itemIdentifier: '' }] }
+
+/**
+ * Calls the handler as Lambda would, or, when a fault is drawn, fails on purpose: a crash
+ * after the handler committed and before the checkpoint (the batch comes again), or a
+ * handler that stops part way. Returns the index of the first record to deliver again.
+ */
+const invoke = async (options: PollerOptions, event: KinesisStreamEvent, stats: PollerStats) => {
+  const records = event.Records
+  const random = options.faults?.random ?? Math.random
+  const fault = options.faults !== undefined && random() < options.faults.rate
+  if (!fault) return failedIndex(records, await options.handler(event).catch(() => THROWN))
+  stats.faults += 1
+  if (random() < 0.5) {
+    await options.handler(event).catch(() => THROWN)
+    return 0
+  }
+  const cut = Math.floor(random() * records.length)
+  const response = await options.handler({ Records: records.slice(0, cut) }).catch(() => THROWN)
+  return failedIndex(records, response) ?? cut
+}
+
+/** Hands one batch to the handler and moves the checkpoint past what it finished. */
+const deliver = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+  records: _Record[],
+  stats: PollerStats,
+) => {
+  const shardId = cursor.shard.ShardId ?? ''
+  const event = { Records: records.map((r) => toLambdaRecord(options.streamName, shardId, r)) }
+  stats.batches += 1
+  stats.recordsDelivered += records.length
+  const failedAt = await invoke(options, event, stats)
+  const done = failedAt ?? records.length
+  const last = records[done - 1]?.SequenceNumber
+  if (last !== undefined) {
+    cursor.checkpoint = { shardId, sequenceNumber: last, finished: false }
+    await options.checkpoints.save(cursor.checkpoint)
+  }
+  stats.recordsAdvanced += done
+  options.onProgress?.(done)
+  return failedAt
+}
+
+/** One page of a shard; an expired iterator is renewed from the checkpoint. */
+const readPage = async (options: PollerOptions, cursor: ShardCursor) => {
+  cursor.iterator ??= await iteratorFor(options, cursor)
+  try {
+    return await options.kinesis.send(
+      new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: options.batchSize }),
+    )
+  } catch (error) {
+    if (!(error instanceof ExpiredIteratorException)) throw error
+    cursor.iterator = undefined
+    return undefined
+  }
+}
+
+/** After a failed batch: resume at the first unfinished record, as Lambda does. */
+const retryFromCheckpoint = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+  stats: PollerStats,
+) => {
+  stats.redeliveries += 1
+  cursor.iterator = undefined
+  cursor.failures += 1
+  if (cursor.failures > (options.maxFailures ?? 20)) {
+    throw new Error(
+      `shard ${cursor.shard.ShardId}: a batch failed ${cursor.failures} times in a row`,
+    )
+  }
+  if (options.faults === undefined) await sleep(backoffDelay(defaultRetryPolicy, cursor.failures))
+}
+
+/** An empty page: the shard's tip, or its end when the shard is closed (no next iterator). */
+const reachedTip = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+  next: string | undefined,
+) => {
+  cursor.iterator = next
+  if (next !== undefined) return
+  cursor.checkpoint = { ...cursor.checkpoint, finished: true }
+  await options.checkpoints.save(cursor.checkpoint)
+}
+
+/** Reads a shard one batch at a time until it is at its tip or closed and read to its end. */
+const drainShard = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+  stats: PollerStats,
+): Promise<number> => {
+  let advanced = 0
+  while (!options.signal?.aborted) {
+    const page = await readPage(options, cursor)
+    if (page === undefined) continue
+    const records = page.Records ?? []
+    if (records.length === 0) {
+      await reachedTip(options, cursor, page.NextShardIterator)
+      return advanced
+    }
+    const failedAt = await deliver(options, cursor, records, stats)
+    advanced += failedAt ?? records.length
+    if (failedAt !== undefined) {
+      await retryFromCheckpoint(options, cursor, stats)
+      continue
+    }
+    cursor.iterator = page.NextShardIterator
+    cursor.failures = 0
+  }
+  return advanced
+}
+
+const isDone = (shardId: string | undefined, cursors: Map<string, ShardCursor>): boolean =>
+  shardId === undefined || cursors.get(shardId)?.checkpoint.finished !== false
+
+/** Shards whose parents are read to their end; a parent aged out of the stream is not waited for. */
+const readyShards = (
+  shards: ReadonlyArray<Shard>,
+  cursors: Map<string, ShardCursor>,
+): ShardCursor[] => {
+  const known = new Set(shards.map((s) => s.ShardId))
+  const parentDone = (parent: string | undefined) => !known.has(parent) || isDone(parent, cursors)
+  return [...cursors.values()].filter(
+    (c) =>
+      !c.checkpoint.finished &&
+      parentDone(c.shard.ParentShardId) &&
+      parentDone(c.shard.AdjacentParentShardId),
+  )
+}
+
+/** Starts a cursor for each shard seen for the first time, at its saved checkpoint. */
+const track = (
+  shards: ReadonlyArray<Shard>,
+  cursors: Map<string, ShardCursor>,
+  saved: Map<string, Checkpoint>,
+) => {
+  for (const shard of shards) {
+    const shardId = shard.ShardId ?? ''
+    const checkpoint = saved.get(shardId) ?? { shardId, finished: false }
+    if (!cursors.has(shardId))
+      cursors.set(shardId, { shard, checkpoint, iterator: undefined, failures: 0 })
+  }
+}
+
+const finishedCount = (cursors: Map<string, ShardCursor>): number =>
+  [...cursors.values()].filter((c) => c.checkpoint.finished).length
+
+/**
+ * Reads a stream like Lambda's event source mapping: from TRIM_HORIZON or the saved
+ * checkpoints, one batch at a time per shard, shards in parallel, a parent shard to its
+ * end before its children. Returns when every shard is at its tip or read to its end.
+ */
+export const drainStream = async (options: PollerOptions): Promise<PollerStats> => {
+  const stats: PollerStats = {
+    batches: 0,
+    recordsDelivered: 0,
+    recordsAdvanced: 0,
+    redeliveries: 0,
+    faults: 0,
+  }
+  const saved = await options.checkpoints.load()
+  const cursors = new Map<string, ShardCursor>()
+  for (;;) {
+    const shards = await listShards(options.kinesis, options.streamName)
+    track(shards, cursors, saved)
+    const ready = readyShards(shards, cursors)
+    const finishedBefore = finishedCount(cursors)
+    const advanced = await Promise.all(ready.map((cursor) => drainShard(options, cursor, stats)))
+    const idle = advanced.every((n) => n === 0) && finishedCount(cursors) === finishedBefore
+    if (options.signal?.aborted || ready.length === 0 || idle) return stats
+  }
+}
