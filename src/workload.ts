@@ -105,10 +105,11 @@ const regularEvent = (g: Generator, creators: number, photographers: number): Wo
 const MALFORMED: ReadonlyArray<(g: Generator) => WorkloadRecord> = [
   () => ({ partitionKey: 'garbage', data: 'not json at all {' }),
   (g) => envelope(g, creatorOf(1), { schema: PURCHASE_SCHEMA, id: 42 }),
-  (g) => ({
-    ...envelope(g, creatorOf(1), { schema: PURCHASE_SCHEMA, id: popular(g) }),
-    partitionKey: 'extra',
-  }),
+  (g) => {
+    // an envelope property that no schema allows
+    const record = envelope(g, creatorOf(1), { schema: PURCHASE_SCHEMA, id: popular(g) })
+    return { ...record, data: record.data.replace(/^\{/, '{"extra":true,') }
+  },
   (g) => envelope(g, 'x'.repeat(3000), { schema: PURCHASE_SCHEMA, id: popular(g) }),
 ]
 

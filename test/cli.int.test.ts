@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { dynamoEndpoint } from './support/dynamo'
+import { comparable, foldLines } from './support/normalize'
+
+jest.setTimeout(120_000)
+
+const run = promisify(execFile)
+const cli = (args: string[]) =>
+  run(process.execPath, [join(__dirname, '..', 'bin', 'winner-view.js'), ...args], {
+    maxBuffer: 64 * 1024 * 1024,
+  })
+
+let stages = 0
+/** Replays a file on the tests' DynamoDB Local under a stage of its own, and reads the result. */
+const replay = async (file: string, extra: string[] = []) => {
+  stages += 1
+  const out = `${file}.${stages}.json`
+  const stage = `cli${process.pid}x${stages}`
+  await cli([
+    'replay',
+    file,
+    '--out',
+    out,
+    '--stage',
+    stage,
+    '--dynamodb-endpoint',
+    dynamoEndpoint(),
+    ...extra,
+  ])
+  return JSON.parse(await readFile(out, 'utf8'))
+}
+
+describe('the winner-view CLI', () => {
+  let folder: string
+  let log: string
+  let lines: string[]
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'winner-view-'))
+    log = join(folder, 'log.jsonl')
+    const { stdout } = await cli(['generate', '--events', '1500', '--seed', '3', '--edge-cases'])
+    lines = stdout.split('\n').filter((line) => line !== '')
+    await writeFile(log, stdout)
+  })
+
+  it('runs the demo end to end on emulators it starts itself and prints the leaderboard', async () => {
+    const { stdout } = await cli(['demo', '--events', '400', '--shards', '2', '--batch-size', '50'])
+    expect(stdout).toMatch(/Top creators[\s\S]*1\.\s+\d+[\s\S]*Top photographers[\s\S]*1\.\s+\d+/)
+    expect(stdout).toMatch(
+      /400 records: \d+ folded, \d+ skipped, \d+ rejected; \d+ batches, \d+ DynamoDB requests/,
+    )
+  })
+
+  it('generates the same workload for the same seed', async () => {
+    const again = await cli(['generate', '--events', '1500', '--seed', '3', '--edge-cases'])
+    expect(again.stdout.split('\n').filter((line) => line !== '')).toEqual(lines)
+  })
+
+  it('replays a log with edge cases into tables equal to the pure fold of the log', async () => {
+    const result = await replay(log, ['--shards', '3', '--batch-size', '40'])
+    const expected = foldLines(lines)
+    expect(comparable(result).contributions).toEqual(expected.contributions)
+    expect(result.scores).toEqual(expected.scores)
+    expect(result.rejected).toHaveLength(expected.rejected)
+    expect(expected.rejected).toBeGreaterThan(0)
+    expect(result.stats).toMatchObject({ records: lines.length, rejected: expected.rejected })
+  })
+
+  it('replays with a fault rate of 0.3 to the same result as without faults', async () => {
+    const clean = await replay(log, ['--shards', '2', '--batch-size', '25'])
+    const faulty = await replay(log, [
+      '--shards',
+      '2',
+      '--batch-size',
+      '25',
+      '--fault-rate',
+      '0.3',
+      '--seed',
+      '9',
+    ])
+    expect(faulty.stats.faults).toBeGreaterThan(5)
+    expect(faulty.stats.redeliveries).toBeGreaterThan(0)
+    expect(comparable(faulty)).toEqual(comparable(clean))
+  })
+
+  it.each([
+    [
+      ['replay', 'missing.jsonl', '--out', 'x.json'],
+      /^winner-view: missing\.jsonl: no such file$/m,
+    ],
+    [['demo', '--events', 'many'], /option '--events <n>' argument 'many' is invalid/],
+    [
+      ['replay', 'x', '--out', 'y', '--fault-rate', '2'],
+      /--fault-rate <p>' argument '2' is invalid/,
+    ],
+    [['demo', '--bogus'], /unknown option '--bogus'/],
+    [
+      ['consume', '--stream', 'nope'],
+      /^winner-view: stream nope not found: create it, or name another with --stream$/m,
+    ],
+  ])('ends a user error %j in one clear line and a non-zero exit', async (args, message) => {
+    const endpoint = args[0] === 'consume' ? ['--dynamodb-endpoint', dynamoEndpoint()] : []
+    const failure = await cli([...args, ...endpoint]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failure?.code).toBeGreaterThan(0)
+    expect(failure?.stderr).toMatch(message)
+  })
+})

@@ -1,0 +1,43 @@
+import { generateWorkload } from '../src/workload'
+
+const parsed = (data: string): { data?: { id?: unknown; schema?: unknown } } | undefined => {
+  try {
+    return JSON.parse(data)
+  } catch {
+    return undefined
+  }
+}
+
+describe('the workload generator', () => {
+  const records = generateWorkload({ events: 3000, seed: 1, edgeCases: true })
+
+  it('gives the same records for the same seed and others for another seed', () => {
+    expect(generateWorkload({ events: 3000, seed: 1, edgeCases: true })).toEqual(records)
+    expect(generateWorkload({ events: 3000, seed: 2, edgeCases: true })).not.toEqual(records)
+  })
+
+  it('routes every envelope with a string product id by that id, so a product stays in one shard', () => {
+    for (const record of records) {
+      const id = parsed(record.data)?.data?.id
+      if (typeof id === 'string') expect(record.partitionKey).toBe(id)
+    }
+  })
+
+  it('skews popularity: the most sold product sells far more than the median one', () => {
+    const sales = new Map<string, number>()
+    for (const record of generateWorkload({ events: 3000, seed: 1 })) {
+      const data = parsed(record.data)?.data
+      if (data?.schema === 'com.nordstrom/product/purchase/1-0-0')
+        sales.set(String(data.id), (sales.get(String(data.id)) ?? 0) + 1)
+    }
+    const counts = [...sales.values()].sort((a, b) => b - a)
+    expect(counts[0]).toBeGreaterThan(10 * (counts[Math.floor(counts.length / 2)] ?? 1))
+  })
+
+  it('mixes in bad records and other views events only when asked', () => {
+    const isOdd = (data: string) =>
+      parsed(data) === undefined || data.includes('user-login') || data.includes('cart/add')
+    expect(records.some((r) => isOdd(r.data))).toBe(true)
+    expect(generateWorkload({ events: 3000, seed: 1 }).some((r) => isOdd(r.data))).toBe(false)
+  })
+})
