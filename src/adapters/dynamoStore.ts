@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import type { ProductState } from '../domain/product'
+import { initial, type ProductState } from '../domain/product'
 import { mergeDeltas, type ScoreDelta } from '../domain/scores'
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
 import type { TableNames } from './tables'
@@ -51,36 +51,29 @@ const MAX_BATCH_WRITE = 25
 // An item holds 400 KB; the raw data of a rejected record is kept up to this many characters.
 const MAX_REJECTED_DATA = 300_000
 
-const PRODUCT_FIELDS = [
-  'creator',
-  'photographer',
-  'brand',
-  'name',
-  'category',
-  'lastSequenceNumber',
-  'lastEventId',
-  'created',
-  'updated',
-] as const
-
 /** A Contributions item from a product state; absent roles stay absent (sparse indexes). */
 export const productToItem = (state: ProductState): Record<string, unknown> =>
   Object.fromEntries(Object.entries(state).filter(([, value]) => value !== undefined))
 
 /** A product state from a Contributions item. */
 export const itemToProduct = (item: Record<string, unknown>): ProductState => {
-  const text = Object.fromEntries(
-    PRODUCT_FIELDS.flatMap((field) =>
-      typeof item[field] === 'string' ? [[field, item[field]]] : [],
-    ),
-  )
+  const text = (field: string): string | undefined =>
+    typeof item[field] === 'string' ? item[field] : undefined
   const count = (field: string): number => (typeof item[field] === 'number' ? item[field] : 0)
   return {
-    ...text,
-    productId: String(item.productId),
+    ...initial(String(item.productId)),
+    creator: text('creator'),
+    photographer: text('photographer'),
+    brand: text('brand'),
+    name: text('name'),
+    category: text('category'),
     purchases: count('purchases'),
     creatorScore: count('creatorScore'),
     photographerScore: count('photographerScore'),
+    lastSequenceNumber: text('lastSequenceNumber'),
+    lastEventId: text('lastEventId'),
+    created: text('created'),
+    updated: text('updated'),
   }
 }
 

@@ -12,7 +12,12 @@ const DECIMAL = /^[0-9]{1,129}$/
 /** True when `text` is a sequence number as Kinesis writes it: 1 to 129 decimal digits. */
 export const isSequenceNumber = (text: string): boolean => DECIMAL.test(text)
 
-const withoutLeadingZeros = (digits: string): string => digits.replace(/^0+(?=.)/, '')
+// Kinesis writes no leading zeros, so the common case returns the text as it is.
+const withoutLeadingZeros = (digits: string): string => {
+  let start = 0
+  while (start < digits.length - 1 && digits.charCodeAt(start) === 48) start += 1
+  return start === 0 ? digits : digits.slice(start)
+}
 
 /** Orders two sequence numbers as unsigned integers: by length, then digit by digit. */
 export const compareSequenceNumbers = (a: string, b: string): -1 | 0 | 1 => {
