@@ -4,7 +4,11 @@ const { require: requireTs } = require('tsx/cjs/api')
 
 const { viewTables } = requireTs('../src/adapters/tables.ts', __filename)
 
-const logicalIds = { contributions: 'ContributionsTable', scores: 'ScoresTable', rejected: 'RejectedTable' }
+const logicalIds = {
+  contributions: 'ContributionsTable',
+  scores: 'ScoresTable',
+  rejected: 'RejectedTable',
+}
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage')

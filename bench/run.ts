@@ -1,0 +1,301 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { _Record } from '@aws-sdk/client-kinesis'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import type { KinesisStreamEvent } from 'aws-lambda'
+import { Command } from 'commander'
+import { dynamoCheckpoints } from '../src/adapters/checkpoints'
+import {
+  createTable,
+  createViewTables,
+  LOCAL_AWS,
+  startDynamoDbLocal,
+} from '../src/adapters/dynamodbLocal'
+import { documentClientOf, makeDynamoStore, type Store } from '../src/adapters/dynamoStore'
+import { createStream, makeKinesisClient, putRecords } from '../src/adapters/kinesis'
+import { startKinesalite } from '../src/adapters/localStack'
+import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/adapters/poller'
+import { meterRequests, totalRequests, writeRequests } from '../src/adapters/requestMeter'
+import {
+  checkpointsTable,
+  checkpointsTableFor,
+  type TableNames,
+  tableNamesFor,
+} from '../src/adapters/tables'
+import { readView } from '../src/adapters/viewReader'
+import { decodeEvent, type ProductEvent } from '../src/domain/events'
+import { type ProductState, products } from '../src/domain/product'
+import { foldByKey } from '../src/domain/projection'
+import { makeHandler } from '../src/handlers/processBatch'
+import { toOutgoing } from '../src/localView'
+import { generateWorkload } from '../src/workload'
+import { comparable, foldLines } from '../test/support/normalize'
+import { makeBaselineHandler } from './baseline'
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+
+interface Scenario {
+  readonly name: string
+  readonly batchSize: number
+  readonly handlerFor: (client: DynamoDBDocumentClient, names: TableNames) => KinesisHandler
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'winner-view, batch 5',
+    batchSize: 5,
+    handlerFor: (client, names) => viewHandler(client, names),
+  },
+  {
+    name: 'winner-view, batch 100',
+    batchSize: 100,
+    handlerFor: (client, names) => viewHandler(client, names),
+  },
+  { name: 'original algorithm, batch 5', batchSize: 5, handlerFor: makeBaselineHandler },
+]
+
+const viewHandler = (client: DynamoDBDocumentClient, names: TableNames) =>
+  makeHandler({ store: makeDynamoStore({ client, names }), log: () => {} })
+
+const round = (value: number, digits = 1) => Number(value.toFixed(digits))
+
+/** Semantic fields only: the baseline keeps no positions and no per-role scores on products. */
+const sameView = (
+  stored: ReturnType<typeof comparable>,
+  expected: ReturnType<typeof foldLines>,
+) => {
+  const pick = (items: Record<string, unknown>[]) =>
+    items.map(({ productId, creator, photographer, purchases }) => ({
+      productId,
+      creator,
+      photographer,
+      purchases,
+    }))
+  const scoresDiffer =
+    expected.scores.filter(
+      (s) =>
+        !stored.scores.some(
+          (t) =>
+            t.userId === s.userId &&
+            t.role === s.role &&
+            t.score === s.score &&
+            t.products === s.products,
+        ),
+    ).length + Math.max(0, stored.scores.length - expected.scores.length)
+  const productsDiffer = pick(expected.contributions).filter(
+    (e) =>
+      JSON.stringify(e) !==
+      JSON.stringify(pick(stored.contributions).find((s) => s.productId === e.productId)),
+  ).length
+  return { equal: scoresDiffer === 0 && productsDiffer === 0, scoresDiffer, productsDiffer }
+}
+
+const runScenario = async (
+  scenario: Scenario,
+  endpoints: { dynamodb: string; kinesis: string },
+  streamName: string,
+  events: number,
+  expected: ReturnType<typeof foldLines>,
+) => {
+  const stage = `bench${scenario.name.replace(/[^a-z0-9]/gi, '')}`
+  const names = tableNamesFor(stage)
+  const plain = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
+  await createViewTables(plain, names)
+  await createTable(plain, checkpointsTableFor(stage), checkpointsTable)
+  const metered = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
+  const meter = meterRequests(metered)
+  const kinesis = makeKinesisClient({ ...LOCAL_AWS, endpoint: endpoints.kinesis })
+  const started = performance.now()
+  await drainStream({
+    kinesis,
+    streamName,
+    batchSize: scenario.batchSize,
+    handler: scenario.handlerFor(documentClientOf(metered), names),
+    // Checkpoints are the poller's (Lambda keeps its own): on a client of their own, not metered.
+    checkpoints: dynamoCheckpoints(documentClientOf(plain), checkpointsTableFor(stage), streamName),
+  })
+  const seconds = (performance.now() - started) / 1000
+  const view = comparable(await readView(documentClientOf(plain), names))
+  const requests = totalRequests(meter)
+  const writes = writeRequests(meter)
+  plain.destroy()
+  metered.destroy()
+  kinesis.destroy()
+  return {
+    scenario: scenario.name,
+    batchSize: scenario.batchSize,
+    seconds: round(seconds, 2),
+    eventsPerSecond: Math.round(events / seconds),
+    requests,
+    requestsPer1000Events: round((requests * 1000) / events),
+    writeRequestsPer1000Events: round((writes * 1000) / events),
+    readCapacityUnits: round(meter.capacity.read),
+    writeCapacityUnits: round(meter.capacity.write),
+    requestsByOperation: Object.fromEntries(meter.requests),
+    matchesPureFold: sameView(view, expected),
+  }
+}
+
+/** The pure fold alone, in memory: events folded per second, over repeated passes of at least 2 s. */
+const measurePureFold = (lines: string[]) => {
+  const events: ProductEvent[] = lines.flatMap((line, at) => {
+    const decoded = decodeEvent(JSON.parse(line), {
+      shardId: 'shardId-000000000000',
+      sequenceNumber: String(at + 1),
+    })
+    return decoded._tag === 'Right' && decoded.right.kind === 'event' ? [decoded.right.event] : []
+  })
+  foldByKey(products, events)
+  let folded = 0
+  const started = performance.now()
+  while (performance.now() - started < 2000) {
+    foldByKey(products, events)
+    folded += events.length
+  }
+  return Math.round(folded / ((performance.now() - started) / 1000))
+}
+
+/** A store in memory, so that the handler's own CPU time can be measured without I/O. */
+const memoryStore = (): Store => {
+  const items = new Map<string, ProductState>()
+  return {
+    readProducts: async (ids) =>
+      new Map(
+        ids.flatMap((id) => {
+          const s = items.get(id)
+          return s ? [[id, s]] : []
+        }),
+      ),
+    writeProducts: async (writes) => {
+      for (const { state } of writes) items.set(state.productId, state)
+      return { kind: 'committed' }
+    },
+    keepRejected: async () => {},
+  }
+}
+
+/** The handler's CPU time per record, without I/O: decode, group, fold, plan, on batches of 100. */
+const measureHandlerCpu = async (lines: string[]) => {
+  const records = lines.map(
+    (line, at): _Record => ({
+      SequenceNumber: (
+        49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n + BigInt(at)
+      ).toString(),
+      PartitionKey: 'p',
+      Data: Buffer.from(line, 'utf8'),
+      ApproximateArrivalTimestamp: new Date(0),
+    }),
+  )
+  const batches: KinesisStreamEvent[] = []
+  for (let at = 0; at < records.length; at += 100) {
+    batches.push({
+      Records: records
+        .slice(at, at + 100)
+        .map((r) => toLambdaRecord('bench', 'shardId-000000000000', r)),
+    })
+  }
+  const pass = async () => {
+    const handler = makeHandler({ store: memoryStore(), log: () => {} })
+    for (const batch of batches) await handler(batch)
+  }
+  await pass()
+  const passes = 5
+  const before = process.cpuUsage()
+  for (let i = 0; i < passes; i += 1) await pass()
+  const used = process.cpuUsage(before)
+  return round((used.user + used.system) / (passes * records.length), 2)
+}
+
+const printTable = (rows: Awaited<ReturnType<typeof runScenario>>[]) => {
+  const header = [
+    'scenario',
+    'events/s',
+    'requests/1k ev',
+    'writes/1k ev',
+    'RCU',
+    'WCU',
+    'wall s',
+    'equals fold',
+  ]
+  const body = rows.map((r) => [
+    r.scenario,
+    String(r.eventsPerSecond),
+    String(r.requestsPer1000Events),
+    String(r.writeRequestsPer1000Events),
+    String(r.readCapacityUnits),
+    String(r.writeCapacityUnits),
+    String(r.seconds),
+    r.matchesPureFold.equal
+      ? 'yes'
+      : `no (${r.matchesPureFold.scoresDiffer} scores, ${r.matchesPureFold.productsDiffer} products)`,
+  ])
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'))
+}
+
+const main = async () => {
+  const flags = new Command('bench')
+    .option('--events <n>', 'events in the workload', (v) => Number.parseInt(v, 10), 20_000)
+    .option('--shards <n>', 'shards of the stream', (v) => Number.parseInt(v, 10), 4)
+    .option('--seed <n>', 'seed of the workload', (v) => Number.parseInt(v, 10), 42)
+    .parse(process.argv)
+    .opts<{ events: number; shards: number; seed: number }>()
+  const workload = generateWorkload({ events: flags.events, seed: flags.seed })
+  const lines = workload.map((r) => r.data)
+  const expected = foldLines(lines)
+  const [dynamo, kinesisService] = await Promise.all([startDynamoDbLocal(), startKinesalite()])
+  try {
+    const endpoints = { dynamodb: dynamo.endpoint, kinesis: kinesisService.endpoint }
+    const kinesis = makeKinesisClient({ ...LOCAL_AWS, endpoint: endpoints.kinesis })
+    await createStream(kinesis, 'benchStream', flags.shards)
+    await putRecords(kinesis, 'benchStream', toOutgoing(workload))
+    kinesis.destroy()
+    const rows = []
+    for (const scenario of SCENARIOS) {
+      process.stderr.write(`running: ${scenario.name}\n`)
+      rows.push(await runScenario(scenario, endpoints, 'benchStream', flags.events, expected))
+    }
+    const pureFoldEventsPerSecond = measurePureFold(lines)
+    const handlerCpuMicrosPerRecord = await measureHandlerCpu(lines)
+    printTable(rows)
+    const [, ours, baseline] = rows
+    const ratios = {
+      writeRequestsPer1000Events: round(
+        (ours?.writeRequestsPer1000Events ?? 0) / (baseline?.writeRequestsPer1000Events ?? 1),
+        4,
+      ),
+      eventsPerSecond: round((ours?.eventsPerSecond ?? 0) / (baseline?.eventsPerSecond ?? 1), 2),
+    }
+    console.log(
+      `\nbatch 100 vs original: ${ratios.writeRequestsPer1000Events}x the write requests, ${ratios.eventsPerSecond}x the events/s`,
+    )
+    console.log(
+      `pure fold: ${pureFoldEventsPerSecond.toLocaleString('en-US')} events/s; handler CPU: ${handlerCpuMicrosPerRecord} µs per record`,
+    )
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: (await import('node:os')).cpus().length, arch: process.arch },
+      workload: { events: flags.events, shards: flags.shards, seed: flags.seed, edgeCases: false },
+      scenarios: rows,
+      ratios,
+      pureFoldEventsPerSecond,
+      handlerCpuMicrosPerRecord,
+    }
+    // Runs bundled from .bench/, the way the Lambda artifact is built.
+    await writeFile(
+      join(__dirname, '..', 'bench', 'results.json'),
+      `${JSON.stringify(results, null, 2)}\n`,
+    )
+  } finally {
+    await Promise.all([dynamo.stop(), kinesisService.stop()])
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exitCode = 1
+})
