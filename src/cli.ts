@@ -208,6 +208,7 @@ export const recordsOfLines = (text: string): OutgoingRecord[] =>
       return { partitionKey, data: Buffer.from(line, 'utf8') }
     })
 
+/** The CLI's commands, flags and help text. */
 export const program = (): Command => {
   const cli = new Command('winner-view')
     .description('The winner view of a retail Kinesis stream, run locally on real-API emulators.')

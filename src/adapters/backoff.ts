@@ -11,5 +11,6 @@ export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 25
 export const backoffDelay = (policy: RetryPolicy, attempt: number, random = Math.random): number =>
   Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt))
 
+/** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms))

@@ -25,9 +25,11 @@ const TABLE_OPERATIONS = new Set([
   'ListTablesCommand',
 ])
 
+/** Requests of every operation so far. */
 export const totalRequests = (meter: RequestMeter): number =>
   [...meter.requests.values()].reduce((a, b) => a + b, 0)
 
+/** Requests that write (PutItem, UpdateItem, BatchWriteItem, TransactWriteItems, DeleteItem). */
 export const writeRequests = (meter: RequestMeter): number =>
   [...meter.requests]
     .filter(([name]) => WRITE_OPERATIONS.has(name))

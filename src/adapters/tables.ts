@@ -125,4 +125,5 @@ export const checkpointsTable: TableDefinition = {
   ],
 }
 
+/** The checkpoints table of a stage. */
 export const checkpointsTableFor = (stage: string): string => `${stage}-Checkpoints`

@@ -35,6 +35,7 @@ export interface ViewContents {
   readonly rejected: Item[]
 }
 
+/** Reads the three tables whole, each sorted as ViewContents says. */
 export const readView = async (
   client: DynamoDBDocumentClient,
   names: TableNames,

@@ -21,9 +21,12 @@ const UserId = boundedText(MAX_KEY_BYTES)
 const Detail = boundedText(MAX_DETAIL_BYTES)
 const Text = boundedText(Number.MAX_SAFE_INTEGER)
 
+/** What both envelope forms carry: the acting user, when, and the event's data. */
+const envelopeFacts = { origin: UserId, timeOrigin: IsoTime, data: t.unknown }
+
 export const IngressEnvelope = closed(
   'ingress envelope',
-  { schema: t.literal(INGRESS_SCHEMA), origin: UserId, timeOrigin: IsoTime, data: t.unknown },
+  { schema: t.literal(INGRESS_SCHEMA), ...envelopeFacts },
   { eventId: Text, followsFrom: Text },
 )
 export type IngressEnvelope = t.TypeOf<typeof IngressEnvelope>
@@ -32,9 +35,7 @@ export const EgressEnvelope = closed(
   'egress envelope',
   {
     schema: t.literal(EGRESS_SCHEMA),
-    origin: UserId,
-    timeOrigin: IsoTime,
-    data: t.unknown,
+    ...envelopeFacts,
     eventId: Text,
     timeIngest: IsoTime,
     timeProcess: IsoTime,

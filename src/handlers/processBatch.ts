@@ -36,6 +36,7 @@ export interface HandlerDeps {
   readonly retry?: RetryPolicy
 }
 
+/** Writes a batch summary as one JSON line (CloudWatch Logs in Lambda). */
 export const logJsonLine = (summary: BatchSummary): void => {
   console.log(JSON.stringify(summary))
 }
