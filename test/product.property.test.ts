@@ -168,3 +168,21 @@ describe('product reducer laws', () => {
     )
   })
 })
+
+describe('the roles of a product', () => {
+  it('are held by the first create and the first image, whatever follows', () => {
+    fc.assert(
+      fc.property(logArb(), (log) => {
+        for (const [productId, state] of foldLog(log)) {
+          const first = (type: ProductEvent['type']) =>
+            log.find((e) => e.productId === productId && e.type === type)?.userId
+          expect({ creator: state.creator, photographer: state.photographer }).toEqual({
+            creator: first('ProductCreated'),
+            photographer: first('ProductPhotographed'),
+          })
+        }
+      }),
+      runs,
+    )
+  })
+})

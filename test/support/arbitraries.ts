@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {
   CREATE_SCHEMA,
+  EGRESS_SCHEMA,
   IMAGE_SCHEMA,
   INGRESS_SCHEMA,
   MAX_DETAIL_BYTES,
@@ -105,10 +106,40 @@ export const envelopeArb = fc
     fc.record({ schema: fc.constant(PURCHASE_SCHEMA), id: keyTextArb }),
   )
   .chain((data) =>
-    fc.record({
-      schema: fc.constant(INGRESS_SCHEMA),
-      origin: keyTextArb,
-      timeOrigin: isoTimeArb,
-      data: fc.constant(data),
-    }),
+    fc.oneof(
+      fc.record(
+        {
+          schema: fc.constant(INGRESS_SCHEMA),
+          origin: keyTextArb,
+          timeOrigin: isoTimeArb,
+          data: fc.constant(data),
+          eventId: keyTextArb,
+          followsFrom: keyTextArb,
+        },
+        { requiredKeys: ['schema', 'origin', 'timeOrigin', 'data'] },
+      ),
+      fc.record(
+        {
+          schema: fc.constant(EGRESS_SCHEMA),
+          origin: keyTextArb,
+          timeOrigin: isoTimeArb,
+          data: fc.constant(data),
+          eventId: keyTextArb,
+          timeIngest: isoTimeArb,
+          timeProcess: isoTimeArb,
+          followsFrom: keyTextArb,
+        },
+        {
+          requiredKeys: [
+            'schema',
+            'origin',
+            'timeOrigin',
+            'data',
+            'eventId',
+            'timeIngest',
+            'timeProcess',
+          ],
+        },
+      ),
+    ),
   )
