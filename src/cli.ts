@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { createStream, type OutgoingRecord, putRecords } from './adapters/kinesis'
 import { openStack, type Stack } from './adapters/localStack'
 import { leaderboard, readView } from './adapters/viewReader'
-import { type ConsumeResult, consume, requireStream, toOutgoing } from './localView'
+import { type ConsumeResult, consume, recordsOfLines, requireStream, toOutgoing } from './localView'
 import { generateWorkload, seededRandom } from './workload'
 
 const wholeNumber =
@@ -189,24 +189,6 @@ const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
       `${Math.round(stats.records / Math.max(result.seconds, 0.001))} events/s`,
   )
 }
-
-/** A file's lines as records: an envelope goes under its data.id; anything else as raw bytes under a key of its own. */
-export const recordsOfLines = (text: string): OutgoingRecord[] =>
-  text
-    .split('\n')
-    .map((line, at) => ({ line: line.replace(/\r$/, ''), at }))
-    .filter(({ line }) => line.trim() !== '')
-    .map(({ line, at }) => {
-      let id: unknown
-      try {
-        id = (JSON.parse(line) as { data?: { id?: unknown } } | null)?.data?.id
-      } catch {
-        id = undefined
-      }
-      const partitionKey =
-        typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : `line-${at + 1}`
-      return { partitionKey, data: Buffer.from(line, 'utf8') }
-    })
 
 /** The CLI's commands, flags and help text. */
 export const program = (): Command => {
