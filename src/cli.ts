@@ -190,6 +190,20 @@ const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
   )
 }
 
+/** Writes lines to standard output in chunks, waiting when the pipe is full; a closed pipe ends quietly. */
+const writeLines = async (lines: ReadonlyArray<string>): Promise<void> => {
+  let closed = false
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    closed = true
+  })
+  for (let at = 0; at < lines.length && !closed; at += 1000) {
+    const chunk = `${lines.slice(at, at + 1000).join('\n')}\n`
+    if (!process.stdout.write(chunk))
+      await new Promise((resolve) => process.stdout.once('drain', resolve))
+  }
+}
+
 /** The CLI's commands, flags and help text. */
 export const program = (): Command => {
   const cli = new Command('winner-view')
@@ -267,7 +281,7 @@ export const program = (): Command => {
   cli
     .command('generate')
     .description('write a generated workload as JSON lines to standard output')
-    .requiredOption('--events <n>', 'events to generate', wholeNumber(1, 10_000_000))
+    .requiredOption('--events <n>', 'events to generate', wholeNumber(1, 2_000_000))
     .option('--seed <n>', 'seed of the generator', wholeNumber(0, 2 ** 32 - 1), 42)
     .addOption(
       new Option(
@@ -275,16 +289,13 @@ export const program = (): Command => {
         'mix in duplicates, photos before creates, unknown products, other views, bad records',
       ),
     )
-    .action((flags: { events: number; seed: number; edgeCases?: boolean }) => {
+    .action(async (flags: { events: number; seed: number; edgeCases?: boolean }) => {
       const lines = generateWorkload({
         events: flags.events,
         seed: flags.seed,
         edgeCases: flags.edgeCases ?? false,
       })
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EPIPE') throw error
-      })
-      process.stdout.write(`${lines.map((r) => r.data).join('\n')}\n`)
+      await writeLines(lines.map((r) => r.data))
     })
   return cli
 }
