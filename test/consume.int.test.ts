@@ -1,0 +1,106 @@
+import { execFile, spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { ScanCommand } from '@aws-sdk/lib-dynamodb'
+import type { LocalService } from '../src/adapters/dynamodbLocal'
+import { LOCAL_AWS } from '../src/adapters/dynamodbLocal'
+import { documentClientOf } from '../src/adapters/dynamoStore'
+import {
+  createStream,
+  listShards,
+  makeKinesisClient,
+  putRecords,
+  splitShardInHalf,
+} from '../src/adapters/kinesis'
+import { startKinesalite } from '../src/adapters/localStack'
+import { checkpointsTableFor, tableNamesFor } from '../src/adapters/tables'
+import { readView } from '../src/adapters/viewReader'
+import { recordsOfLines } from '../src/localView'
+import { generateWorkload } from '../src/workload'
+import { dynamoEndpoint } from './support/dynamo'
+import { comparable, foldLines } from './support/normalize'
+
+jest.setTimeout(120_000)
+
+const bin = join(__dirname, '..', 'bin', 'winner-view.js')
+let kinesalite: LocalService
+const kinesis = () => makeKinesisClient({ ...LOCAL_AWS, endpoint: kinesalite.endpoint })
+const dynamo = () =>
+  documentClientOf(new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() }))
+
+beforeAll(async () => {
+  kinesalite = await startKinesalite()
+})
+afterAll(() => kinesalite.stop())
+
+/** `winner-view consume` on the test's kinesalite and DynamoDB Local. */
+const consumeArgs = (stream: string, stage: string) => [
+  bin,
+  'consume',
+  '--stream',
+  stream,
+  '--stage',
+  stage,
+  '--batch-size',
+  '50',
+  '--kinesis-endpoint',
+  kinesalite.endpoint,
+  '--dynamodb-endpoint',
+  dynamoEndpoint(),
+]
+const consume = (stream: string, stage: string) =>
+  promisify(execFile)(process.execPath, consumeArgs(stream, stage))
+
+const expectFold = async (stage: string, lines: string[]) => {
+  const view = comparable(await readView(dynamo(), tableNamesFor(stage)))
+  const expected = foldLines(lines)
+  expect(view.contributions).toEqual(expected.contributions)
+  expect(view.scores).toEqual(expected.scores)
+  expect(view.rejected).toHaveLength(expected.rejected)
+}
+
+describe('winner-view consume', () => {
+  it('folds correctly a stream resharded halfway while records flow', async () => {
+    const lines = generateWorkload({ events: 1500, seed: 21, edgeCases: true }).map((r) => r.data)
+    const records = recordsOfLines(lines.join('\n'))
+    const client = kinesis()
+    await createStream(client, 'reshardedCli', 2)
+    await putRecords(client, 'reshardedCli', records.slice(0, 750))
+    const consuming = consume('reshardedCli', 'clireshard')
+    const [parent] = await listShards(client, 'reshardedCli')
+    if (parent !== undefined) await splitShardInHalf(client, 'reshardedCli', parent)
+    await putRecords(client, 'reshardedCli', records.slice(750))
+    await consuming
+    // A second run takes what arrived after the first reached the tips.
+    const { stdout } = await consume('reshardedCli', 'clireshard')
+    expect(stdout).toMatch(/\d+ records: /)
+    expect((await listShards(client, 'reshardedCli')).length).toBe(4)
+    await expectFold('clireshard', lines)
+  })
+
+  it('resumes where an interrupted run stopped and ends with correct tables', async () => {
+    const lines = generateWorkload({ events: 6000, seed: 22, edgeCases: true }).map((r) => r.data)
+    const client = kinesis()
+    await createStream(client, 'interruptedCli', 3)
+    await putRecords(client, 'interruptedCli', recordsOfLines(lines.join('\n')))
+    const first = spawn(process.execPath, consumeArgs('interruptedCli', 'cliresume'))
+    const exited = new Promise<number | null>((resolve) => first.on('exit', resolve))
+    // Interrupt as soon as the first checkpoint is saved.
+    const checkpoints = checkpointsTableFor('cliresume')
+    for (let seen = 0; seen === 0; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const page = await dynamo()
+        .send(new ScanCommand({ TableName: checkpoints }))
+        .catch(() => ({ Items: [] }))
+      seen = page.Items?.length ?? 0
+    }
+    first.kill('SIGINT')
+    expect(await exited).toBe(130)
+    const { stdout } = await consume('interruptedCli', 'cliresume')
+    const handled = Number(/(\d+) records: /.exec(stdout)?.[1])
+    expect(handled).toBeGreaterThan(0)
+    expect(handled).toBeLessThan(lines.length)
+    await expectFold('cliresume', lines)
+  })
+})
