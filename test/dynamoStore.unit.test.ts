@@ -1,5 +1,7 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import {
   interpretWriteError,
+  makeDynamoStore,
   type ProductWrite,
   transactionItems,
 } from '../src/adapters/dynamoStore'
@@ -54,5 +56,67 @@ describe('the DynamoDB store', () => {
       kind: 'invalid',
       reason: 'ValidationException: Item size has exceeded',
     })
+  })
+})
+
+// DynamoDB Local never leaves keys unprocessed, so a scripted client plays that part.
+const scriptedClient = (answers: unknown[], calls: unknown[]) =>
+  ({
+    send: async (command: { input: unknown }) => {
+      calls.push(command.input)
+      return answers.shift()
+    },
+  }) as unknown as DynamoDBDocumentClient
+
+const quick = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }
+
+describe('batch calls with unprocessed items', () => {
+  it('asks again for the keys DynamoDB left unprocessed, with consistent reads', async () => {
+    const calls: unknown[] = []
+    const client = scriptedClient(
+      [
+        {
+          Responses: { C: [{ productId: 'p1', purchases: 1 }] },
+          UnprocessedKeys: { C: { Keys: [{ productId: 'p2' }], ConsistentRead: true } },
+        },
+        { Responses: { C: [{ productId: 'p2', purchases: 2 }] }, UnprocessedKeys: {} },
+      ],
+      calls,
+    )
+    const found = await makeDynamoStore({ client, names, retry: quick }).readProducts(['p1', 'p2'])
+    expect([...found.values()].map((p) => [p.productId, p.purchases])).toEqual([
+      ['p1', 1],
+      ['p2', 2],
+    ])
+    expect(calls[1]).toEqual({
+      RequestItems: { C: { Keys: [{ productId: 'p2' }], ConsistentRead: true } },
+    })
+  })
+
+  it('puts again the rejected records left unprocessed, and gives up after the last attempt', async () => {
+    const record = {
+      eventId: 'e',
+      shardId: 's',
+      sequenceNumber: '1',
+      partitionKey: 'k',
+      data: 'eA==',
+      reason: 'r',
+    }
+    const left = { UnprocessedItems: { R: [{ PutRequest: { Item: record } }] } }
+    const calls: unknown[] = []
+    await makeDynamoStore({
+      client: scriptedClient([left, {}], calls),
+      names,
+      retry: quick,
+    }).keepRejected([record])
+    expect(calls).toHaveLength(2)
+    const stuck = makeDynamoStore({
+      client: scriptedClient([left, left, left], []),
+      names,
+      retry: quick,
+    })
+    await expect(stuck.keepRejected([record])).rejects.toThrow(
+      'BatchWriteItem: items still unprocessed after 3 attempts',
+    )
   })
 })
