@@ -6,12 +6,11 @@ import { listShards, type OutgoingRecord } from './adapters/kinesis'
 import type { Stack } from './adapters/localStack'
 import { drainStream, type FaultPlan, type PollerStats } from './adapters/poller'
 import { totalRequests } from './adapters/requestMeter'
-import { type BatchSummary, makeHandler } from './handlers/processBatch'
+import { makeHandler } from './handlers/processBatch'
 import type { WorkloadRecord } from './workload'
 
 /** What the handler reported over a whole run, summed from its batch log lines. */
 export interface RunTotals {
-  records: number
   folded: number
   skipped: number
   rejected: number
@@ -24,7 +23,6 @@ export interface ConsumeOptions {
   readonly batchSize: number
   readonly faults?: FaultPlan
   readonly onProgress?: (advanced: number) => void
-  readonly onBatch?: (summary: BatchSummary) => void
   readonly signal?: AbortSignal
 }
 
@@ -36,7 +34,6 @@ export interface ConsumeResult {
 }
 
 const emptyTotals = (): RunTotals => ({
-  records: 0,
   folded: 0,
   skipped: 0,
   rejected: 0,
@@ -98,13 +95,11 @@ export const consume = async (stack: Stack, options: ConsumeOptions): Promise<Co
   const handler = makeHandler({
     store: makeDynamoStore({ client: stack.dynamo, names: stack.names }),
     log: (summary) => {
-      totals.records += summary.records
       totals.folded += summary.folded
       totals.skipped += summary.skipped
       totals.rejected += summary.rejected
       totals.transactions += summary.transactions
       totals.retries += summary.retries
-      options.onBatch?.(summary)
     },
   })
   const requestsBefore = totalRequests(stack.meter)

@@ -13,7 +13,8 @@ export interface ParsedRecord {
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-const shardIdOf = (record: KinesisStreamRecord): string => {
+/** The shard of a record, from Lambda's eventID `shardId:sequenceNumber`. */
+export const shardIdOf = (record: KinesisStreamRecord): string => {
   const colon = record.eventID.lastIndexOf(':')
   return colon > 0 ? record.eventID.slice(0, colon) : record.eventID
 }

@@ -70,14 +70,15 @@ export const packTransactions = (
   let current: PlannedWrite[] = []
   let scoreItems = new Set<string>()
   for (const planned of writes) {
-    const keys = planned.write.deltas.map(scoreKey).filter((key) => !scoreItems.has(key))
-    if (current.length > 0 && current.length + scoreItems.size + 1 + keys.length > maxItems) {
+    const keys = planned.write.deltas.map(scoreKey)
+    const added = keys.filter((key) => !scoreItems.has(key)).length
+    if (current.length > 0 && current.length + scoreItems.size + 1 + added > maxItems) {
       transactions.push(current)
       current = []
       scoreItems = new Set()
     }
     current.push(planned)
-    for (const key of planned.write.deltas.map(scoreKey)) scoreItems.add(key)
+    for (const key of keys) scoreItems.add(key)
   }
   if (current.length > 0) transactions.push(current)
   return transactions

@@ -7,7 +7,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
 import type { RejectedRecord, Store } from '../adapters/dynamoStore'
-import { parseKinesisRecord } from '../adapters/kinesisRecord'
+import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
 import { type DecodedRecord, decodeEvent, type ProductEvent } from '../domain/events'
 import type { ProductState } from '../domain/product'
 import { commitBatch } from './commitBatch'
@@ -48,10 +48,9 @@ type Classified =
 
 /** The Rejected item of a record: its raw data as received and the reason. */
 export const rejectedRecord = (record: KinesisStreamRecord, reason: string): RejectedRecord => {
-  const colon = record.eventID.lastIndexOf(':')
   return {
     eventId: record.eventID,
-    shardId: colon > 0 ? record.eventID.slice(0, colon) : record.eventID,
+    shardId: shardIdOf(record),
     sequenceNumber: record.kinesis.sequenceNumber,
     partitionKey: record.kinesis.partitionKey,
     data: record.kinesis.data,

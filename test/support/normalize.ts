@@ -1,9 +1,6 @@
 import * as E from 'fp-ts/Either'
-import { productToItem } from '../../src/adapters/dynamoStore'
 import { decodeEvent, type ProductEvent } from '../../src/domain/events'
-import { initial, products } from '../../src/domain/product'
-import { foldByKey } from '../../src/domain/projection'
-import { mergeDeltas, scoreDeltas } from '../../src/domain/scores'
+import { viewOfEvents } from './stream'
 
 type Item = Record<string, unknown>
 
@@ -42,13 +39,6 @@ export const foldLines = (lines: ReadonlyArray<string>) => {
     if (E.isLeft(decoded)) rejected += 1
     else if (decoded.right.kind === 'event') events.push(decoded.right.event)
   }
-  const states = [...foldByKey(products, events).values()]
-  const scores = mergeDeltas(states.flatMap((s) => scoreDeltas(initial(s.productId), s)))
-  return {
-    contributions: states.map((s) => withoutPositions(productToItem(s))).sort(byKey('productId')),
-    scores: scores
-      .map(({ userId, role, score, products: held }) => ({ userId, role, score, products: held }))
-      .sort((a, b) => a.userId.localeCompare(b.userId, 'en') || a.role.localeCompare(b.role, 'en')),
-    rejected,
-  }
+  const { contributions, scores } = viewOfEvents(events)
+  return { contributions: contributions.map(withoutPositions), scores, rejected }
 }

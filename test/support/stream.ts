@@ -52,9 +52,9 @@ const eventOf = (record: KinesisStreamRecord): ProductEvent[] =>
     ),
   )
 
-/** The tables that the pure fold of these shards predicts, in readView's order. */
-export const expectedView = (shards: ReadonlyArray<ReadonlyArray<KinesisStreamRecord>>) => {
-  const states = [...foldByKey(products, shards.flat().flatMap(eventOf)).values()]
+/** The Contributions items and Scores that folding these events predicts, in readView's order. */
+export const viewOfEvents = (events: ReadonlyArray<ProductEvent>) => {
+  const states = [...foldByKey(products, events).values()]
   const scores = mergeDeltas(
     states.flatMap((state) => scoreDeltas(initial(state.productId), state)),
   )
@@ -67,3 +67,7 @@ export const expectedView = (shards: ReadonlyArray<ReadonlyArray<KinesisStreamRe
       .sort((a, b) => a.userId.localeCompare(b.userId, 'en') || a.role.localeCompare(b.role, 'en')),
   }
 }
+
+/** The tables that the pure fold of these shards predicts, in readView's order. */
+export const expectedView = (shards: ReadonlyArray<ReadonlyArray<KinesisStreamRecord>>) =>
+  viewOfEvents(shards.flat().flatMap(eventOf))
