@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { dynamoEndpoint } from './support/dynamo'
 import { comparable, foldLines } from './support/normalize'
+import { oracleRecordsOfLines, oracleView } from './support/oracle'
 
 jest.setTimeout(120_000)
 
@@ -68,6 +69,28 @@ describe('the winner-view CLI', () => {
     expect(result.rejected).toHaveLength(expected.rejected)
     expect(expected.rejected).toBeGreaterThan(0)
     expect(result.stats).toMatchObject({ records: lines.length, rejected: expected.rejected })
+  })
+
+  it('replays real-shaped events: every photograph folded, every product credited, as the oracle says', async () => {
+    const images = lines.filter((line) => line.includes('"com.nordstrom/product/image/1-0-0"'))
+    expect(images.filter((line) => !line.includes('"image":"https://')).length).toBeGreaterThan(
+      images.length / 2,
+    )
+    expect(lines.some((line) => line.includes('"description":""'))).toBe(true)
+    const result = await replay(log, ['--shards', '2', '--batch-size', '100'])
+    const expected = oracleView(oracleRecordsOfLines(lines))
+    expect(comparable(result).contributions).toEqual(expected.contributions)
+    expect(result.scores).toEqual(expected.scores)
+    expect(result.stats).toMatchObject({
+      records: lines.length,
+      rejected: expected.rejected,
+      skipped: expected.skipped,
+    })
+    const photographed = new Set(images.map((line) => JSON.parse(line).data.id))
+    const withPhotographer = result.contributions.filter(
+      (item: { photographer?: string }) => item.photographer !== undefined,
+    )
+    expect(withPhotographer.length).toBe(photographed.size)
   })
 
   it('replays with a fault rate of 0.3 to the same result as without faults', async () => {

@@ -12,6 +12,7 @@ import { dynamoEndpoint, freshTables, quickRetry, storeFor, testClient } from '.
 import {
   createData,
   creatorOrigin,
+  imageData,
   ingress,
   kinesisRecord,
   photographerOrigin,
@@ -107,7 +108,7 @@ describe('the handler on DynamoDB Local', () => {
           ingress(photographerOrigin('bob'), {
             schema: 'com.nordstrom/product/image/1-0-0',
             id: 'p1',
-            image: 'https://i.example.com/p1.jpg',
+            image: 'i.example.com/p1.jpg',
           }),
           2,
         ),
@@ -142,6 +143,52 @@ describe('the handler on DynamoDB Local', () => {
       )
     },
   )
+
+  it('folds a real-shaped product: empty catalog fields and an image without a scheme', async () => {
+    const names = await freshTables()
+    const shard = shardName(2)
+    const at = (n: number) => ({ shardId: shard, sequenceNumber: sequenceNumber(n) })
+    const alice = creatorOrigin('alice')
+    const bob = photographerOrigin('bob')
+    const records = [
+      kinesisRecord(
+        ingress(
+          alice,
+          createData('4579874', { brand: '', name: '', description: '', category: '' }),
+        ),
+        at(1),
+      ),
+      kinesisRecord(ingress(bob, imageData('4579874'), '2026-11-26T10:00:01.000Z'), at(2)),
+      kinesisRecord(ingress('buyer', purchaseData('4579874'), '2026-11-26T10:00:02.000Z'), at(3)),
+    ]
+    expect(await handlerFor(storeFor(client, names))({ Records: records })).toEqual({
+      batchItemFailures: [],
+    })
+    expect(await readView(client, names)).toEqual({
+      contributions: [
+        {
+          productId: '4579874',
+          creator: alice,
+          photographer: bob,
+          brand: '',
+          name: '',
+          category: '',
+          purchases: 1,
+          creatorScore: 1,
+          photographerScore: 1,
+          lastSequenceNumber: sequenceNumber(3),
+          lastEventId: `${shard}:${sequenceNumber(3)}`,
+          created: '2026-11-26T10:00:00.000Z',
+          updated: '2026-11-26T10:00:02.000Z',
+        },
+      ],
+      scores: [
+        { userId: alice, role: 'creator', score: 1, products: 1 },
+        { userId: bob, role: 'photographer', score: 1, products: 1 },
+      ],
+      rejected: [],
+    })
+  })
 
   it('keeps each bad record in Rejected with a reason naming the field, and folds the rest', async () => {
     const names = await freshTables()

@@ -34,9 +34,20 @@ describe('the workload generator', () => {
     expect(counts[0]).toBeGreaterThan(10 * (counts[Math.floor(counts.length / 2)] ?? 1))
   })
 
+  it('writes images as the real producers do, most without a scheme, and some empty descriptions', () => {
+    const data = records.map((record) => parsed(record.data)?.data as Record<string, unknown>)
+    const images = data.filter((d) => d?.schema === 'com.nordstrom/product/image/1-0-0')
+    const schemeless = images.filter((d) => !String(d.image).startsWith('https://'))
+    expect(schemeless.length).toBeGreaterThan(images.length / 2)
+    expect(schemeless.length).toBeLessThan(images.length)
+    expect(schemeless[0]?.image).toMatch(/^[a-z]+\.hello-retail\.biz\/i\/p\/\d+$/)
+    const creates = data.filter((d) => d?.schema === 'com.nordstrom/product/create/1-0-0')
+    expect(creates.some((d) => d.description === '')).toBe(true)
+  })
+
   it('mixes in bad records and other views events only when asked', () => {
     const isOdd = (data: string) =>
-      parsed(data) === undefined || data.includes('user-login') || data.includes('cart/add')
+      parsed(data) === undefined || data.includes('user-info/') || data.includes('cart/add')
     expect(records.some((r) => isOdd(r.data))).toBe(true)
     expect(generateWorkload({ events: 3000, seed: 1 }).some((r) => isOdd(r.data))).toBe(false)
   })

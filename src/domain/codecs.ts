@@ -1,7 +1,7 @@
 import * as t from 'io-ts'
 
 /** A short, safe rendering of a rejected value for a reason: never a whole payload. */
-export const describe = (value: unknown): string => {
+export const describeValue = (value: unknown): string => {
   if (value === undefined) return 'nothing'
   if (typeof value === 'string') {
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value)
@@ -11,60 +11,58 @@ export const describe = (value: unknown): string => {
   return 'an object'
 }
 
+/** A codec whose `is` is its `validate`, so the two can never disagree. */
+const refined = <A>(
+  name: string,
+  check: (u: unknown) => string | undefined,
+): t.Type<A, A, unknown> =>
+  new t.Type<A, A, unknown>(
+    name,
+    (u): u is A => check(u) === undefined,
+    (u, c) => {
+      const problem = check(u)
+      return problem === undefined ? t.success(u as A) : t.failure(u, c, problem)
+    },
+    t.identity,
+  )
+
 const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength
 
 // Each UTF-16 unit encodes to at most 3 UTF-8 bytes, so short strings need no count.
 const exceedsBytes = (text: string, maxBytes: number): boolean =>
-  text.length * 3 > maxBytes && new TextEncoder().encode(text).byteLength > maxBytes
+  text.length * 3 > maxBytes && utf8Length(text) > maxBytes
 
-/** A non-empty string of at most `maxBytes` UTF-8 bytes (DynamoDB's key and item limits). */
-export const boundedText = (maxBytes: number): t.Type<string, string, unknown> => {
-  const expected = `a non-empty string of at most ${maxBytes.toLocaleString('en-US')} bytes`
-  return new t.Type<string, string, unknown>(
-    expected,
-    (u): u is string => typeof u === 'string' && u.length > 0 && !exceedsBytes(u, maxBytes),
-    (u, c) => {
-      if (typeof u !== 'string' || u.length === 0) {
-        return t.failure(u, c, `expected ${expected}, got ${describe(u)}`)
-      }
-      return exceedsBytes(u, maxBytes)
-        ? t.failure(
-            u,
-            c,
-            `expected ${expected}, got ${utf8Length(u).toLocaleString('en-US')} bytes`,
-          )
-        : t.success(u)
-    },
-    t.identity,
-  )
+export interface TextRules {
+  /** Keys must be non-empty; the published schemas allow empty details. */
+  readonly nonEmpty: boolean
+  /** DynamoDB's limits: 2,048 bytes for a partition key, 400 KB for an item. */
+  readonly maxBytes: number
+}
+
+/**
+ * A string the view stores and must read back equal: well-formed Unicode (DynamoDB cannot
+ * keep a lone surrogate), within `maxBytes` UTF-8 bytes, non-empty where it is a key.
+ */
+export const storedText = ({ nonEmpty, maxBytes }: TextRules): t.Type<string, string, unknown> => {
+  const expected = `${nonEmpty ? 'a non-empty' : 'a'} string of at most ${maxBytes.toLocaleString('en-US')} bytes`
+  return refined<string>(expected, (u) => {
+    if (typeof u !== 'string' || (nonEmpty && u.length === 0)) {
+      return `expected ${expected}, got ${describeValue(u)}`
+    }
+    if (!u.isWellFormed()) return 'expected well-formed Unicode, got a lone surrogate'
+    return exceedsBytes(u, maxBytes)
+      ? `expected ${expected}, got ${utf8Length(u).toLocaleString('en-US')} bytes`
+      : undefined
+  })
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/
 
 /** An ISO-8601 date and time with a zone, as `timeOrigin` is written. */
-export const IsoTime = new t.Type<string, string, unknown>(
-  'an ISO-8601 time',
-  (u): u is string => typeof u === 'string' && ISO_8601.test(u) && !Number.isNaN(Date.parse(u)),
-  (u, c) =>
-    typeof u === 'string' && ISO_8601.test(u) && !Number.isNaN(Date.parse(u))
-      ? t.success(u)
-      : t.failure(u, c, `expected an ISO-8601 time, got ${describe(u)}`),
-  t.identity,
-)
-
-/** An absolute http(s) URL of at most 4 KiB. */
-export const ImageUrl = new t.Type<string, string, unknown>(
-  'an http(s) URL',
-  (u): u is string => typeof u === 'string' && /^https?:\/\/\S+$/.test(u) && u.length <= 4096,
-  (u, c) => {
-    if (typeof u !== 'string' || !/^https?:\/\/\S+$/.test(u)) {
-      return t.failure(u, c, `expected an http(s) URL, got ${describe(u)}`)
-    }
-    return exceedsBytes(u, 4096)
-      ? t.failure(u, c, 'expected a URL of at most 4,096 bytes')
-      : t.success(u)
-  },
-  t.identity,
+export const IsoTime = refined<string>('an ISO-8601 time', (u) =>
+  typeof u === 'string' && ISO_8601.test(u) && !Number.isNaN(Date.parse(u))
+    ? undefined
+    : `expected an ISO-8601 time, got ${describeValue(u)}`,
 )
 
 const isObject = (u: unknown): u is Record<string, unknown> =>
@@ -92,7 +90,7 @@ export const closed = <R extends t.Props, O extends t.Props>(
     name,
     is,
     (u, c) => {
-      if (!isObject(u)) return t.failure(u, c, `expected a JSON object, got ${describe(u)}`)
+      if (!isObject(u)) return t.failure(u, c, `expected a JSON object, got ${describeValue(u)}`)
       const extra = Object.keys(u).find((key) => !known.has(key))
       if (extra !== undefined) {
         const value = u[extra]
@@ -122,6 +120,6 @@ export const reasonOf = (errors: t.Errors): string => {
   const path = pathOf(first.context)
   const type = first.context[first.context.length - 1]?.type
   const message =
-    first.message ?? `expected ${type?.name ?? 'a value'}, got ${describe(first.value)}`
+    first.message ?? `expected ${type?.name ?? 'a value'}, got ${describeValue(first.value)}`
   return path === '' ? message : `${path}: ${message}`
 }

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { boundedText, closed, describe, ImageUrl, IsoTime, reasonOf } from './codecs'
+import { closed, describeValue, IsoTime, reasonOf, storedText } from './codecs'
 import type { Position } from './position'
 
 // Wire names are a storage format: never rename one, version it.
@@ -13,13 +13,16 @@ export const PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/1-0-0'
 
 /** DynamoDB partition keys hold at most 2,048 bytes; product and user ids are such keys. */
 export const MAX_KEY_BYTES = 2048
-/** Stored details (brand, name, category, image URL) are kept under 4 KiB each. */
+/** Stored details (brand, name, category, image) are kept under 4 KiB each. */
 export const MAX_DETAIL_BYTES = 4096
 
-const ProductId = boundedText(MAX_KEY_BYTES)
-const UserId = boundedText(MAX_KEY_BYTES)
-const Detail = boundedText(MAX_DETAIL_BYTES)
-const Text = boundedText(Number.MAX_SAFE_INTEGER)
+// The published schemas type every field as a plain string. The view is stricter only
+// where it must be: ids and origins are keys (non-empty, within DynamoDB's key limit),
+// and what it stores must be well-formed Unicode of a bounded size.
+const ProductId = storedText({ nonEmpty: true, maxBytes: MAX_KEY_BYTES })
+const UserId = storedText({ nonEmpty: true, maxBytes: MAX_KEY_BYTES })
+/** brand, name, category, image: possibly empty, as the published schemas allow. */
+const Detail = storedText({ nonEmpty: false, maxBytes: MAX_DETAIL_BYTES })
 
 /** What both envelope forms carry: the acting user, when, and the event's data. */
 const envelopeFacts = { origin: UserId, timeOrigin: IsoTime, data: t.unknown }
@@ -27,7 +30,7 @@ const envelopeFacts = { origin: UserId, timeOrigin: IsoTime, data: t.unknown }
 export const IngressEnvelope = closed(
   'ingress envelope',
   { schema: t.literal(INGRESS_SCHEMA), ...envelopeFacts },
-  { eventId: Text, followsFrom: Text },
+  { eventId: t.string, followsFrom: t.string },
 )
 export type IngressEnvelope = t.TypeOf<typeof IngressEnvelope>
 
@@ -36,11 +39,11 @@ export const EgressEnvelope = closed(
   {
     schema: t.literal(EGRESS_SCHEMA),
     ...envelopeFacts,
-    eventId: Text,
+    eventId: t.string,
     timeIngest: IsoTime,
     timeProcess: IsoTime,
   },
-  { followsFrom: Text },
+  { followsFrom: t.string },
 )
 export type EgressEnvelope = t.TypeOf<typeof EgressEnvelope>
 
@@ -51,7 +54,8 @@ export const CreateProductData = closed(
     id: ProductId,
     brand: Detail,
     name: Detail,
-    description: Text,
+    // Not stored, so any string the schema allows.
+    description: t.string,
     category: Detail,
   },
   { price: t.string },
@@ -60,7 +64,7 @@ export type CreateProductData = t.TypeOf<typeof CreateProductData>
 
 export const ImageProductData = closed(
   'product image data',
-  { schema: t.literal(IMAGE_SCHEMA), id: ProductId, image: ImageUrl },
+  { schema: t.literal(IMAGE_SCHEMA), id: ProductId, image: Detail },
   {},
 )
 export type ImageProductData = t.TypeOf<typeof ImageProductData>
@@ -108,23 +112,23 @@ const validate = <A>(codec: t.Decoder<unknown, A>, value: unknown): E.Either<str
 const decodeEnvelope = (payload: unknown): E.Either<string, Envelope> => {
   const schema = (payload as { schema?: unknown } | null)?.schema
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    return E.left(`expected a JSON object envelope, got ${describe(payload)}`)
+    return E.left(`expected a JSON object envelope, got ${describeValue(payload)}`)
   }
   if (schema === INGRESS_SCHEMA) return validate(IngressEnvelope, payload)
   if (schema === EGRESS_SCHEMA) return validate(EgressEnvelope, payload)
   return E.left(
-    `schema: expected "${INGRESS_SCHEMA}" or "${EGRESS_SCHEMA}", got ${describe(schema)}`,
+    `schema: expected "${INGRESS_SCHEMA}" or "${EGRESS_SCHEMA}", got ${describeValue(schema)}`,
   )
 }
 
 const toEvent = (envelope: Envelope, position: Position): E.Either<string, DecodedRecord> => {
   const data = envelope.data
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return E.left(`data: expected a JSON object, got ${describe(data)}`)
+    return E.left(`data: expected a JSON object, got ${describeValue(data)}`)
   }
   const schema = (data as { schema?: unknown }).schema
   if (typeof schema !== 'string')
-    return E.left(`data.schema: expected a string, got ${describe(schema)}`)
+    return E.left(`data.schema: expected a string, got ${describeValue(schema)}`)
   const facts = (productId: string): EventFacts => ({
     productId,
     userId: envelope.origin,

@@ -23,7 +23,7 @@ export const photographed = (
 ): ProductPhotographed => ({
   type: 'ProductPhotographed',
   ...facts(productId, userId, n),
-  image: `https://images.example.com/${productId}.jpg`,
+  image: `erik.hello-retail.biz/i/p/${productId}`,
 })
 export const purchased = (productId: string, n: number, shardId?: string): ProductPurchased => ({
   type: 'ProductPurchased',

@@ -25,7 +25,7 @@ export const createData = (id: string, overrides: Record<string, unknown> = {}) 
 export const imageData = (id: string) => ({
   schema: IMAGE_SCHEMA,
   id,
-  image: `https://images.example.com/${id}.jpg`,
+  image: `erik.hello-retail.biz/i/p/${id}`,
 })
 export const purchaseData = (id: string) => ({ schema: PURCHASE_SCHEMA, id })
 

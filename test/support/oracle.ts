@@ -1,0 +1,184 @@
+// The test oracle: what the tables must hold for a log, written from DESIGN.md's rules and
+// sharing no code with the view (it imports nothing from src). Integration tests compare
+// the tables with it; a bug in the decoder, the reducer, the score deltas or the item
+// mapping then shows up as a difference instead of being predicted.
+
+type Json = Record<string, unknown>
+
+/** One record as the stream holds it: the bytes as text, under a partition key. */
+export interface OracleRecord {
+  readonly partitionKey: string
+  readonly data: string
+}
+
+/** The expected tables, positions left out (the emulator numbers records by time). */
+export interface OracleView {
+  readonly contributions: Json[]
+  readonly scores: Json[]
+  readonly rejected: number
+  readonly skipped: number
+}
+
+const INGRESS = 'com.nordstrom/retail-stream-ingress/1-0-0'
+const EGRESS = 'com.nordstrom/retail-stream-egress/1-0-0'
+
+const isPlainObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+const bytes = (text: string): number => Buffer.byteLength(text, 'utf8')
+const keyText = (value: unknown): value is string =>
+  typeof value === 'string' && value !== '' && value.isWellFormed() && bytes(value) <= 2048
+const detailText = (value: unknown): value is string =>
+  typeof value === 'string' && value.isWellFormed() && bytes(value) <= 4096
+const time = (value: unknown): boolean =>
+  typeof value === 'string' &&
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/.test(value) &&
+  !Number.isNaN(new Date(value).getTime())
+
+/** True when `object` has every key of `required`, each passing, and no key outside `allowed`. */
+const shaped = (
+  object: Json,
+  required: Record<string, (value: unknown) => boolean>,
+  optional: Record<string, (value: unknown) => boolean>,
+): boolean =>
+  Object.keys(object).every(
+    (key) => Object.hasOwn(required, key) || Object.hasOwn(optional, key),
+  ) &&
+  Object.entries(required).every(([key, ok]) => Object.hasOwn(object, key) && ok(object[key])) &&
+  Object.entries(optional).every(([key, ok]) => !Object.hasOwn(object, key) || ok(object[key]))
+
+const anyString = (value: unknown): boolean => typeof value === 'string'
+
+const envelopeIsValid = (envelope: Json): boolean => {
+  const common = { schema: anyString, origin: keyText, timeOrigin: time, data: isPlainObject }
+  if (envelope.schema === INGRESS)
+    return shaped(envelope, common, { eventId: anyString, followsFrom: anyString })
+  if (envelope.schema === EGRESS)
+    return shaped(
+      envelope,
+      { ...common, eventId: anyString, timeIngest: time, timeProcess: time },
+      { followsFrom: anyString },
+    )
+  return false
+}
+
+const DATA_RULES: Record<string, Record<string, (value: unknown) => boolean>> = {
+  create: {
+    schema: anyString,
+    id: keyText,
+    brand: detailText,
+    name: detailText,
+    description: anyString,
+    category: detailText,
+  },
+  image: { schema: anyString, id: keyText, image: detailText },
+  purchase: { schema: anyString, id: keyText },
+}
+
+type Verdict =
+  | { readonly kind: 'rejected' }
+  | { readonly kind: 'skipped' }
+  | { readonly kind: 'event'; readonly what: string; readonly envelope: Json; readonly data: Json }
+
+/** What DESIGN.md says of one record: one of the view's events, another view's, or rejected. */
+const judge = (text: string): Verdict => {
+  let envelope: unknown
+  try {
+    envelope = JSON.parse(text)
+  } catch {
+    return { kind: 'rejected' }
+  }
+  if (!isPlainObject(envelope) || !envelopeIsValid(envelope)) return { kind: 'rejected' }
+  const data = envelope.data as Json
+  if (typeof data.schema !== 'string') return { kind: 'rejected' }
+  const match = /^com\.nordstrom\/product\/(create|image|purchase)\/1-0-0$/.exec(data.schema)
+  if (match === null) return { kind: 'skipped' }
+  const what = match[1] ?? ''
+  const optional = what === 'create' ? { price: anyString } : {}
+  if (!shaped(data, DATA_RULES[what] ?? {}, optional)) return { kind: 'rejected' }
+  return { kind: 'event', what, envelope, data }
+}
+
+interface Product {
+  productId: string
+  creator?: string
+  photographer?: string
+  brand?: string
+  name?: string
+  category?: string
+  purchases: number
+  creatorScore: number
+  photographerScore: number
+  created?: string
+  updated?: string
+}
+
+const apply = (product: Product, what: string, user: string, data: Json): void => {
+  if (what === 'create' && product.creator === undefined) {
+    product.creator = user
+    product.brand = String(data.brand)
+    product.name = String(data.name)
+    product.category = String(data.category)
+  }
+  if (what === 'image' && product.photographer === undefined) product.photographer = user
+  if (what === 'purchase') {
+    product.purchases += 1
+    if (product.creator !== undefined) product.creatorScore += 1
+    if (product.photographer !== undefined) product.photographerScore += 1
+  }
+}
+
+const byText = (a: string, b: string): number => a.localeCompare(b, 'en')
+
+/** A user's score is the sum of the role's score over their products; products, their count. */
+const scoresOf = (products: ReadonlyArray<Product>): Json[] => {
+  const totals = new Map<
+    string,
+    { userId: string; role: string; score: number; products: number }
+  >()
+  const credit = (userId: string | undefined, role: string, score: number) => {
+    if (userId === undefined) return
+    const key = JSON.stringify([userId, role])
+    const total = totals.get(key) ?? { userId, role, score: 0, products: 0 }
+    totals.set(key, { ...total, score: total.score + score, products: total.products + 1 })
+  }
+  for (const p of products) {
+    credit(p.creator, 'creator', p.creatorScore)
+    credit(p.photographer, 'photographer', p.photographerScore)
+  }
+  return [...totals.values()].sort((a, b) => byText(a.userId, b.userId) || byText(a.role, b.role))
+}
+
+/**
+ * The tables DESIGN.md predicts for records delivered in this order (each product's
+ * records in the order of its shard): Contributions items without their positions,
+ * Scores items, and how many records are rejected and skipped.
+ */
+export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => {
+  const products = new Map<string, Product>()
+  let rejected = 0
+  let skipped = 0
+  for (const record of records) {
+    const verdict = judge(record.data)
+    if (verdict.kind === 'rejected') rejected += 1
+    if (verdict.kind === 'skipped') skipped += 1
+    if (verdict.kind !== 'event') continue
+    const id = String(verdict.data.id)
+    const product = products.get(id) ?? {
+      productId: id,
+      purchases: 0,
+      creatorScore: 0,
+      photographerScore: 0,
+    }
+    apply(product, verdict.what, String(verdict.envelope.origin), verdict.data)
+    product.created ??= String(verdict.envelope.timeOrigin)
+    product.updated = String(verdict.envelope.timeOrigin)
+    products.set(id, product)
+  }
+  const all = [...products.values()].sort((a, b) => byText(a.productId, b.productId))
+  return { contributions: all.map((p) => ({ ...p })), scores: scoresOf(all), rejected, skipped }
+}
+
+/** JSON lines as records, in file order (blank lines are not records). */
+export const oracleRecordsOfLines = (lines: ReadonlyArray<string>): OracleRecord[] =>
+  lines.filter((line) => line.trim() !== '').map((data, at) => ({ partitionKey: `${at}`, data }))
