@@ -5,31 +5,27 @@ import type { _Record } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamEvent } from 'aws-lambda'
 import { Command } from 'commander'
-import { dynamoCheckpoints } from '../src/adapters/checkpoints'
+import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
+import { type TableNames, tableNamesFor } from '../src/adapters/tables'
+import { decodeEvent, type ProductEvent } from '../src/domain/events'
+import { products } from '../src/domain/product'
+import { foldByKey } from '../src/domain/projection'
+import { makeHandler } from '../src/handlers/processBatch'
+import { checkpointsTable, checkpointsTableFor, dynamoCheckpoints } from '../src/local/checkpoints'
 import {
   createTable,
   createViewTables,
   LOCAL_AWS,
   startDynamoDbLocal,
-} from '../src/adapters/dynamodbLocal'
-import { documentClientOf, makeDynamoStore, type Store } from '../src/adapters/dynamoStore'
-import { createStream, makeKinesisClient, putRecords } from '../src/adapters/kinesis'
-import { startKinesalite } from '../src/adapters/localStack'
-import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/adapters/poller'
-import { meterRequests, totalRequests, writeRequests } from '../src/adapters/requestMeter'
-import {
-  checkpointsTable,
-  checkpointsTableFor,
-  type TableNames,
-  tableNamesFor,
-} from '../src/adapters/tables'
-import { readView } from '../src/adapters/viewReader'
-import { decodeEvent, type ProductEvent } from '../src/domain/events'
-import { type ProductState, products } from '../src/domain/product'
-import { foldByKey } from '../src/domain/projection'
-import { makeHandler } from '../src/handlers/processBatch'
-import { toOutgoing } from '../src/localView'
-import { generateWorkload } from '../src/workload'
+} from '../src/local/dynamodbLocal'
+import { createStream, makeKinesisClient, putRecords } from '../src/local/kinesis'
+import { startKinesalite } from '../src/local/localStack'
+import { memoryStore } from '../src/local/memoryStore'
+import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/local/poller'
+import { toOutgoing } from '../src/local/replayLog'
+import { meterRequests, totalRequests, writeRequests } from '../src/local/requestMeter'
+import { readView } from '../src/local/viewReader'
+import { generateWorkload } from '../src/local/workload'
 import { comparable, foldLines } from '../test/support/normalize'
 import { makeBaselineHandler } from './baseline'
 
@@ -154,25 +150,6 @@ const measurePureFold = (lines: string[]) => {
     folded += events.length
   }
   return Math.round(folded / ((performance.now() - started) / 1000))
-}
-
-/** A store in memory, so that the handler's own CPU time can be measured without I/O. */
-const memoryStore = (): Store => {
-  const items = new Map<string, ProductState>()
-  return {
-    readProducts: async (ids) =>
-      new Map(
-        ids.flatMap((id) => {
-          const s = items.get(id)
-          return s ? [[id, s]] : []
-        }),
-      ),
-    writeProducts: async (writes) => {
-      for (const { state } of writes) items.set(state.productId, state)
-      return { kind: 'committed' }
-    },
-    keepRejected: async () => {},
-  }
 }
 
 /** The handler's CPU time per record, without I/O: decode, group, fold, plan, on batches of 100. */

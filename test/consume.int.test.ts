@@ -3,21 +3,22 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
-import type { LocalService } from '../src/adapters/dynamodbLocal'
-import { LOCAL_AWS } from '../src/adapters/dynamodbLocal'
 import { documentClientOf } from '../src/adapters/dynamoStore'
+import { tableNamesFor } from '../src/adapters/tables'
+import { checkpointsTableFor } from '../src/local/checkpoints'
+import type { LocalService } from '../src/local/dynamodbLocal'
+import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import {
   createStream,
   listShards,
   makeKinesisClient,
   putRecords,
   splitShardInHalf,
-} from '../src/adapters/kinesis'
-import { startKinesalite } from '../src/adapters/localStack'
-import { checkpointsTableFor, tableNamesFor } from '../src/adapters/tables'
-import { readView } from '../src/adapters/viewReader'
-import { recordsOfLines } from '../src/localView'
-import { generateWorkload } from '../src/workload'
+} from '../src/local/kinesis'
+import { startKinesalite } from '../src/local/localStack'
+import { recordsOfLines } from '../src/local/replayLog'
+import { readView } from '../src/local/viewReader'
+import { generateWorkload } from '../src/local/workload'
 import { dynamoEndpoint } from './support/dynamo'
 import { comparable, foldLines } from './support/normalize'
 

@@ -3,12 +3,12 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { LOCAL_AWS } from '../src/adapters/dynamodbLocal'
 import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
 import { type TableNames, tableEnvironment, viewTables } from '../src/adapters/tables'
-import { readView } from '../src/adapters/viewReader'
 import { makeHandler } from '../src/handlers/processBatch'
-import { generateWorkload } from '../src/workload'
+import { LOCAL_AWS } from '../src/local/dynamodbLocal'
+import { readView } from '../src/local/viewReader'
+import { generateWorkload } from '../src/local/workload'
 import { dynamoEndpoint, freshTables, testClient } from './support/dynamo'
 import { batchesOf, expectedView, toShards } from './support/stream'
 
@@ -137,7 +137,7 @@ describe('the deployment', () => {
       log: () => {},
     })
     for (const batch of batchesOf(
-      toShards(generateWorkload({ events: 300, seed: 2, edgeCases: true }), 1)[0] ?? [],
+      toShards(generateWorkload({ events: 1000, seed: 2, edgeCases: true }), 1)[0] ?? [],
       100,
     )) {
       await handler(batch)

@@ -1,11 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import {
-  interpretWriteError,
-  makeDynamoStore,
-  type ProductWrite,
-  transactionItems,
-} from '../src/adapters/dynamoStore'
+import * as E from 'fp-ts/Either'
+import { interpretWriteError } from '../src/adapters/dynamoErrors'
+import { makeDynamoStore } from '../src/adapters/dynamoStore'
+import { itemToProduct, transactionItems } from '../src/adapters/items'
 import { initial } from '../src/domain/product'
+import type { ProductWrite } from '../src/handlers/store'
 
 const write = (productId: string, expectedSequenceNumber?: string): ProductWrite => ({
   state: { ...initial(productId), creator: 'alice', lastSequenceNumber: '9' },
@@ -40,12 +39,21 @@ describe('the DynamoDB store', () => {
     expect(outcome).toEqual({ kind: 'stale', productIds: ['p2'] })
   })
 
-  it('reads a conflict or throttling as worth retrying', () => {
-    expect(interpretWriteError(cancelled('TransactionConflict'), [write('p1')]).kind).toBe('retry')
-    expect(
-      interpretWriteError(Object.assign(new Error('slow'), { name: 'ThrottlingException' }), [])
-        .kind,
-    ).toBe('retry')
+  it('reads a conflict or throttling inside a transaction as worth another attempt', () => {
+    expect(interpretWriteError(cancelled('TransactionConflict'), [write('p1')]).kind).toBe(
+      'conflict',
+    )
+    expect(interpretWriteError(cancelled('None', 'ThrottlingError'), [write('p1')]).kind).toBe(
+      'conflict',
+    )
+  })
+
+  it('reads an error the SDK already retried (throttling, a server error) as unavailable', () => {
+    const error = Object.assign(new Error('slow down'), { name: 'ThrottlingException' })
+    expect(interpretWriteError(error, [write('p1')])).toEqual({
+      kind: 'unavailable',
+      reason: 'ThrottlingException: slow down',
+    })
   })
 
   it('reads a ValidationException as permanent', () => {
@@ -70,21 +78,62 @@ const scriptedClient = (answers: unknown[], calls: unknown[]) =>
 
 const quick = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }
 
+/** A Contributions item as the view writes it. */
+const item = (productId: string, purchases: number) => ({
+  productId,
+  purchases,
+  creatorScore: 0,
+  photographerScore: 0,
+  lastSequenceNumber: '7',
+  lastEventId: 'shardId-000000000000:7',
+  created: '2026-11-26T10:00:00.000Z',
+  updated: '2026-11-26T10:00:00.000Z',
+})
+
+describe('reading a Contributions item back', () => {
+  it('reads an item the view wrote into its state', () => {
+    expect(itemToProduct({ ...item('p1', 2), creator: 'alice' })).toEqual(
+      E.right({
+        ...initial('p1'),
+        ...item('p1', 2),
+        creator: 'alice',
+      }),
+    )
+  })
+
+  it.each([
+    [
+      'without lastSequenceNumber',
+      { ...item('p1', 1), lastSequenceNumber: undefined },
+      /lastSequenceNumber/,
+    ],
+    ['with a count that is not a number', { ...item('p1', 1), purchases: '3' }, /purchases/],
+    ['with a negative count', { ...item('p1', 1), creatorScore: -1 }, /creatorScore/],
+    ['with a creator that is not a string', { ...item('p1', 1), creator: 5 }, /creator/],
+  ])('refuses an item %s, naming the product and the attribute', (_, stored, attribute) => {
+    const read = itemToProduct(stored)
+    expect(E.isLeft(read) && read.left).toMatch(/^stored item "p1": /)
+    expect(E.isLeft(read) && read.left).toMatch(attribute)
+  })
+})
+
 describe('batch calls with unprocessed items', () => {
   it('asks again for the keys DynamoDB left unprocessed, with consistent reads', async () => {
     const calls: unknown[] = []
     const client = scriptedClient(
       [
         {
-          Responses: { C: [{ productId: 'p1', purchases: 1 }] },
+          Responses: { C: [item('p1', 1)] },
           UnprocessedKeys: { C: { Keys: [{ productId: 'p2' }], ConsistentRead: true } },
         },
-        { Responses: { C: [{ productId: 'p2', purchases: 2 }] }, UnprocessedKeys: {} },
+        { Responses: { C: [item('p2', 2)] }, UnprocessedKeys: {} },
       ],
       calls,
     )
     const found = await makeDynamoStore({ client, names, retry: quick }).readProducts(['p1', 'p2'])
-    expect([...found.values()].map((p) => [p.productId, p.purchases])).toEqual([
+    expect(
+      [...found.values()].map((p) => (E.isRight(p) ? [p.right.productId, p.right.purchases] : p)),
+    ).toEqual([
       ['p1', 1],
       ['p2', 2],
     ])

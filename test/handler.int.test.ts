@@ -1,13 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
-import { LOCAL_AWS } from '../src/adapters/dynamodbLocal'
-import type { Store } from '../src/adapters/dynamoStore'
+import { makeDynamoClient } from '../src/adapters/dynamoStore'
 import type { TableNames } from '../src/adapters/tables'
-import { readView } from '../src/adapters/viewReader'
 import { compareSequenceNumbers } from '../src/domain/position'
 import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
-import { generateWorkload } from '../src/workload'
+import type { Store } from '../src/handlers/store'
+import { LOCAL_AWS } from '../src/local/dynamodbLocal'
+import { readView } from '../src/local/viewReader'
+import { generateWorkload } from '../src/local/workload'
 import { dynamoEndpoint, freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
 import {
   createData,
@@ -351,24 +352,30 @@ describe('the handler on DynamoDB Local', () => {
     base.destroy()
   })
 
-  it('retries a single failed call and commits the batch without reporting a failure', async () => {
+  it('lets the SDK retry a single failed call, and commits the batch without reporting a failure', async () => {
     const names = await freshTables()
-    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+    const base = makeDynamoClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
     let calls = 0
+    // Below the SDK's retry middleware: the SDK, not the view, retries a failed call.
     base.middlewareStack.add(
       (next) => async (args) => {
         calls += 1
         if (calls === 2)
-          throw Object.assign(new Error('injected blip'), { name: 'ServiceUnavailable' })
+          throw Object.assign(new Error('injected blip'), {
+            name: 'ServiceUnavailable',
+            $fault: 'server',
+            $metadata: { httpStatusCode: 503 },
+          })
         return next(args)
       },
-      { step: 'initialize', name: 'blip' },
+      { step: 'finalizeRequest', priority: 'low', name: 'blip' },
     )
     const doc = DynamoDBDocumentClient.from(base, {
       marshallOptions: { removeUndefinedValues: true },
     })
     const shard = shards[1] ?? []
     await deliverAll(handlerFor(storeFor(doc, names)), batchesOf(shard, 100))
+    expect(calls).toBeGreaterThan(2)
     expect(await stored(names)).toEqual(expectedView([shard]))
     base.destroy()
   })

@@ -1,4 +1,4 @@
-import { generateWorkload } from '../src/workload'
+import { generateWorkload } from '../src/local/workload'
 
 const parsed = (data: string): { data?: { id?: unknown; schema?: unknown } } | undefined => {
   try {

@@ -108,22 +108,3 @@ export const tableEnvironment = (names: TableNames): Record<string, string> => (
   [ENVIRONMENT.scores]: names.scores,
   [ENVIRONMENT.rejected]: names.rejected,
 })
-
-/**
- * The local poller's checkpoints: per stream and shard, the last sequence number handed
- * over, and whether the shard is closed and read to its end. Lambda keeps these itself,
- * so the deployment has no such table.
- */
-export const checkpointsTable: TableDefinition = {
-  AttributeDefinitions: [
-    { AttributeName: 'streamName', AttributeType: 'S' },
-    { AttributeName: 'shardId', AttributeType: 'S' },
-  ],
-  KeySchema: [
-    { AttributeName: 'streamName', KeyType: 'HASH' },
-    { AttributeName: 'shardId', KeyType: 'RANGE' },
-  ],
-}
-
-/** The checkpoints table of a stage. */
-export const checkpointsTableFor = (stage: string): string => `${stage}-Checkpoints`

@@ -1,4 +1,4 @@
-import type { ProductEvent } from './events'
+import type { ProductCreated, ProductEvent, ProductPhotographed } from './events'
 import { eventIdOf, isAfter } from './position'
 import { foldWith, type Projection } from './projection'
 
@@ -25,6 +25,9 @@ export interface ProductState {
 /** Who holds each role and the details the create event brought. */
 type Roles = Pick<ProductState, 'creator' | 'photographer' | 'brand' | 'name' | 'category'>
 
+/** Units sold and the points each role earned from them. */
+type Sales = Pick<ProductState, 'purchases' | 'creatorScore' | 'photographerScore'>
+
 /** A product of which nothing was folded yet. */
 export const initial = (productId: string): ProductState => ({
   productId,
@@ -42,18 +45,43 @@ export const initial = (productId: string): ProductState => ({
   updated: undefined,
 })
 
+/** The first create wins: it sets the creator and the product's details, once. */
+export const registerCreator = (roles: Roles, event: ProductCreated): Roles =>
+  roles.creator !== undefined
+    ? roles
+    : {
+        creator: event.userId,
+        photographer: roles.photographer,
+        brand: event.brand,
+        name: event.name,
+        category: event.category,
+      }
+
+/** The first image wins: it sets the photographer, once. */
+export const registerPhotographer = (roles: Roles, event: ProductPhotographed): Roles =>
+  roles.photographer !== undefined ? roles : { ...roles, photographer: event.userId }
+
 const pointIfSet = (userId: string | undefined): number => (userId === undefined ? 0 : 1)
 
 /**
- * The state after one folded event: its roles, one sale or none (credited to the roles
- * held before the sale), and the event's position and time. Written as one literal, not
- * spreads, so that folding stays fast.
+ * A sale is one unit, and a point for each role registered before it: a role earns from
+ * the sales folded after it was registered, never from earlier ones.
+ */
+export const creditSale = (state: ProductState): Sales => ({
+  purchases: state.purchases + 1,
+  creatorScore: state.creatorScore + pointIfSet(state.creator),
+  photographerScore: state.photographerScore + pointIfSet(state.photographer),
+})
+
+/**
+ * The state after one folded event: its roles, its sales, and the event's position and
+ * time. Written as one literal, not spreads, so that folding stays fast.
  */
 const folded = (
   state: ProductState,
   event: ProductEvent,
   roles: Roles,
-  sales: 0 | 1,
+  sales: Sales,
 ): ProductState => ({
   productId: state.productId,
   creator: roles.creator,
@@ -61,9 +89,9 @@ const folded = (
   brand: roles.brand,
   name: roles.name,
   category: roles.category,
-  purchases: state.purchases + sales,
-  creatorScore: state.creatorScore + sales * pointIfSet(state.creator),
-  photographerScore: state.photographerScore + sales * pointIfSet(state.photographer),
+  purchases: sales.purchases,
+  creatorScore: sales.creatorScore,
+  photographerScore: sales.photographerScore,
   lastSequenceNumber: event.position.sequenceNumber,
   lastEventId: eventIdOf(event.position),
   created: state.created ?? event.time,
@@ -72,30 +100,24 @@ const folded = (
 
 const absurd = (event: never): never => event
 
+/** An event at or below the last folded position, or of another product, changes nothing. */
+export const isAlreadyFolded = (state: ProductState, event: ProductEvent): boolean =>
+  event.productId !== state.productId ||
+  !isAfter(event.position.sequenceNumber, state.lastSequenceNumber)
+
 /**
- * Folds one event. An event at or below the last folded position (or of another
- * product) changes nothing; the first creator and the first photographer win; a
- * purchase earns a point for each role registered before it.
+ * Folds one event: the first creator and the first photographer win, a purchase earns a
+ * point for each role registered before it, and every folded event moves the position.
  */
 export const evolve = (state: ProductState, event: ProductEvent): ProductState => {
-  if (event.productId !== state.productId) return state
-  if (!isAfter(event.position.sequenceNumber, state.lastSequenceNumber)) return state
+  if (isAlreadyFolded(state, event)) return state
   switch (event.type) {
-    case 'ProductCreated': {
-      if (state.creator !== undefined) return folded(state, event, state, 0)
-      const { userId: creator, brand, name, category } = event
-      return folded(
-        state,
-        event,
-        { creator, photographer: state.photographer, brand, name, category },
-        0,
-      )
-    }
+    case 'ProductCreated':
+      return folded(state, event, registerCreator(state, event), state)
     case 'ProductPhotographed':
-      if (state.photographer !== undefined) return folded(state, event, state, 0)
-      return folded(state, event, { ...state, photographer: event.userId }, 0)
+      return folded(state, event, registerPhotographer(state, event), state)
     case 'ProductPurchased':
-      return folded(state, event, state, 1)
+      return folded(state, event, state, creditSale(state))
     default:
       return absurd(event)
   }

@@ -1,97 +1,129 @@
+import * as E from 'fp-ts/Either'
 import { backoffDelay, type RetryPolicy, sleep } from '../adapters/backoff'
-import { MAX_TRANSACTION_ITEMS, type Store } from '../adapters/dynamoStore'
 import { type PlannedWrite, packTransactions, planWrite } from './commitPlan'
+import { MAX_TRANSACTION_ITEMS, type Store, type WriteOutcome } from './store'
+
+/** A product that cannot be committed, with the reason its records go to Rejected. */
+export interface Unstorable {
+  readonly planned: PlannedWrite
+  readonly reason: string
+}
 
 /** What committing a batch's products came to. */
 export interface CommitResult {
-  /** Products whose commit failed after all retries: their records are unfinished. */
+  /** Products not committed (the store did not answer, or time ran out): records unfinished. */
   readonly unfinished: ReadonlyArray<PlannedWrite>
-  /** Products no retry can store (a ValidationException): their records go to Rejected. */
-  readonly invalid: ReadonlyArray<{ readonly planned: PlannedWrite; readonly reason: string }>
+  /** Products no retry can store: their records go to Rejected. */
+  readonly unstorable: ReadonlyArray<Unstorable>
   readonly transactions: number
   readonly retries: number
+  readonly refolds: number
   readonly failure?: string
 }
 
 type TransactionResult =
-  | { readonly kind: 'committed'; readonly retries: number }
-  | { readonly kind: 'split'; readonly parts: PlannedWrite[][]; readonly retries: number }
-  | { readonly kind: 'invalid'; readonly reason: string; readonly retries: number }
-  | { readonly kind: 'failed'; readonly reason: string; readonly retries: number }
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'split'; readonly parts: PlannedWrite[][] }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'failed'; readonly reason: string; readonly remaining: PlannedWrite[] }
 
-/** Re-reads products someone else wrote first and folds this batch onto what they hold. */
+/** Counters and findings of one batch's commit, shared by its transactions. */
+interface Progress {
+  retries: number
+  refolds: number
+  readonly unstorable: Unstorable[]
+}
+
+export interface CommitOptions {
+  readonly policy: RetryPolicy
+  /** False when too little time is left to start another attempt. */
+  readonly hasTime: () => boolean
+}
+
+/**
+ * Re-reads products someone else wrote first and folds this batch onto what they hold.
+ * A product already folded there drops out; one whose item cannot be read is unstorable.
+ */
 const refold = async (
   store: Store,
-  transaction: PlannedWrite[],
+  transaction: ReadonlyArray<PlannedWrite>,
   staleIds: ReadonlyArray<string>,
-) => {
+  progress: Progress,
+): Promise<PlannedWrite[]> => {
+  progress.refolds += 1
   const stale = new Set(staleIds)
   const fresh = await store.readProducts(staleIds)
   return transaction.flatMap((planned) => {
     if (!stale.has(planned.batch.productId)) return [planned]
-    const again = planWrite(planned.batch, fresh.get(planned.batch.productId))
+    const stored = fresh.get(planned.batch.productId)
+    if (stored !== undefined && E.isLeft(stored)) {
+      progress.unstorable.push({ planned, reason: stored.left })
+      return []
+    }
+    const again = planWrite(planned.batch, stored?.right)
     return again === undefined ? [] : [again]
   })
 }
 
-type Step =
-  | { readonly done: TransactionResult }
-  | { readonly next: PlannedWrite[]; readonly reason: string }
+/** A product DynamoDB refuses for good; in a larger transaction, each product is tried alone. */
+const refuse = (current: PlannedWrite[], reason: string, progress: Progress): TransactionResult => {
+  if (current.length > 1) return { kind: 'split', parts: current.map((planned) => [planned]) }
+  progress.unstorable.push(...current.map((planned) => ({ planned, reason })))
+  return { kind: 'refused' }
+}
 
-const attemptTransaction = async (
+/** What one answer of the store means: the transaction is done, or here is what to try next. */
+const afterOutcome = async (
   store: Store,
-  policy: RetryPolicy,
+  options: CommitOptions,
   current: PlannedWrite[],
+  outcome: WriteOutcome,
   attempt: number,
-): Promise<Step> => {
-  const retries = attempt - 1
-  // Everything already folded elsewhere: nothing left to write, the products are done.
-  if (current.length === 0) return { done: { kind: 'committed', retries } }
-  const outcome = await store.writeProducts(current.map((planned) => planned.write))
+  progress: Progress,
+): Promise<TransactionResult | PlannedWrite[]> => {
   switch (outcome.kind) {
     case 'committed':
-      return { done: { kind: 'committed', retries } }
+      return outcome
     case 'invalid':
-      return current.length > 1
-        ? { done: { kind: 'split', parts: current.map((planned) => [planned]), retries } }
-        : { done: { kind: 'invalid', reason: outcome.reason, retries } }
+      return refuse(current, outcome.reason, progress)
+    case 'unavailable':
+      return { kind: 'failed', reason: outcome.reason, remaining: current }
     case 'stale':
-      return {
-        next: await refold(store, current, outcome.productIds),
-        reason: 'condition failed: product written by another invocation',
-      }
-    case 'retry':
-      await sleep(backoffDelay(policy, attempt))
-      return { next: current, reason: outcome.reason }
+      return refold(store, current, outcome.productIds, progress)
+    case 'conflict':
+      await sleep(backoffDelay(options.policy, attempt))
+      return current
   }
 }
 
 /**
- * Commits one transaction: a failed condition re-reads and re-folds, throttling and
- * conflicts back off and try again, and a bad item is isolated product by product.
+ * Commits one transaction: a failed condition re-reads and re-folds, a conflict backs off
+ * and tries again, and a transaction DynamoDB refuses is split product by product.
  */
 const commitTransaction = async (
   store: Store,
-  policy: RetryPolicy,
+  options: CommitOptions,
   transaction: PlannedWrite[],
+  progress: Progress,
 ): Promise<TransactionResult> => {
   let current = transaction
-  let reason = 'no attempt'
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt += 1) {
-    const step = await attemptTransaction(store, policy, current, attempt)
-    if ('done' in step) return step.done
-    current = step.next
-    reason = step.reason
+  for (let attempt = 1; attempt <= options.policy.maxAttempts; attempt += 1) {
+    // Everything already folded elsewhere: nothing left to write, the products are done.
+    if (current.length === 0) return { kind: 'committed' }
+    if (!options.hasTime())
+      return { kind: 'failed', reason: 'too little time left to commit', remaining: current }
+    if (attempt > 1) progress.retries += 1
+    const outcome = await store.writeProducts(current.map((planned) => planned.write))
+    const next = await afterOutcome(store, options, current, outcome, attempt, progress)
+    if (!Array.isArray(next)) return next
+    current = next
   }
-  const failure = `gave up after ${policy.maxAttempts} attempts: ${reason}`
-  return { kind: 'failed', reason: failure, retries: policy.maxAttempts }
+  const reason = `gave up after ${options.policy.maxAttempts} attempts`
+  return { kind: 'failed', reason, remaining: current }
 }
 
-const failedOnError = (error: unknown): TransactionResult => ({
-  kind: 'failed',
-  reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-  retries: 0,
-})
+const describeError = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
 /**
  * Commits planned writes in transactions, one after the other so that two transactions
@@ -100,32 +132,27 @@ const failedOnError = (error: unknown): TransactionResult => ({
  */
 export const commitBatch = async (
   store: Store,
-  policy: RetryPolicy,
+  options: CommitOptions,
   writes: ReadonlyArray<PlannedWrite>,
 ): Promise<CommitResult> => {
   const queue = packTransactions(writes, MAX_TRANSACTION_ITEMS)
-  const invalid: Array<{ planned: PlannedWrite; reason: string }> = []
+  const progress: Progress = { retries: 0, refolds: 0, unstorable: [] }
   let transactions = 0
-  let retries = 0
   for (let at = 0; at < queue.length; at += 1) {
     const transaction = queue[at] ?? []
-    const result = await commitTransaction(store, policy, transaction).catch(failedOnError)
-    retries += result.retries
-    switch (result.kind) {
-      case 'committed':
-        transactions += 1
-        break
-      case 'split':
-        queue.splice(at + 1, 0, ...result.parts)
-        break
-      case 'invalid':
-        invalid.push(...transaction.map((planned) => ({ planned, reason: result.reason })))
-        break
-      case 'failed': {
-        const unfinished = queue.slice(at).flat()
-        return { unfinished, invalid, transactions, retries, failure: result.reason }
-      }
+    const result = await commitTransaction(store, options, transaction, progress).catch(
+      (error: unknown): TransactionResult => ({
+        kind: 'failed',
+        reason: describeError(error),
+        remaining: transaction,
+      }),
+    )
+    if (result.kind === 'split') queue.splice(at + 1, 0, ...result.parts)
+    if (result.kind === 'committed') transactions += 1
+    if (result.kind === 'failed') {
+      const unfinished = [...result.remaining, ...queue.slice(at + 1).flat()]
+      return { ...progress, unfinished, transactions, failure: result.reason }
     }
   }
-  return { unfinished: [], invalid, transactions, retries }
+  return { ...progress, unfinished: [], transactions }
 }

@@ -1,7 +1,7 @@
-import type { ProductWrite } from '../adapters/dynamoStore'
 import type { ProductEvent } from '../domain/events'
 import { fold, initial, type ProductState } from '../domain/product'
 import { scoreDeltas, scoreKey } from '../domain/scores'
+import type { ProductWrite } from './store'
 
 /** One product's events in a batch, in shard order, with the records they came from. */
 export interface ProductBatch {

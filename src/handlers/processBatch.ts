@@ -6,17 +6,21 @@ import type {
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
-import type { RejectedRecord, Store } from '../adapters/dynamoStore'
 import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
-import { type DecodedRecord, decodeEvent, type ProductEvent } from '../domain/events'
-import type { ProductState } from '../domain/product'
+import { decodeEvent, type ProductEvent } from '../domain/events'
 import { commitBatch } from './commitBatch'
-import { groupByProduct, planWrite } from './commitPlan'
+import { groupByProduct, type PlannedWrite, type ProductBatch, planWrite } from './commitPlan'
+import { type Rejection, rejectedRecord, rejectProduct } from './rejection'
+import type { Store } from './store'
 
-/** The one log line of a batch: counts only, never a payload. */
+/** The one log line of a batch: counts, ids and positions, never a payload. */
 export interface BatchSummary {
   readonly level: 'info' | 'warn'
   readonly message: 'batch'
+  readonly requestId: string | null
+  readonly shardId: string | null
+  readonly firstSequenceNumber: string | null
+  readonly lastSequenceNumber: string | null
   readonly records: number
   readonly folded: number
   readonly skipped: number
@@ -25,38 +29,45 @@ export interface BatchSummary {
   readonly writes: number
   readonly transactions: number
   readonly retries: number
+  readonly refolds: number
   readonly failedFrom: string | null
   readonly failure: string | null
   readonly durationMs: number
 }
 
+/** What the handler uses of Lambda's context: the request id and the time left. */
+export interface InvocationContext {
+  readonly awsRequestId: string
+  readonly getRemainingTimeInMillis: () => number
+}
+
 export interface HandlerDeps {
   readonly store: Store
   readonly log?: (summary: BatchSummary) => void
+  /** For conflicts and re-folds; the SDK client retries failed calls itself. */
   readonly retry?: RetryPolicy
+  /** No transaction starts with less time than this left before the function times out. */
+  readonly reserveMs?: number
 }
+
+/** Enough for one transaction at the SDK's worst (three attempts of five seconds) and the log. */
+export const DEFAULT_RESERVE_MS = 16_000
 
 /** Writes a batch summary as one JSON line (CloudWatch Logs in Lambda). */
 export const logJsonLine = (summary: BatchSummary): void => {
   console.log(JSON.stringify(summary))
 }
 
-type Classified =
-  | { readonly kind: 'event'; readonly event: ProductEvent; readonly recordIndex: number }
-  | { readonly kind: 'foreign'; readonly recordIndex: number }
-  | { readonly kind: 'rejected'; readonly rejected: RejectedRecord; readonly recordIndex: number }
-
-/** The Rejected item of a record: its raw data as received and the reason. */
-export const rejectedRecord = (record: KinesisStreamRecord, reason: string): RejectedRecord => {
-  return {
-    eventId: record.eventID,
-    shardId: shardIdOf(record),
-    sequenceNumber: record.kinesis.sequenceNumber,
-    partitionKey: record.kinesis.partitionKey,
-    data: record.kinesis.data,
-    reason,
-  }
+/** A record decoded into one of the view's events, with its index in the batch. */
+interface ProductRecord {
+  readonly event: ProductEvent
+  readonly recordIndex: number
 }
+
+type Classified =
+  | ({ readonly kind: 'event' } & ProductRecord)
+  | { readonly kind: 'foreign'; readonly recordIndex: number }
+  | ({ readonly kind: 'rejected' } & Rejection)
 
 /** Decodes one record once, where it enters: an event, another view's event, or rejected. */
 const classify = (record: KinesisStreamRecord, recordIndex: number): Classified =>
@@ -66,81 +77,94 @@ const classify = (record: KinesisStreamRecord, recordIndex: number): Classified 
     E.match(
       (reason): Classified => ({
         kind: 'rejected',
-        rejected: rejectedRecord(record, reason),
         recordIndex,
+        rejected: rejectedRecord(record, reason),
       }),
-      (decoded: DecodedRecord): Classified =>
+      (decoded): Classified =>
         decoded.kind === 'event'
           ? { kind: 'event', event: decoded.event, recordIndex }
           : { kind: 'foreign', recordIndex },
     ),
   )
 
-type Rejected = Classified & { kind: 'rejected' }
-type Folded = Classified & { kind: 'event' }
-
 const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
+interface Outcome {
+  readonly unfinished: ReadonlyArray<number>
+  readonly failure?: string
+}
+
 /** Keeps rejected records; if even that fails, they stay unfinished for Lambda to retry. */
-const keepAll = async (store: Store, rejected: ReadonlyArray<Rejected>) => {
+const keepAll = async (store: Store, rejections: ReadonlyArray<Rejection>): Promise<Outcome> => {
+  if (rejections.length === 0) return { unfinished: [] }
   try {
-    if (rejected.length > 0) await store.keepRejected(rejected.map((r) => r.rejected))
+    await store.keepRejected(rejections.map((r) => r.rejected))
     return { unfinished: [] }
   } catch (error) {
     const failure = `keeping rejected records: ${describeError(error)}`
-    return { unfinished: rejected.map((r) => r.recordIndex), failure }
+    return { unfinished: rejections.map((r) => r.recordIndex), failure }
   }
 }
 
-interface FoldOutcome {
-  readonly unfinished: ReadonlyArray<number>
-  readonly invalid: ReadonlyArray<Rejected>
+interface FoldOutcome extends Outcome {
+  readonly rejections: ReadonlyArray<Rejection>
   readonly writes: number
   readonly transactions: number
   readonly retries: number
-  readonly failure?: string
+  readonly refolds: number
+}
+
+const NOTHING_COMMITTED = { rejections: [], writes: 0, transactions: 0, retries: 0, refolds: 0 }
+
+/** Plans each product's write on its stored state; a product whose item is unreadable is rejected. */
+const planAll = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  batches: ReadonlyArray<ProductBatch>,
+  stored: Awaited<ReturnType<Store['readProducts']>>,
+) => {
+  const writes: PlannedWrite[] = []
+  const rejections: Rejection[] = []
+  for (const batch of batches) {
+    const item = stored.get(batch.productId)
+    if (item !== undefined && E.isLeft(item)) {
+      rejections.push(...rejectProduct(records, batch, item.left))
+      continue
+    }
+    const planned = planWrite(batch, item?.right)
+    if (planned !== undefined) writes.push(planned)
+  }
+  return { writes, rejections }
 }
 
 /** Reads the batch's products, folds their events and commits; a read failure leaves all unfinished. */
 const foldAndCommit = async (
-  { store, retry = defaultRetryPolicy }: HandlerDeps,
+  deps: HandlerDeps,
   records: ReadonlyArray<KinesisStreamRecord>,
-  events: ReadonlyArray<Folded>,
+  events: ReadonlyArray<ProductRecord>,
+  hasTime: () => boolean,
 ): Promise<FoldOutcome> => {
-  if (events.length === 0)
-    return { unfinished: [], invalid: [], writes: 0, transactions: 0, retries: 0 }
+  if (events.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
   const batches = groupByProduct(events)
-  let stored: Map<string, ProductState>
-  try {
-    stored = await store.readProducts(batches.map((b) => b.productId))
-  } catch (error) {
-    const failure = `reading products: ${describeError(error)}`
-    return {
-      unfinished: events.map((e) => e.recordIndex),
-      invalid: [],
-      writes: 0,
-      transactions: 0,
-      retries: 0,
-      failure,
-    }
+  const stored = await deps.store
+    .readProducts(batches.map((b) => b.productId))
+    .catch((error: unknown) => `reading products: ${describeError(error)}`)
+  if (typeof stored === 'string') {
+    return { unfinished: events.map((e) => e.recordIndex), failure: stored, ...NOTHING_COMMITTED }
   }
-  const writes = batches.flatMap((b) => planWrite(b, stored.get(b.productId)) ?? [])
-  const result = await commitBatch(store, retry, writes)
-  const invalid = result.invalid.flatMap(({ planned, reason }) =>
-    planned.batch.recordIndexes.flatMap((recordIndex): Rejected[] => {
-      const record = records[recordIndex]
-      return record === undefined
-        ? []
-        : [{ kind: 'rejected', recordIndex, rejected: rejectedRecord(record, `commit: ${reason}`) }]
-    }),
+  const planned = planAll(records, batches, stored)
+  const policy = deps.retry ?? defaultRetryPolicy
+  const result = await commitBatch(deps.store, { policy, hasTime }, planned.writes)
+  const refused = result.unstorable.flatMap(({ planned: p, reason }) =>
+    rejectProduct(records, p.batch, `commit: ${reason}`),
   )
   return {
-    unfinished: result.unfinished.flatMap((planned) => planned.batch.recordIndexes),
-    invalid,
-    writes: writes.length,
+    unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
+    rejections: [...planned.rejections, ...refused],
+    writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
+    refolds: result.refolds,
     ...(result.failure === undefined ? {} : { failure: result.failure }),
   }
 }
@@ -154,6 +178,17 @@ const firstUnfinished = (
   return records[Math.min(...unfinished)]?.kinesis.sequenceNumber ?? null
 }
 
+/** Where the batch sits: its request, shard and first and last positions. */
+const placeOf = (records: ReadonlyArray<KinesisStreamRecord>, context?: InvocationContext) => {
+  const first = records[0]
+  return {
+    requestId: context?.awsRequestId ?? null,
+    shardId: first === undefined ? null : shardIdOf(first),
+    firstSequenceNumber: first?.kinesis.sequenceNumber ?? null,
+    lastSequenceNumber: records[records.length - 1]?.kinesis.sequenceNumber ?? null,
+  }
+}
+
 /**
  * Handles one Kinesis batch: decode, group by product, read, fold, commit. A repeat of
  * any batch changes nothing. Returns the first unfinished record as the batch item
@@ -161,34 +196,38 @@ const firstUnfinished = (
  */
 export const makeHandler =
   (deps: HandlerDeps) =>
-  async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
+  async (
+    event: KinesisStreamEvent,
+    context?: InvocationContext,
+  ): Promise<KinesisStreamBatchResponse> => {
     const started = Date.now()
+    const reserve = deps.reserveMs ?? DEFAULT_RESERVE_MS
+    const hasTime = () => (context?.getRemainingTimeInMillis() ?? Infinity) > reserve
     const records = event.Records
     const classified = records.map(classify)
-    const events = classified.filter((c): c is Folded => c.kind === 'event')
-    const rejected = classified.filter((c): c is Rejected => c.kind === 'rejected')
+    const events = classified.filter((c) => c.kind === 'event')
+    const rejected = classified.filter((c) => c.kind === 'rejected')
     const kept = await keepAll(deps.store, rejected)
-    const folded = await foldAndCommit(deps, records, events)
-    const keptInvalid = await keepAll(deps.store, folded.invalid)
-    const failedFrom = firstUnfinished(records, [
-      ...kept.unfinished,
-      ...folded.unfinished,
-      ...keptInvalid.unfinished,
-    ])
-    const log = deps.log ?? logJsonLine
-    log({
+    const folded = await foldAndCommit(deps, records, events, hasTime)
+    const keptLater = await keepAll(deps.store, folded.rejections)
+    const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
+    const failedFrom = firstUnfinished(records, unfinished)
+    const rejectedCount = rejected.length + folded.rejections.length
+    ;(deps.log ?? logJsonLine)({
       level: failedFrom === null ? 'info' : 'warn',
       message: 'batch',
+      ...placeOf(records, context),
       records: records.length,
-      folded: events.length - folded.unfinished.length - folded.invalid.length,
+      folded: events.length - folded.unfinished.length - folded.rejections.length,
       skipped: classified.filter((c) => c.kind === 'foreign').length,
-      rejected: rejected.length + folded.invalid.length,
+      rejected: rejectedCount,
       products: new Set(events.map((e) => e.event.productId)).size,
       writes: folded.writes,
       transactions: folded.transactions,
       retries: folded.retries,
+      refolds: folded.refolds,
       failedFrom,
-      failure: folded.failure ?? kept.failure ?? keptInvalid.failure ?? null,
+      failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
       durationMs: Date.now() - started,
     })
     return { batchItemFailures: failedFrom === null ? [] : [{ itemIdentifier: failedFrom }] }

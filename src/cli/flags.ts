@@ -1,0 +1,73 @@
+import { type Command, InvalidArgumentError } from 'commander'
+import type { StackOptions } from '../local/localStack'
+
+/** A parser of whole numbers within bounds, for commander. */
+export const wholeNumber =
+  (min: number, max: number) =>
+  (text: string): number => {
+    const value = Number(text)
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`)
+    }
+    return value
+  }
+
+/** A parser of a probability in [0, 1), for commander. */
+export const probability = (text: string): number => {
+  const value = Number(text)
+  if (text.trim() === '' || Number.isNaN(value) || value < 0 || value >= 1) {
+    throw new InvalidArgumentError('expected a probability from 0 up to, not including, 1')
+  }
+  return value
+}
+
+/** The flags of a command that generates or replays a workload on a new stream. */
+export interface RunFlags extends StackOptions {
+  readonly shards: number
+  readonly batchSize: number
+  readonly seed: number
+}
+
+/** Where the stack runs: endpoints, ports and stage. */
+export const stackOptions = (command: Command): Command =>
+  command
+    .option(
+      '--kinesis-endpoint <url>',
+      'use this Kinesis endpoint instead of starting kinesalite (also AWS_ENDPOINT_URL_KINESIS)',
+    )
+    .option(
+      '--dynamodb-endpoint <url>',
+      'use this DynamoDB endpoint instead of starting DynamoDB Local (also AWS_ENDPOINT_URL_DYNAMODB)',
+    )
+    .option(
+      '--kinesis-port <n>',
+      'port for the started kinesalite (default: a free one)',
+      wholeNumber(1, 65_535),
+    )
+    .option(
+      '--dynamodb-port <n>',
+      'port for the started DynamoDB Local (default: a free one)',
+      wholeNumber(1, 65_535),
+    )
+    .option(
+      '--stage <name>',
+      'the stage that names the tables: <stage>-Contributions and so on',
+      'local',
+    )
+
+/** The stack's flags plus the stream's shape: shards, batch size, seed. */
+export const runOptions = (command: Command): Command =>
+  stackOptions(command)
+    .option('--shards <n>', 'shards of the stream', wholeNumber(1, 64), 4)
+    .option(
+      '--batch-size <n>',
+      'records per handler invocation, as the event source mapping batchSize',
+      wholeNumber(1, 10_000),
+      100,
+    )
+    .option(
+      '--seed <n>',
+      'seed of the generator and of injected faults',
+      wholeNumber(0, 2 ** 32 - 1),
+      42,
+    )

@@ -1,0 +1,28 @@
+import { Command } from 'commander'
+import { consumeCommand } from './consume'
+import { demoCommand } from './demo'
+import { generateCommand } from './generate'
+import { replayCommand } from './replay'
+
+/** The CLI's commands, flags and help text. */
+export const program = (): Command => {
+  const cli = new Command('winner-view')
+    .description('The winner view of a retail Kinesis stream, run locally on real-API emulators.')
+    .showHelpAfterError('(run with --help for usage)')
+  demoCommand(cli)
+  replayCommand(cli)
+  consumeCommand(cli)
+  generateCommand(cli)
+  return cli
+}
+
+/** Runs the CLI; every error a user can cause ends in one line and a non-zero exit. */
+export const main = async (argv: string[]): Promise<void> => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  try {
+    await program().parseAsync(argv)
+  } catch (error) {
+    process.stderr.write(`winner-view: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.exitCode = 1
+  }
+}
