@@ -96,6 +96,18 @@ const afterOutcome = async (
   }
 }
 
+/** Ends a transaction before an attempt: nothing left to write, or too little time to try. */
+const beforeAttempt = (
+  options: CommitOptions,
+  current: PlannedWrite[],
+): TransactionResult | undefined => {
+  // Everything already folded elsewhere: nothing left to write, the products are done.
+  if (current.length === 0) return { kind: 'committed' }
+  if (!options.hasTime())
+    return { kind: 'failed', reason: 'too little time left to commit', remaining: current }
+  return undefined
+}
+
 /**
  * Commits one transaction: a failed condition re-reads and re-folds, a conflict backs off
  * and tries again, and a transaction DynamoDB refuses is split product by product.
@@ -108,10 +120,8 @@ const commitTransaction = async (
 ): Promise<TransactionResult> => {
   let current = transaction
   for (let attempt = 1; attempt <= options.policy.maxAttempts; attempt += 1) {
-    // Everything already folded elsewhere: nothing left to write, the products are done.
-    if (current.length === 0) return { kind: 'committed' }
-    if (!options.hasTime())
-      return { kind: 'failed', reason: 'too little time left to commit', remaining: current }
+    const before = beforeAttempt(options, current)
+    if (before !== undefined) return before
     if (attempt > 1) progress.retries += 1
     const outcome = await store.writeProducts(current.map((planned) => planned.write))
     const next = await afterOutcome(store, options, current, outcome, attempt, progress)

@@ -13,6 +13,12 @@ export interface CheckpointStore {
   readonly save: (checkpoint: Checkpoint) => Promise<void>
 }
 
+const checkpointOf = (item: Record<string, unknown>): Checkpoint => ({
+  shardId: String(item.shardId),
+  ...(typeof item.sequenceNumber === 'string' ? { sequenceNumber: item.sequenceNumber } : {}),
+  finished: item.finished === true,
+})
+
 /** Checkpoints of one stream in a DynamoDB table, so that a second run resumes. */
 export const dynamoCheckpoints = (
   client: DynamoDBDocumentClient,
@@ -32,11 +38,8 @@ export const dynamoCheckpoints = (
           ExclusiveStartKey: start,
         }),
       )
-      for (const item of page.Items ?? []) {
-        const shardId = String(item.shardId)
-        const sequenceNumber =
-          typeof item.sequenceNumber === 'string' ? { sequenceNumber: item.sequenceNumber } : {}
-        found.set(shardId, { shardId, ...sequenceNumber, finished: item.finished === true })
+      for (const checkpoint of (page.Items ?? []).map(checkpointOf)) {
+        found.set(checkpoint.shardId, checkpoint)
       }
       start = page.LastEvaluatedKey
     } while (start !== undefined)

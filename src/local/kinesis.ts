@@ -66,6 +66,23 @@ export interface OutgoingRecord {
 
 const MAX_PUT_RECORDS = 500
 
+/** Puts one request's records: how many were accepted before the first failure, and its error. */
+const putChunk = async (
+  client: KinesisClient,
+  streamName: string,
+  chunk: ReadonlyArray<OutgoingRecord>,
+): Promise<{ accepted: number; error?: string }> => {
+  const answer = await client.send(
+    new PutRecordsCommand({
+      StreamName: streamName,
+      Records: chunk.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
+    }),
+  )
+  const firstFailed = (answer.Records ?? []).findIndex((r) => r.ErrorCode !== undefined)
+  if (firstFailed === -1) return { accepted: chunk.length }
+  return { accepted: firstFailed, error: answer.Records?.[firstFailed]?.ErrorMessage ?? 'unknown' }
+}
+
 /**
  * Puts records in order, 500 a request. After a partial failure it puts again from the
  * first failed record on, so that each partition key keeps its order; the records after
@@ -80,21 +97,17 @@ export const putRecords = async (
   let at = 0
   let failures = 0
   while (at < records.length) {
-    const chunk = records.slice(at, at + MAX_PUT_RECORDS)
-    const answer = await client.send(
-      new PutRecordsCommand({
-        StreamName: streamName,
-        Records: chunk.map((r) => ({ PartitionKey: r.partitionKey, Data: r.data })),
-      }),
+    const { accepted, error } = await putChunk(
+      client,
+      streamName,
+      records.slice(at, at + MAX_PUT_RECORDS),
     )
-    const firstFailed = (answer.Records ?? []).findIndex((r) => r.ErrorCode !== undefined)
-    const accepted = firstFailed === -1 ? chunk.length : firstFailed
     onPut(accepted)
     at += accepted
     failures = accepted === 0 ? failures + 1 : 0
     if (failures > defaultRetryPolicy.maxAttempts)
-      throw new Error(`PutRecords kept failing: ${answer.Records?.[firstFailed]?.ErrorMessage}`)
-    if (firstFailed !== -1) await sleep(backoffDelay(defaultRetryPolicy, failures + 1))
+      throw new Error(`PutRecords kept failing: ${error}`)
+    if (error !== undefined) await sleep(backoffDelay(defaultRetryPolicy, failures + 1))
   }
 }
 

@@ -81,14 +81,8 @@ const settledOrThrow = <A, B>([a, b]: [PromiseSettledResult<A>, PromiseSettledRe
   return [a.value, b.value]
 }
 
-/**
- * Opens the stack: the given endpoints (flags, then AWS_ENDPOINT_URL_* variables, real
- * AWS included), or else DynamoDB Local and kinesalite started on free ports. Creates
- * the view's tables and the poller's checkpoints table if they are missing.
- */
-export const openStack = async (options: StackOptions): Promise<Stack> => {
-  const started: LocalService[] = []
-  const stopStarted = () => Promise.all(started.map((service) => service.stop()))
+/** The endpoints to use: given ones as they are, else emulators started into `started`. */
+const endpointsOf = async (options: StackOptions, started: LocalService[]) => {
   const endpointOf = async (
     given: string | undefined,
     service: 'KINESIS' | 'DYNAMODB',
@@ -100,29 +94,41 @@ export const openStack = async (options: StackOptions): Promise<Stack> => {
     started.push(local)
     return local.endpoint
   }
+  // Both are awaited before any failure counts, so that none is left running.
+  const [kinesis, dynamodb] = settledOrThrow(
+    await Promise.allSettled([
+      endpointOf(options.kinesisEndpoint, 'KINESIS', () => startKinesalite(options.kinesisPort)),
+      endpointOf(options.dynamodbEndpoint, 'DYNAMODB', () =>
+        startDynamoDbLocal(options.dynamodbPort),
+      ),
+    ]),
+  )
+  return { kinesis, dynamodb }
+}
+
+/**
+ * Opens the stack: the given endpoints (flags, then AWS_ENDPOINT_URL_* variables, real
+ * AWS included), or else DynamoDB Local and kinesalite started on free ports. Creates
+ * the view's tables and the poller's checkpoints table if they are missing.
+ */
+export const openStack = async (options: StackOptions): Promise<Stack> => {
+  const started: LocalService[] = []
+  const stopStarted = () => Promise.all(started.map((service) => service.stop()))
   try {
-    // Both are awaited before any failure counts, so that none is left running.
-    const [kinesisEndpoint, dynamodbEndpoint] = settledOrThrow(
-      await Promise.allSettled([
-        endpointOf(options.kinesisEndpoint, 'KINESIS', () => startKinesalite(options.kinesisPort)),
-        endpointOf(options.dynamodbEndpoint, 'DYNAMODB', () =>
-          startDynamoDbLocal(options.dynamodbPort),
-        ),
-      ]),
-    )
+    const endpoints = await endpointsOf(options, started)
     const account = accountOf(process.env)
-    const kinesis = makeKinesisClient({ ...account, endpoint: kinesisEndpoint })
-    const raw = makeDynamoClient({ ...account, endpoint: dynamodbEndpoint })
-    const names = tableNamesFor(options.stage)
-    const checkpoints = checkpointsTableFor(options.stage)
-    await createViewTables(raw, names)
-    await createTable(raw, checkpoints, checkpointsTable)
-    const meter = meterRequests(raw)
+    const kinesis = makeKinesisClient({ ...account, endpoint: endpoints.kinesis })
+    const raw = makeDynamoClient({ ...account, endpoint: endpoints.dynamodb })
     const stop = async () => {
       kinesis.destroy()
       raw.destroy()
       await stopStarted()
     }
+    const names = tableNamesFor(options.stage)
+    const checkpoints = checkpointsTableFor(options.stage)
+    await createViewTables(raw, names)
+    await createTable(raw, checkpoints, checkpointsTable)
+    const meter = meterRequests(raw)
     return {
       kinesis,
       dynamo: documentClientOf(raw),

@@ -169,6 +169,24 @@ const reachedTip = async (
   await options.checkpoints.save(cursor.checkpoint)
 }
 
+/** Delivers one page; after a failure it resumes from the checkpoint, else moves on. */
+const deliverPage = async (
+  options: PollerOptions,
+  cursor: ShardCursor,
+  records: _Record[],
+  next: string | undefined,
+  stats: PollerStats,
+): Promise<number> => {
+  const failedAt = await deliver(options, cursor, records, stats)
+  if (failedAt !== undefined) {
+    await retryFromCheckpoint(options, cursor, stats)
+    return failedAt
+  }
+  cursor.iterator = next
+  cursor.failures = 0
+  return records.length
+}
+
 /** Reads a shard one batch at a time until it is at its tip or closed and read to its end. */
 const drainShard = async (
   options: PollerOptions,
@@ -184,14 +202,7 @@ const drainShard = async (
       await reachedTip(options, cursor, page.NextShardIterator)
       return advanced
     }
-    const failedAt = await deliver(options, cursor, records, stats)
-    advanced += failedAt ?? records.length
-    if (failedAt !== undefined) {
-      await retryFromCheckpoint(options, cursor, stats)
-      continue
-    }
-    cursor.iterator = page.NextShardIterator
-    cursor.failures = 0
+    advanced += await deliverPage(options, cursor, records, page.NextShardIterator, stats)
   }
   return advanced
 }

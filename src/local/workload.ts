@@ -87,16 +87,21 @@ const photograph = (g: Generator, id: string, photographer: string): WorkloadRec
 const popular = (g: Generator): string =>
   g.created[Math.floor(g.created.length * g.random() ** 3)] ?? productId(0)
 
+/** A new product's create, or the create of one photographed before it existed. */
+const nextCreate = (g: Generator, creators: number): WorkloadRecord => {
+  const awaiting = g.awaitingCreate.pop()
+  const id = awaiting ?? productId(g.nextProduct++)
+  if (awaiting === undefined) {
+    g.created.push(id)
+    g.unphotographed.push(id)
+  }
+  return create(g, id, creatorOf(Math.floor(creators * g.random() ** 2)))
+}
+
 /** The ordinary flow: products get created, photographed, and bought. */
 const regularEvent = (g: Generator, creators: number, photographers: number): WorkloadRecord => {
   const roll = g.random()
-  if (g.created.length < 5 || roll < 0.08) {
-    const awaiting = g.awaitingCreate.pop()
-    const id = awaiting ?? productId(g.nextProduct++)
-    if (awaiting === undefined) g.created.push(id)
-    if (awaiting === undefined) g.unphotographed.push(id)
-    return create(g, id, creatorOf(Math.floor(creators * g.random() ** 2)))
-  }
+  if (g.created.length < 5 || roll < 0.08) return nextCreate(g, creators)
   if (roll < 0.16 && g.unphotographed.length > 0) {
     const id =
       g.unphotographed.splice(Math.floor(g.random() * g.unphotographed.length), 1)[0] ??
