@@ -109,6 +109,10 @@ const accepted: ReadonlyArray<[string, string, DecodedRecord]> = [
           'hello-retail/web-client-purchase-product/amzn1.account.AHMNGKVGNQYJUV7BZZZMFH3HP3KQ/Erik',
         time: '2017-02-21T23:27:56.673Z',
         position,
+        ingress: {
+          shardId: 'shardId-000000000001',
+          sequenceNumber: '49571669109051079099161633575187621651768511161306185746',
+        },
       },
     },
   ],
@@ -123,6 +127,10 @@ const accepted: ReadonlyArray<[string, string, DecodedRecord]> = [
         userId: PHOTOGRAPHER,
         time: '2017-01-12T18:29:25.171Z',
         position,
+        ingress: {
+          shardId: 'shardId-000000000000',
+          sequenceNumber: '49571669109051079099161633575187621651768511161306185700',
+        },
         image: 'erik.hello-retail.biz/i/p/4579874',
       },
     },
@@ -238,12 +246,12 @@ const refused: ReadonlyArray<[string, string, string]> = [
   [
     'a purchase without id',
     envelope('{"schema":"com.nordstrom/product/purchase/1-0-0"}'),
-    'data.id: expected a non-empty string of at most 2,048 bytes, got nothing',
+    'data.id: expected a non-empty string of at most 256 characters, got nothing',
   ],
   [
     'a purchase whose id is a number',
     envelope('{"schema":"com.nordstrom/product/purchase/1-0-0","id":4579874}'),
-    'data.id: expected a non-empty string of at most 2,048 bytes, got 4579874',
+    'data.id: expected a non-empty string of at most 256 characters, got 4579874',
   ],
   [
     'a purchase with an additional property',
@@ -262,7 +270,12 @@ const stricter: ReadonlyArray<[string, string, string]> = [
   [
     'an empty product id (a DynamoDB key cannot be empty)',
     envelope('{"schema":"com.nordstrom/product/purchase/1-0-0","id":""}'),
-    'data.id: expected a non-empty string of at most 2,048 bytes, got ""',
+    'data.id: expected a non-empty string of at most 256 characters, got ""',
+  ],
+  [
+    "a product id over 256 characters (it is the record's Kinesis partition key)",
+    envelope(`{"schema":"com.nordstrom/product/purchase/1-0-0","id":"${'p'.repeat(257)}"}`),
+    'data.id: expected a non-empty string of at most 256 characters, got 257 characters',
   ],
   [
     'an empty origin (the user is a Scores key)',

@@ -137,11 +137,19 @@ describe('decodeEvent', () => {
     )
   })
 
-  it('counts bytes, not characters: 1,000 three-byte characters are too long for an id', () => {
-    expect(reason(ingress('u', purchaseData('€'.repeat(1000))))).toMatch(
-      /^data\.id: .* got 3,000 bytes$/,
+  it('counts bytes, not characters: 1,000 three-byte characters are too long for an origin', () => {
+    expect(reason(ingress('€'.repeat(1000), purchaseData('p')))).toBe(
+      'origin: expected a non-empty string of at most 2,048 bytes, got 3,000 bytes',
     )
-    expect(decoded(ingress('u', purchaseData('€'.repeat(682))))).toMatchObject({ kind: 'event' })
+    expect(decoded(ingress('€'.repeat(682), purchaseData('p')))).toMatchObject({ kind: 'event' })
+  })
+
+  it('counts a product id in characters, as Kinesis counts a partition key: 256 at most', () => {
+    expect(decoded(ingress('u', purchaseData('p'.repeat(256))))).toMatchObject({ kind: 'event' })
+    expect(decoded(ingress('u', purchaseData('😀'.repeat(256))))).toMatchObject({ kind: 'event' })
+    expect(reason(ingress('u', purchaseData('😀'.repeat(257))))).toBe(
+      'data.id: expected a non-empty string of at most 256 characters, got 257 characters',
+    )
   })
 
   it('accepts an image that is not a URL and empty catalog fields, as the published schemas do', () => {

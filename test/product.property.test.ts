@@ -59,7 +59,58 @@ const interleave = <A>(
 
 const sizesArb = fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 6 })
 
+/** The log as the fan-out writes it: each event an egress envelope of its own ingress record. */
+const fannedOut = (log: ReadonlyArray<ProductEvent>): ProductEvent[] =>
+  log.map((event, at) => ({
+    ...event,
+    position: { ...event.position, sequenceNumber: String(BASE + 10n * BigInt(at)) },
+    ingress: { shardId: 'shardId-000000000007', sequenceNumber: String(1000 + at) },
+  }))
+const BASE = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n
+
+/**
+ * The same log with the fan-out's retries in it: copies of events (same envelope, so the
+ * same ingress record) under new positions, each somewhere after its original.
+ */
+const withDuplicates = (
+  log: ReadonlyArray<ProductEvent>,
+  picks: ReadonlyArray<[number, number]>,
+): ProductEvent[] => {
+  const copies = picks.map(([original, after]) => {
+    const from = original % log.length
+    const gap = from + (after % (log.length - from))
+    return { gap, event: log[from] as ProductEvent }
+  })
+  return log.flatMap((event, at) => [
+    event,
+    ...copies
+      .filter((copy) => copy.gap === at)
+      .slice(0, 9)
+      .map((copy, n) => ({
+        ...copy.event,
+        position: {
+          ...copy.event.position,
+          sequenceNumber: String(BASE + 10n * BigInt(at) + BigInt(n + 1)),
+        },
+      })),
+  ])
+}
+
 describe('product reducer laws', () => {
+  it('a log with fan-out duplicates inserted folds to the state of the log without them', () => {
+    const picksArb = fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 1, maxLength: 12 })
+    fc.assert(
+      fc.property(logArb(), picksArb, (log, picks) => {
+        fc.pre(log.length > 0)
+        const egress = fannedOut(log)
+        const repeated = withDuplicates(egress, picks)
+        expect(repeated.length).toBeGreaterThan(egress.length)
+        expect(foldLog(repeated)).toEqual(foldLog(egress))
+      }),
+      runs,
+    )
+  })
+
   it('replaying a log changes nothing: fold(fold(s, xs), xs) equals fold(s, xs)', () => {
     fc.assert(
       fc.property(logArb(), (log) => {

@@ -1,4 +1,4 @@
-import { evolve, fold, initial } from '../src/domain/product'
+import { evolve, fanOutDuplicatesIn, fold, initial } from '../src/domain/product'
 import { created, photographed, purchased } from './support/events'
 import { sequenceNumber } from './support/fixtures'
 
@@ -109,5 +109,27 @@ describe('the product reducer', () => {
   it('ignores an event of another product', () => {
     const state = initial('p1')
     expect(evolve(state, purchased('p2', 1))).toBe(state)
+  })
+
+  it('does not fold an egress event whose ingress record was folded already, and names where', () => {
+    const ingress = (n: number) => ({ shardId: 'shardId-000000000009', sequenceNumber: String(n) })
+    const sale = { ...purchased('p1', 2), ingress: ingress(40) }
+    const again = { ...purchased('p1', 3), ingress: ingress(40) }
+    const older = { ...purchased('p1', 4), ingress: ingress(39) }
+    const next = { ...purchased('p1', 5), ingress: ingress(41) }
+    const start = fold(initial('p1'), [created('p1', 'alice', 1)])
+    const state = fold(start, [sale, again, older, next])
+    expect(state).toMatchObject({
+      purchases: 2,
+      creatorScore: 2,
+      lastSequenceNumber: sequenceNumber(5),
+      lastIngressSequenceNumber: '41',
+    })
+    expect(fanOutDuplicatesIn(start, [sale, again, older, next])).toEqual([1, 2])
+  })
+
+  it('orders ingress envelopes by their own position only', () => {
+    const state = fold(initial('p1'), [purchased('p1', 1), purchased('p1', 2)])
+    expect(state).toMatchObject({ purchases: 2, lastIngressSequenceNumber: undefined })
   })
 })

@@ -41,6 +41,7 @@ const ProductItem = t.intersection([
     updated: t.string,
   }),
   t.partial({
+    lastIngressSequenceNumber: SequenceNumber,
     creator: t.string,
     photographer: t.string,
     brand: t.string,
@@ -72,6 +73,7 @@ export const itemToProduct = (item: Record<string, unknown>): E.Either<string, P
         photographerScore: read.photographerScore,
         lastSequenceNumber: read.lastSequenceNumber,
         lastEventId: read.lastEventId,
+        lastIngressSequenceNumber: read.lastIngressSequenceNumber,
         created: read.created,
         updated: read.updated,
       }),

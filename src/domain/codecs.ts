@@ -37,22 +37,40 @@ export interface TextRules {
   readonly nonEmpty: boolean
   /** DynamoDB's limits: 2,048 bytes for a partition key, 400 KB for an item. */
   readonly maxBytes: number
+  /** In characters (code points), as Kinesis counts a partition key. */
+  readonly maxLength?: number
+}
+
+const codePoints = (text: string): number => {
+  let count = 0
+  for (const _ of text) count += 1
+  return count
+}
+
+const sizeProblem = (text: string, { maxBytes, maxLength }: TextRules): string | undefined => {
+  if (maxLength !== undefined && text.length > maxLength && codePoints(text) > maxLength)
+    return `${codePoints(text).toLocaleString('en-US')} characters`
+  if (exceedsBytes(text, maxBytes)) return `${utf8Length(text).toLocaleString('en-US')} bytes`
+  return undefined
 }
 
 /**
  * A string the view stores and must read back equal: well-formed Unicode (DynamoDB cannot
- * keep a lone surrogate), within `maxBytes` UTF-8 bytes, non-empty where it is a key.
+ * keep a lone surrogate), within its size limits, non-empty where it is a key.
  */
-export const storedText = ({ nonEmpty, maxBytes }: TextRules): t.Type<string, string, unknown> => {
-  const expected = `${nonEmpty ? 'a non-empty' : 'a'} string of at most ${maxBytes.toLocaleString('en-US')} bytes`
+export const storedText = (rules: TextRules): t.Type<string, string, unknown> => {
+  const size =
+    rules.maxLength === undefined
+      ? `${rules.maxBytes.toLocaleString('en-US')} bytes`
+      : `${rules.maxLength.toLocaleString('en-US')} characters`
+  const expected = `${rules.nonEmpty ? 'a non-empty' : 'a'} string of at most ${size}`
   return refined<string>(expected, (u) => {
-    if (typeof u !== 'string' || (nonEmpty && u.length === 0)) {
+    if (typeof u !== 'string' || (rules.nonEmpty && u.length === 0)) {
       return `expected ${expected}, got ${describeValue(u)}`
     }
     if (!u.isWellFormed()) return 'expected well-formed Unicode, got a lone surrogate'
-    return exceedsBytes(u, maxBytes)
-      ? `expected ${expected}, got ${utf8Length(u).toLocaleString('en-US')} bytes`
-      : undefined
+    const problem = sizeProblem(u, rules)
+    return problem === undefined ? undefined : `expected ${expected}, got ${problem}`
   })
 }
 
@@ -106,12 +124,30 @@ export const closed = <R extends t.Props, O extends t.Props>(
   )
 }
 
+/** A property name as a reason shows it: a long one is cut, and its length given. */
+const shownKey = (key: string): string =>
+  key.length <= 100
+    ? key
+    : `${key.slice(0, 40)}… (a name of ${key.length.toLocaleString('en-US')} characters)`
+
 /** The path of a failure as `data.id`: the keys below the root. */
 const pathOf = (context: t.Context): string =>
   context
     .slice(1)
-    .map((entry) => entry.key)
+    .map((entry) => shownKey(entry.key))
     .join('.')
+
+/** A reason is at most this long, so that it always fits a Rejected item. */
+export const MAX_REASON_LENGTH = 1000
+
+/**
+ * A reason as it is kept: well-formed Unicode (a lone surrogate of a property name is
+ * replaced, since DynamoDB cannot keep it) and at most 1,000 characters.
+ */
+export const keptReason = (reason: string): string => {
+  const text = reason.toWellFormed()
+  return text.length <= MAX_REASON_LENGTH ? text : `${text.slice(0, MAX_REASON_LENGTH - 1)}…`
+}
 
 /** One line per failure: `data.id: expected a non-empty string ..., got 42`. */
 export const reasonOf = (errors: t.Errors): string => {

@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
 import { closed, describeValue, IsoTime, reasonOf, storedText } from './codecs'
-import type { Position } from './position'
+import { ingressPositionOf, type Position } from './position'
 
 // Wire names are a storage format: never rename one, version it.
 export const INGRESS_SCHEMA = 'com.nordstrom/retail-stream-ingress/1-0-0'
@@ -11,15 +11,21 @@ export const CREATE_SCHEMA = 'com.nordstrom/product/create/1-0-0'
 export const IMAGE_SCHEMA = 'com.nordstrom/product/image/1-0-0'
 export const PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/1-0-0'
 
-/** DynamoDB partition keys hold at most 2,048 bytes; product and user ids are such keys. */
+/** DynamoDB partition keys hold at most 2,048 bytes; user ids are such keys. */
 export const MAX_KEY_BYTES = 2048
+/** A product id is the record's Kinesis partition key, which holds at most 256 characters. */
+export const MAX_PRODUCT_ID_LENGTH = 256
 /** Stored details (brand, name, category, image) are kept under 4 KiB each. */
 export const MAX_DETAIL_BYTES = 4096
 
 // The published schemas type every field as a plain string. The view is stricter only
 // where it must be: ids and origins are keys (non-empty, within DynamoDB's key limit),
 // and what it stores must be well-formed Unicode of a bounded size.
-const ProductId = storedText({ nonEmpty: true, maxBytes: MAX_KEY_BYTES })
+const ProductId = storedText({
+  nonEmpty: true,
+  maxBytes: MAX_KEY_BYTES,
+  maxLength: MAX_PRODUCT_ID_LENGTH,
+})
 const UserId = storedText({ nonEmpty: true, maxBytes: MAX_KEY_BYTES })
 /** brand, name, category, image: possibly empty, as the published schemas allow. */
 const Detail = storedText({ nonEmpty: false, maxBytes: MAX_DETAIL_BYTES })
@@ -82,6 +88,8 @@ interface EventFacts {
   readonly userId: string
   readonly time: string
   readonly position: Position
+  /** For an egress envelope: the ingress record it was fanned out from (see duplicates). */
+  readonly ingress?: Position
 }
 
 export interface ProductCreated extends EventFacts {
@@ -121,6 +129,19 @@ const decodeEnvelope = (payload: unknown): E.Either<string, Envelope> => {
   )
 }
 
+/** What an envelope says of every event it carries: who, when, where in the stream. */
+const factsOf = (envelope: Envelope, position: Position) => {
+  const ingress =
+    envelope.schema === EGRESS_SCHEMA ? ingressPositionOf(envelope.eventId) : undefined
+  return (productId: string): EventFacts => ({
+    productId,
+    userId: envelope.origin,
+    time: envelope.timeOrigin,
+    position,
+    ...(ingress === undefined ? {} : { ingress }),
+  })
+}
+
 const toEvent = (envelope: Envelope, position: Position): E.Either<string, DecodedRecord> => {
   const data = envelope.data
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -129,12 +150,7 @@ const toEvent = (envelope: Envelope, position: Position): E.Either<string, Decod
   const schema = (data as { schema?: unknown }).schema
   if (typeof schema !== 'string')
     return E.left(`data.schema: expected a string, got ${describeValue(schema)}`)
-  const facts = (productId: string): EventFacts => ({
-    productId,
-    userId: envelope.origin,
-    time: envelope.timeOrigin,
-    position,
-  })
+  const facts = factsOf(envelope, position)
   const asEvent = (event: ProductEvent): DecodedRecord => ({ kind: 'event', event })
   const inData = (reason: string): string => `data.${reason}`
   switch (schema) {
@@ -167,6 +183,20 @@ const toEvent = (envelope: Envelope, position: Position): E.Either<string, Decod
       return E.right({ kind: 'foreign', schema })
   }
 }
+
+/**
+ * The producers write `PartitionKey: data.id`, and the view relies on it: only then are a
+ * product's events in one shard, in order. A product event under another key is rejected
+ * rather than folded out of order or dropped as already folded.
+ */
+export const requireRoutedByProduct =
+  (partitionKey: string) =>
+  (decoded: DecodedRecord): E.Either<string, DecodedRecord> =>
+    decoded.kind !== 'event' || decoded.event.productId === partitionKey
+      ? E.right(decoded)
+      : E.left(
+          `partitionKey: expected the product id ${describeValue(decoded.event.productId)}, got ${describeValue(partitionKey)}`,
+        )
 
 /**
  * Decodes a parsed record payload into a product event, another view's event, or a

@@ -38,3 +38,17 @@ export const isAfter = (sequenceNumber: string, last: string | undefined): boole
 /** Lambda's eventID for a Kinesis record: `shardId:sequenceNumber`. */
 export const eventIdOf = (position: Position): string =>
   `${position.shardId}:${position.sequenceNumber}`
+
+// The fan-out writes the ingress record's Lambda eventID: `shardId-000000000001:4957…`.
+const INGRESS_EVENT_ID = /^(shardId-[0-9]{1,20}):([0-9]{1,129})$/
+
+/**
+ * The ingress record an egress envelope was fanned out from, read from its `eventId`;
+ * undefined when the eventId does not have that shape (then only its own position counts).
+ */
+export const ingressPositionOf = (eventId: string): Position | undefined => {
+  const match = INGRESS_EVENT_ID.exec(eventId)
+  return match?.[1] === undefined || match[2] === undefined
+    ? undefined
+    : { shardId: match[1], sequenceNumber: match[2] }
+}

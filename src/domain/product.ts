@@ -18,6 +18,8 @@ export interface ProductState {
   readonly photographerScore: number
   readonly lastSequenceNumber: string | undefined
   readonly lastEventId: string | undefined
+  /** The ingress sequence number of the last folded egress event (see fan-out duplicates). */
+  readonly lastIngressSequenceNumber: string | undefined
   readonly created: string | undefined
   readonly updated: string | undefined
 }
@@ -41,6 +43,7 @@ export const initial = (productId: string): ProductState => ({
   photographerScore: 0,
   lastSequenceNumber: undefined,
   lastEventId: undefined,
+  lastIngressSequenceNumber: undefined,
   created: undefined,
   updated: undefined,
 })
@@ -94,6 +97,7 @@ const folded = (
   photographerScore: sales.photographerScore,
   lastSequenceNumber: event.position.sequenceNumber,
   lastEventId: eventIdOf(event.position),
+  lastIngressSequenceNumber: event.ingress?.sequenceNumber ?? state.lastIngressSequenceNumber,
   created: state.created ?? event.time,
   updated: event.time,
 })
@@ -106,11 +110,20 @@ export const isAlreadyFolded = (state: ProductState, event: ProductEvent): boole
   !isAfter(event.position.sequenceNumber, state.lastSequenceNumber)
 
 /**
+ * An egress event whose ingress record is at or below the last one folded is the
+ * fan-out writing the same envelope again: it repeats an event already counted.
+ */
+export const isFanOutDuplicate = (state: ProductState, event: ProductEvent): boolean =>
+  event.ingress !== undefined &&
+  !isAfter(event.ingress.sequenceNumber, state.lastIngressSequenceNumber)
+
+/**
  * Folds one event: the first creator and the first photographer win, a purchase earns a
  * point for each role registered before it, and every folded event moves the position.
+ * An event already folded, or a fan-out duplicate, changes nothing.
  */
 export const evolve = (state: ProductState, event: ProductEvent): ProductState => {
-  if (isAlreadyFolded(state, event)) return state
+  if (isAlreadyFolded(state, event) || isFanOutDuplicate(state, event)) return state
   switch (event.type) {
     case 'ProductCreated':
       return folded(state, event, registerCreator(state, event), state)
@@ -133,3 +146,20 @@ export const products: Projection<ProductState, ProductEvent> = {
 /** Folds a product's events, in shard order, into its state. */
 export const fold = (state: ProductState, events: ReadonlyArray<ProductEvent>): ProductState =>
   foldWith(products, state, events)
+
+/**
+ * Where in a fold the fan-out duplicates are: the indexes of the events that, at their
+ * place in the fold, repeat an ingress record already folded. The fold skips them.
+ */
+export const fanOutDuplicatesIn = (
+  state: ProductState,
+  events: ReadonlyArray<ProductEvent>,
+): number[] => {
+  const duplicates: number[] = []
+  let current = state
+  for (const [at, event] of events.entries()) {
+    if (!isAlreadyFolded(current, event) && isFanOutDuplicate(current, event)) duplicates.push(at)
+    current = evolve(current, event)
+  }
+  return duplicates
+}

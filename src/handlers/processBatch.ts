@@ -7,10 +7,11 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
 import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
-import { decodeEvent, type ProductEvent } from '../domain/events'
+import { decodeEvent, type ProductEvent, requireRoutedByProduct } from '../domain/events'
+import { fanOutDuplicatesIn, initial } from '../domain/product'
 import { commitBatch } from './commitBatch'
 import { groupByProduct, type PlannedWrite, type ProductBatch, planWrite } from './commitPlan'
-import { type Rejection, rejectedRecord, rejectProduct } from './rejection'
+import { type Rejection, rejectDuplicates, rejectedRecord, rejectProduct } from './rejection'
 import type { Store } from './store'
 
 /** The one log line of a batch: counts, ids and positions, never a payload. */
@@ -25,6 +26,8 @@ export interface BatchSummary {
   readonly folded: number
   readonly skipped: number
   readonly rejected: number
+  /** Of the rejected, fan-out duplicates of events already folded. */
+  readonly duplicates: number
   readonly products: number
   readonly writes: number
   readonly transactions: number
@@ -74,6 +77,7 @@ const classify = (record: KinesisStreamRecord, recordIndex: number): Classified 
   pipe(
     parseKinesisRecord(record),
     E.chain(({ payload, position }) => decodeEvent(payload, position)),
+    E.chain(requireRoutedByProduct(record.kinesis.partitionKey)),
     E.match(
       (reason): Classified => ({
         kind: 'rejected',
@@ -109,13 +113,22 @@ const keepAll = async (store: Store, rejections: ReadonlyArray<Rejection>): Prom
 
 interface FoldOutcome extends Outcome {
   readonly rejections: ReadonlyArray<Rejection>
+  /** Of the rejections, the fan-out duplicates. */
+  readonly duplicates: number
   readonly writes: number
   readonly transactions: number
   readonly retries: number
   readonly refolds: number
 }
 
-const NOTHING_COMMITTED = { rejections: [], writes: 0, transactions: 0, retries: 0, refolds: 0 }
+const NOTHING_COMMITTED = {
+  rejections: [],
+  duplicates: 0,
+  writes: 0,
+  transactions: 0,
+  retries: 0,
+  refolds: 0,
+}
 
 /** Plans each product's write on its stored state; a product whose item is unreadable is rejected. */
 const planAll = (
@@ -125,16 +138,19 @@ const planAll = (
 ) => {
   const writes: PlannedWrite[] = []
   const rejections: Rejection[] = []
+  const duplicates: Rejection[] = []
   for (const batch of batches) {
     const item = stored.get(batch.productId)
     if (item !== undefined && E.isLeft(item)) {
       rejections.push(...rejectProduct(records, batch, item.left))
       continue
     }
+    const state = item?.right ?? initial(batch.productId)
+    duplicates.push(...rejectDuplicates(records, batch, fanOutDuplicatesIn(state, batch.events)))
     const planned = planWrite(batch, item?.right)
     if (planned !== undefined) writes.push(planned)
   }
-  return { writes, rejections }
+  return { writes, rejections, duplicates }
 }
 
 /** Reads the batch's products, folds their events and commits; a read failure leaves all unfinished. */
@@ -160,7 +176,8 @@ const foldAndCommit = async (
   )
   return {
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
-    rejections: [...planned.rejections, ...refused],
+    rejections: [...planned.rejections, ...planned.duplicates, ...refused],
+    duplicates: planned.duplicates.length,
     writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
@@ -221,6 +238,7 @@ export const makeHandler =
       folded: events.length - folded.unfinished.length - folded.rejections.length,
       skipped: classified.filter((c) => c.kind === 'foreign').length,
       rejected: rejectedCount,
+      duplicates: folded.duplicates,
       products: new Set(events.map((e) => e.event.productId)).size,
       writes: folded.writes,
       transactions: folded.transactions,

@@ -1,5 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
 import { shardIdOf } from '../adapters/kinesisRecord'
+import { keptReason } from '../domain/codecs'
+import { eventIdOf } from '../domain/position'
 import type { ProductBatch } from './commitPlan'
 import type { RejectedRecord } from './store'
 
@@ -9,15 +11,33 @@ export interface Rejection {
   readonly rejected: RejectedRecord
 }
 
-/** The Rejected item of a record: its raw data as received and the reason. */
+/** The Rejected item of a record: its raw data as received and the reason, kept short. */
 export const rejectedRecord = (record: KinesisStreamRecord, reason: string): RejectedRecord => ({
   eventId: record.eventID,
   shardId: shardIdOf(record),
   sequenceNumber: record.kinesis.sequenceNumber,
   partitionKey: record.kinesis.partitionKey,
   data: record.kinesis.data,
-  reason,
+  reason: keptReason(reason),
 })
+
+/**
+ * Fan-out duplicates of a product's batch go to Rejected, naming the ingress record they
+ * repeat: nothing is lost, and a fan-out that reorders events shows up there.
+ */
+export const rejectDuplicates = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  batch: ProductBatch,
+  duplicates: ReadonlyArray<number>,
+): Rejection[] =>
+  duplicates.flatMap((at) => {
+    const event = batch.events[at]
+    const recordIndex = batch.recordIndexes[at]
+    const record = recordIndex === undefined ? undefined : records[recordIndex]
+    if (event?.ingress === undefined || record === undefined || recordIndex === undefined) return []
+    const reason = `fan-out duplicate of ${eventIdOf(event.ingress)}: that event is already folded`
+    return [{ recordIndex, rejected: rejectedRecord(record, reason) }]
+  })
 
 /**
  * The one place that sends a product's records of this batch to Rejected: when its
