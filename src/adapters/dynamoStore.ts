@@ -10,8 +10,8 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import type { ProductWrite, Store, StoredProduct, WriteOutcome } from '../handlers/store'
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
-import { interpretWriteError } from './dynamoErrors'
-import { itemToProduct, rejectedToItem, transactionItems } from './items'
+import { interpretWriteError, isPermanent } from './dynamoErrors'
+import { itemToProduct, rejectedItems, transactionItems } from './items'
 import type { TableNames } from './tables'
 
 const MAX_BATCH_GET = 100
@@ -79,19 +79,46 @@ const readProducts =
     return found
   }
 
+type RejectedItem = Record<string, unknown>
+
+/** Puts items with BatchWriteItem, asking again for what DynamoDB left unprocessed. */
+const putAll = async (
+  { client, names, retry = defaultRetryPolicy }: DynamoStoreOptions,
+  items: ReadonlyArray<RejectedItem>,
+): Promise<void> => {
+  const table = names.rejected
+  const puts: WriteRequest = { [table]: items.map((Item) => ({ PutRequest: { Item } })) }
+  await drainUnprocessed(retry, 'BatchWriteItem', puts, async (RequestItems) => {
+    const answer = await client.send(new BatchWriteCommand({ RequestItems }))
+    const unprocessed = answer.UnprocessedItems?.[table]
+    return unprocessed?.length ? { [table]: unprocessed } : undefined
+  })
+}
+
+/**
+ * Puts one request's items. DynamoDB refuses a whole request for one bad item, so a
+ * refused request is put again item by item: one bad item never keeps the others out.
+ */
+const putEachIfRefused = async (
+  options: DynamoStoreOptions,
+  batch: ReadonlyArray<RejectedItem>,
+): Promise<void> => {
+  try {
+    await putAll(options, batch)
+  } catch (error) {
+    if (batch.length === 1 || !isPermanent(error as { name?: string })) throw error
+    const failures = await Promise.allSettled(batch.map((item) => putAll(options, [item])))
+    const failed = failures.find((result) => result.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
+  }
+}
+
+/** Keeps rejected records whole, 25 items a request. */
 const keepRejected =
-  ({ client, names, retry = defaultRetryPolicy }: DynamoStoreOptions): Store['keepRejected'] =>
+  (options: DynamoStoreOptions): Store['keepRejected'] =>
   async (records) => {
-    const table = names.rejected
-    for (const batch of chunks(records, MAX_BATCH_WRITE)) {
-      const puts: WriteRequest = {
-        [table]: batch.map((r) => ({ PutRequest: { Item: rejectedToItem(r) } })),
-      }
-      await drainUnprocessed(retry, 'BatchWriteItem', puts, async (RequestItems) => {
-        const answer = await client.send(new BatchWriteCommand({ RequestItems }))
-        const unprocessed = answer.UnprocessedItems?.[table]
-        return unprocessed?.length ? { [table]: unprocessed } : undefined
-      })
+    for (const batch of chunks(records.flatMap(rejectedItems), MAX_BATCH_WRITE)) {
+      await putEachIfRefused(options, batch)
     }
   }
 

@@ -80,14 +80,35 @@ export const itemToProduct = (item: Record<string, unknown>): E.Either<string, P
     ),
   )
 
-// An item holds 400 KB; the raw data of a rejected record is kept up to this many characters.
-const MAX_REJECTED_DATA = 300_000
+/**
+ * Base64 characters of a record's data per Rejected item: with the reason (at most 1,000
+ * characters), the keys and the attribute names, an item stays well under 400 KB.
+ */
+export const REJECTED_DATA_PER_ITEM = 350_000
 
-/** A Rejected item; a payload too large for one item keeps its first 300,000 characters. */
-export const rejectedToItem = (record: RejectedRecord): Record<string, unknown> =>
-  record.data.length <= MAX_REJECTED_DATA
-    ? { ...record }
-    : { ...record, data: record.data.slice(0, MAX_REJECTED_DATA), dataLength: record.data.length }
+/** The key of the k-th item (k from 2) of a record whose data is split over several items. */
+export const rejectedPartKey = (eventId: string, part: number): string => `${eventId}#${part}`
+
+/**
+ * The Rejected items of a record. Its data is kept whole, as received: in one item when
+ * it fits, else split in order over `parts` items, the first one keyed by the record's
+ * eventId and carrying everything else, the k-th keyed `${eventId}#k` with `partOf`.
+ */
+export const rejectedItems = (record: RejectedRecord): Array<Record<string, unknown>> => {
+  if (record.data.length <= REJECTED_DATA_PER_ITEM) return [{ ...record }]
+  const parts = Math.ceil(record.data.length / REJECTED_DATA_PER_ITEM)
+  const slice = (part: number) =>
+    record.data.slice((part - 1) * REJECTED_DATA_PER_ITEM, part * REJECTED_DATA_PER_ITEM)
+  return [
+    { ...record, data: slice(1), parts, dataLength: record.data.length },
+    ...Array.from({ length: parts - 1 }, (_, at) => ({
+      eventId: rejectedPartKey(record.eventId, at + 2),
+      partOf: record.eventId,
+      part: at + 2,
+      data: slice(at + 2),
+    })),
+  ]
+}
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { consumeCommand } from './consume'
 import { demoCommand } from './demo'
 import { generateCommand } from './generate'
+import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
 
 /** The CLI's commands, flags and help text. */
@@ -13,6 +14,7 @@ export const program = (): Command => {
   replayCommand(cli)
   consumeCommand(cli)
   generateCommand(cli)
+  rejectedCommand(cli)
   return cli
 }
 

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import type { Role } from '../domain/scores'
+import { assembleRejected, type RejectedView } from './rejectedReader'
 
 type Item = Record<string, unknown>
 
@@ -32,7 +33,7 @@ const byKeys =
 export interface ViewContents {
   readonly contributions: Item[]
   readonly scores: Item[]
-  readonly rejected: Item[]
+  readonly rejected: RejectedView[]
 }
 
 /** Reads the three tables whole, each sorted as ViewContents says. */
@@ -48,7 +49,7 @@ export const readView = async (
   return {
     contributions: contributions.sort(byKeys('productId')),
     scores: scores.sort(byKeys('userId', 'role')),
-    rejected: rejected.sort(byKeys('eventId')),
+    rejected: assembleRejected(rejected).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en')),
   }
 }
 

@@ -1,0 +1,46 @@
+import { writeFile } from 'node:fs/promises'
+import type { Command } from 'commander'
+import type { StackOptions } from '../local/localStack'
+import { readRejected } from '../local/rejectedReader'
+import { readView } from '../local/viewReader'
+import { stackOptions } from './flags'
+import { withStack } from './stack'
+
+const bytesOf = (base64: string): number => Buffer.byteLength(base64, 'base64')
+
+/** `winner-view rejected list|export`: what could not be folded, and its original bytes. */
+export const rejectedCommand = (cli: Command): Command => {
+  const rejected = cli
+    .command('rejected')
+    .description('list the rejected records, or export one as its original bytes')
+  stackOptions(rejected.command('list').description('one line per rejected record'))
+    .option('--json', 'the records as JSON, data included (base64, as received)')
+    .action(async (flags: StackOptions & { json?: boolean }) => {
+      await withStack(flags, async (stack) => {
+        const records = (await readView(stack.dynamo, stack.names)).rejected
+        if (flags.json === true) {
+          console.log(JSON.stringify(records, null, 2))
+          return
+        }
+        for (const r of records) console.log(`${r.eventId}\t${bytesOf(r.data)} bytes\t${r.reason}`)
+        process.stderr.write(`${records.length} rejected records\n`)
+      })
+    })
+  stackOptions(
+    rejected
+      .command('export')
+      .description("write one rejected record's data, byte for byte as received"),
+  )
+    .argument('<eventId>', 'the record, as `shardId:sequenceNumber`')
+    .requiredOption('--out <file>', 'where to write the bytes')
+    .action(async (eventId: string, flags: StackOptions & { out: string }) => {
+      await withStack(flags, async (stack) => {
+        const record = await readRejected(stack.dynamo, stack.names.rejected, eventId)
+        if (record === undefined) throw new Error(`no rejected record ${eventId}`)
+        const bytes = Buffer.from(record.data, 'base64')
+        await writeFile(flags.out, bytes)
+        process.stderr.write(`wrote ${flags.out}: ${bytes.length} bytes (${record.reason})\n`)
+      })
+    })
+  return rejected
+}
