@@ -12,6 +12,7 @@ import type { ProductWrite, Store, StoredProduct, WriteOutcome } from '../handle
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
 import { itemToProduct, rejectedItems, transactionItems } from './items'
+import { checkTables } from './tableCheck'
 import type { TableNames } from './tables'
 
 const MAX_BATCH_GET = 100
@@ -137,6 +138,7 @@ const writeProducts =
 
 /** The Store on DynamoDB: consistent batch reads, one transaction per write, batch puts. */
 export const makeDynamoStore = (options: DynamoStoreOptions): Store => ({
+  checkTables: () => checkTables(options.client, options.names),
   readProducts: readProducts(options),
   writeProducts: writeProducts(options),
   keepRejected: keepRejected(options),

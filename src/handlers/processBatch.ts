@@ -206,47 +206,99 @@ const placeOf = (records: ReadonlyArray<KinesisStreamRecord>, context?: Invocati
   }
 }
 
+/** The log line of a batch that was not handled at all: every record is unfinished. */
+const unhandled = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  context: InvocationContext | undefined,
+  failure: string,
+  started: number,
+): BatchSummary => ({
+  level: 'warn',
+  message: 'batch',
+  ...placeOf(records, context),
+  records: records.length,
+  ...{ folded: 0, skipped: 0, rejected: 0, duplicates: 0, products: 0, writes: 0 },
+  ...{ transactions: 0, retries: 0, refolds: 0 },
+  failedFrom: records[0]?.kinesis.sequenceNumber ?? null,
+  failure,
+  durationMs: Date.now() - started,
+})
+
+/**
+ * Checks the tables once per container, before the first batch: a configuration error
+ * fails every batch, loudly, until it is fixed; it never sends a record to Rejected.
+ */
+const tablesChecked = (store: Store): (() => Promise<string | undefined>) => {
+  let checked = false
+  return async () => {
+    if (checked) return undefined
+    try {
+      await store.checkTables()
+      checked = true
+      return undefined
+    } catch (error) {
+      return `configuration: ${error instanceof Error ? error.message : String(error)}`
+    }
+  }
+}
+
 /**
  * Handles one Kinesis batch: decode, group by product, read, fold, commit. A repeat of
  * any batch changes nothing. Returns the first unfinished record as the batch item
  * failure, so that Lambda resumes there and shard order holds.
  */
-export const makeHandler =
-  (deps: HandlerDeps) =>
-  async (
+export const makeHandler = (deps: HandlerDeps) => {
+  const log = deps.log ?? logJsonLine
+  const checkTables = tablesChecked(deps.store)
+  return async (
     event: KinesisStreamEvent,
     context?: InvocationContext,
   ): Promise<KinesisStreamBatchResponse> => {
     const started = Date.now()
-    const reserve = deps.reserveMs ?? DEFAULT_RESERVE_MS
-    const hasTime = () => (context?.getRemainingTimeInMillis() ?? Infinity) > reserve
-    const records = event.Records
-    const classified = records.map(classify)
-    const events = classified.filter((c) => c.kind === 'event')
-    const rejected = classified.filter((c) => c.kind === 'rejected')
-    const kept = await keepAll(deps.store, rejected)
-    const folded = await foldAndCommit(deps, records, events, hasTime)
-    const keptLater = await keepAll(deps.store, folded.rejections)
-    const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
-    const failedFrom = firstUnfinished(records, unfinished)
-    const rejectedCount = rejected.length + folded.rejections.length
-    ;(deps.log ?? logJsonLine)({
-      level: failedFrom === null ? 'info' : 'warn',
-      message: 'batch',
-      ...placeOf(records, context),
-      records: records.length,
-      folded: events.length - folded.unfinished.length - folded.rejections.length,
-      skipped: classified.filter((c) => c.kind === 'foreign').length,
-      rejected: rejectedCount,
-      duplicates: folded.duplicates,
-      products: new Set(events.map((e) => e.event.productId)).size,
-      writes: folded.writes,
-      transactions: folded.transactions,
-      retries: folded.retries,
-      refolds: folded.refolds,
-      failedFrom,
-      failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
-      durationMs: Date.now() - started,
-    })
+    const misconfigured = await checkTables()
+    const summary =
+      misconfigured === undefined
+        ? await handleBatch(deps, event.Records, context, started)
+        : unhandled(event.Records, context, misconfigured, started)
+    log(summary)
+    const failedFrom = summary.failedFrom
     return { batchItemFailures: failedFrom === null ? [] : [{ itemIdentifier: failedFrom }] }
   }
+}
+
+/** Decodes, folds and commits one batch, and says what came of it in its log line. */
+const handleBatch = async (
+  deps: HandlerDeps,
+  records: ReadonlyArray<KinesisStreamRecord>,
+  context: InvocationContext | undefined,
+  started: number,
+): Promise<BatchSummary> => {
+  const reserve = deps.reserveMs ?? DEFAULT_RESERVE_MS
+  const hasTime = () => (context?.getRemainingTimeInMillis() ?? Infinity) > reserve
+  const classified = records.map(classify)
+  const events = classified.filter((c) => c.kind === 'event')
+  const rejected = classified.filter((c) => c.kind === 'rejected')
+  const kept = await keepAll(deps.store, rejected)
+  const folded = await foldAndCommit(deps, records, events, hasTime)
+  const keptLater = await keepAll(deps.store, folded.rejections)
+  const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
+  const failedFrom = firstUnfinished(records, unfinished)
+  return {
+    level: failedFrom === null ? 'info' : 'warn',
+    message: 'batch',
+    ...placeOf(records, context),
+    records: records.length,
+    folded: events.length - folded.unfinished.length - folded.rejections.length,
+    skipped: classified.filter((c) => c.kind === 'foreign').length,
+    rejected: rejected.length + folded.rejections.length,
+    duplicates: folded.duplicates,
+    products: new Set(events.map((e) => e.event.productId)).size,
+    writes: folded.writes,
+    transactions: folded.transactions,
+    retries: folded.retries,
+    refolds: folded.refolds,
+    failedFrom,
+    failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
+    durationMs: Date.now() - started,
+  }
+}

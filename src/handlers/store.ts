@@ -36,6 +36,8 @@ export type StoredProduct = Either<string, ProductState>
 
 /** What the batch pipeline needs from storage: the port the DynamoDB adapter implements. */
 export interface Store {
+  /** Throws, naming the table and the fault, when the tables are missing or misconfigured. */
+  readonly checkTables: () => Promise<void>
   /** Consistent reads; products never written are absent from the map. */
   readonly readProducts: (
     productIds: ReadonlyArray<string>,

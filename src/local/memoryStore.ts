@@ -23,6 +23,7 @@ export const memoryStore = (tables?: MemoryTables): Store & { readonly tables: M
   }
   return {
     tables: held,
+    checkTables: async () => {},
     readProducts: async (ids) => {
       const found = new Map<string, StoredProduct>()
       for (const id of ids) {
