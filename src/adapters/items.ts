@@ -2,7 +2,7 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { reasonOf } from '../domain/codecs'
+import { reasonOf, withOptional } from '../domain/codecs'
 import { isSequenceNumber } from '../domain/position'
 import type { ProductState } from '../domain/product'
 import { mergeDeltas } from '../domain/scores'
@@ -29,8 +29,9 @@ const Count = new t.Type<number, number, unknown>(
  * A Contributions item as the view writes it. Every item was written after a fold, so
  * its position is always there: an item without one was written by another program.
  */
-const ProductItem = t.intersection([
-  t.type({
+const ProductItem = withOptional(
+  'a Contributions item',
+  {
     productId: t.string,
     purchases: Count,
     creatorScore: Count,
@@ -39,16 +40,16 @@ const ProductItem = t.intersection([
     lastEventId: t.string,
     created: t.string,
     updated: t.string,
-  }),
-  t.partial({
+  },
+  {
     lastIngressSequenceNumber: SequenceNumber,
     creator: t.string,
     photographer: t.string,
     brand: t.string,
     name: t.string,
     category: t.string,
-  }),
-])
+  },
+)
 
 /** A Contributions item from a product state; absent roles stay absent (sparse indexes). */
 export const productToItem = (state: ProductState): Record<string, unknown> =>

@@ -87,6 +87,31 @@ const isObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
 
 /**
+ * An object with these required and optional properties, validated one group after the
+ * other (not as an intersection), so that a failure's path carries no member index.
+ */
+export const withOptional = <R extends t.Props, O extends t.Props>(
+  name: string,
+  required: R,
+  optional: O,
+): t.Type<t.TypeOfProps<R> & t.TypeOfPartialProps<O>, unknown, unknown> => {
+  type Both = t.TypeOfProps<R> & t.TypeOfPartialProps<O>
+  const requiredProps = t.type(required)
+  const optionalProps = t.partial(optional)
+  return new t.Type<Both, unknown, unknown>(
+    name,
+    (u): u is Both => requiredProps.is(u) && optionalProps.is(u),
+    (u, c) => {
+      const checked = requiredProps.validate(u, c)
+      if (checked._tag === 'Left') return checked
+      const checkedOptional = optionalProps.validate(u, c)
+      return checkedOptional._tag === 'Left' ? checkedOptional : t.success(u as Both)
+    },
+    t.identity,
+  )
+}
+
+/**
  * An object with exactly these properties: the published schemas forbid additional
  * properties, so an unknown one (`__proto__` included) fails, naming it.
  */
@@ -97,28 +122,16 @@ export const closed = <R extends t.Props, O extends t.Props>(
 ): t.Type<t.TypeOfProps<R> & t.TypeOfPartialProps<O>, unknown, unknown> => {
   type Closed = t.TypeOfProps<R> & t.TypeOfPartialProps<O>
   const known = new Set([...Object.keys(required), ...Object.keys(optional)])
-  const requiredProps = t.type(required)
-  const optionalProps = t.partial(optional)
-  const is = (u: unknown): u is Closed =>
-    isObject(u) &&
-    Object.keys(u).every((key) => known.has(key)) &&
-    requiredProps.is(u) &&
-    optionalProps.is(u)
+  const props = withOptional(name, required, optional)
   return new t.Type<Closed, unknown, unknown>(
     name,
-    is,
+    (u): u is Closed => isObject(u) && Object.keys(u).every((key) => known.has(key)) && props.is(u),
     (u, c) => {
       if (!isObject(u)) return t.failure(u, c, `expected a JSON object, got ${describeValue(u)}`)
       const extra = Object.keys(u).find((key) => !known.has(key))
-      if (extra !== undefined) {
-        const value = u[extra]
-        return t.failure(value, t.appendContext(c, extra, t.unknown, value), 'unexpected property')
-      }
-      // Validated one after the other, not as an intersection, so paths carry no indexes.
-      const checked = requiredProps.validate(u, c)
-      if (checked._tag === 'Left') return checked
-      const checkedOptional = optionalProps.validate(u, c)
-      return checkedOptional._tag === 'Left' ? checkedOptional : t.success(u as Closed)
+      if (extra === undefined) return props.validate(u, c)
+      const value = u[extra]
+      return t.failure(value, t.appendContext(c, extra, t.unknown, value), 'unexpected property')
     },
     t.identity,
   )

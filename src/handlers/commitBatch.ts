@@ -25,6 +25,8 @@ type TransactionResult =
   | { readonly kind: 'committed' }
   | { readonly kind: 'split'; readonly parts: PlannedWrite[][] }
   | { readonly kind: 'refused' }
+  /** Everything was folded elsewhere meanwhile: nothing left to write. */
+  | { readonly kind: 'settled' }
   | { readonly kind: 'failed'; readonly reason: string; readonly remaining: PlannedWrite[] }
 
 /** Counters and findings of one batch's commit, shared by its transactions. */
@@ -91,7 +93,7 @@ const afterOutcome = async (
     case 'stale':
       return refold(store, current, outcome.productIds, progress)
     case 'conflict':
-      await sleep(backoffDelay(options.policy, attempt))
+      if (attempt < options.policy.maxAttempts) await sleep(backoffDelay(options.policy, attempt))
       return current
   }
 }
@@ -102,7 +104,7 @@ const beforeAttempt = (
   current: PlannedWrite[],
 ): TransactionResult | undefined => {
   // Everything already folded elsewhere: nothing left to write, the products are done.
-  if (current.length === 0) return { kind: 'committed' }
+  if (current.length === 0) return { kind: 'settled' }
   if (!options.hasTime())
     return { kind: 'failed', reason: 'too little time left to commit', remaining: current }
   return undefined

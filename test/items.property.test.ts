@@ -1,0 +1,155 @@
+import fc from 'fast-check'
+import * as E from 'fp-ts/Either'
+import { itemToProduct, productToItem, transactionItems } from '../src/adapters/items'
+import type { ProductEvent } from '../src/domain/events'
+import { fold, initial, type ProductState } from '../src/domain/product'
+import { type ScoreDelta, scoreDeltas, scoreKey } from '../src/domain/scores'
+import type { ProductWrite } from '../src/handlers/store'
+import { detailArb, logArb } from './support/arbitraries'
+
+// Logs of some thirty events, so that most transactions share a user between products.
+fc.configureGlobal({ baseSize: 'medium' })
+
+const names = { contributions: 'Contributions', scores: 'Scores', rejected: 'Rejected' }
+const REQUIRED = [
+  'productId',
+  'purchases',
+  'creatorScore',
+  'photographerScore',
+  'lastSequenceNumber',
+  'lastEventId',
+  'created',
+  'updated',
+] as const
+
+/** Each product's state after folding its events of `log` onto `states` (or its initial). */
+const foldLog = (log: ReadonlyArray<ProductEvent>, states = new Map<string, ProductState>()) => {
+  const ids = [...new Set(log.map((event) => event.productId))]
+  return new Map(
+    ids.map((id) => {
+      const events = log.filter((event) => event.productId === id)
+      return [id, fold(states.get(id) ?? initial(id), events)] as const
+    }),
+  )
+}
+
+/** The ingress record an event at `position` was fanned out from, just before it. */
+const ingressOf = (event: ProductEvent) => ({
+  shardId: 'shardId-000000000009',
+  sequenceNumber: (BigInt(event.position.sequenceNumber) - 1_000n).toString(),
+})
+
+/**
+ * A non-empty log whose create events carry any details, empty ones included, and whose
+ * even events came through the fan-out when `egress` is set.
+ */
+const nonEmptyLogArb = fc
+  .tuple(logArb(), detailArb, fc.boolean())
+  .filter(([log]) => log.length > 0)
+  .map(([log, detail, egress]) =>
+    log.map((event, at) => {
+      const details = event.type === 'ProductCreated' ? { brand: detail, name: detail } : {}
+      const ingress = egress && at % 2 === 0 ? { ingress: ingressOf(event) } : {}
+      return { ...event, ...details, ...ingress }
+    }),
+  )
+
+/** A state the view writes: some product's state after folding a log. */
+const writtenStateArb = nonEmptyLogArb.chain((log) => fc.constantFrom(...foldLog(log).values()))
+
+/** A transaction's writes: the log folded in two steps, the second step written. */
+const writesArb = fc.tuple(logArb(), fc.nat()).map(([log, cut]): ProductWrite[] => {
+  const at = cut % (log.length + 1)
+  const before = foldLog(log.slice(0, at))
+  return [...foldLog(log.slice(at), before).values()].flatMap((after) => {
+    const read = before.get(after.productId) ?? initial(after.productId)
+    if (after === read) return []
+    const expected = read.lastSequenceNumber
+    return [{ state: after, expectedSequenceNumber: expected, deltas: scoreDeltas(read, after) }]
+  })
+})
+
+const withoutAttribute = (item: Record<string, unknown>, attribute: string) =>
+  Object.fromEntries(Object.entries(item).filter(([key]) => key !== attribute))
+
+const itemKeyOf = (item: ReturnType<typeof transactionItems>[number]): string =>
+  item.Put === undefined
+    ? `${item.Update?.TableName} ${JSON.stringify(item.Update?.Key)}`
+    : `${item.Put.TableName} ${JSON.stringify({ productId: item.Put.Item?.productId })}`
+
+/** Per Scores item, the sum of the writes' deltas, added up here without the adapter. */
+const summed = (writes: ReadonlyArray<ProductWrite>) => {
+  const sums = new Map<string, { score: number; products: number }>()
+  for (const delta of writes.flatMap((write) => write.deltas)) {
+    const seen = sums.get(scoreKey(delta)) ?? { score: 0, products: 0 }
+    sums.set(scoreKey(delta), {
+      score: seen.score + delta.score,
+      products: seen.products + delta.products,
+    })
+  }
+  return sums
+}
+
+/** What the Updates add, per Scores item. */
+const addedBy = (items: ReturnType<typeof transactionItems>) =>
+  new Map(
+    items.flatMap(({ Update }) =>
+      Update === undefined
+        ? []
+        : [
+            [
+              scoreKey(Update.Key as Pick<ScoreDelta, 'userId' | 'role'>),
+              {
+                score: Update.ExpressionAttributeValues?.[':score'],
+                products: Update.ExpressionAttributeValues?.[':products'],
+              },
+            ] as const,
+          ],
+    ),
+  )
+
+describe('Contributions items', () => {
+  it('read back every state the view writes unchanged: itemToProduct(productToItem(s)) is right(s)', () => {
+    fc.assert(
+      fc.property(writtenStateArb, (state) => {
+        expect(itemToProduct(productToItem(state))).toStrictEqual(E.right(state))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('refuse an item that lacks a required attribute, with a reason naming that attribute', () => {
+    fc.assert(
+      fc.property(writtenStateArb, fc.constantFrom(...REQUIRED), (state, attribute) => {
+        const read = itemToProduct(withoutAttribute(productToItem(state), attribute))
+        expect(E.isLeft(read)).toBe(true)
+        expect(E.isLeft(read) && read.left).toMatch(new RegExp(`[ .]${attribute}: expected `))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
+
+describe('transaction items', () => {
+  it('never name one item twice: one Put per write and one Update per distinct (userId, role)', () => {
+    fc.assert(
+      fc.property(writesArb, (writes) => {
+        const items = transactionItems(names, writes)
+        const keys = items.map(itemKeyOf)
+        expect(new Set(keys).size).toBe(keys.length)
+        expect(items.filter((item) => item.Put !== undefined)).toHaveLength(writes.length)
+        expect(items.filter((item) => item.Update !== undefined)).toHaveLength(summed(writes).size)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('add to each Scores item exactly the sum of the writes’ deltas for it', () => {
+    fc.assert(
+      fc.property(writesArb, (writes) => {
+        expect(addedBy(transactionItems(names, writes))).toEqual(summed(writes))
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})

@@ -1,0 +1,254 @@
+import type { KinesisStreamRecord } from 'aws-lambda'
+import * as E from 'fp-ts/Either'
+import { type Role, scoreKey } from '../src/domain/scores'
+import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
+import type { Store } from '../src/handlers/store'
+import { type MemoryTables, memoryStore } from '../src/local/memoryStore'
+import {
+  createData,
+  creatorOrigin,
+  imageData,
+  ingress,
+  kinesisRecord,
+  photographerOrigin,
+  purchaseData,
+  sequenceNumber,
+} from './support/fixtures'
+import {
+  type Answer,
+  conflict,
+  invalid,
+  meanwhile,
+  quickPolicy,
+  scriptedStore,
+  unavailable,
+} from './support/scripted'
+
+const SHARD = 'shardId-000000000000'
+const alice = creatorOrigin('alice')
+const bob = photographerOrigin('bob')
+
+const at = (n: number, envelope: Record<string, unknown>) =>
+  kinesisRecord(envelope, { shardId: SHARD, sequenceNumber: sequenceNumber(n) })
+const create = (n: number, id: string, origin = alice) => at(n, ingress(origin, createData(id)))
+const photo = (n: number, id: string) => at(n, ingress(bob, imageData(id)))
+const buy = (n: number, id: string) => at(n, ingress(creatorOrigin('buyer'), purchaseData(id)))
+const foreign = (n: number) =>
+  at(n, ingress(alice, { schema: 'com.nordstrom/cart/add/1-0-0', id: 'p1' }))
+const garbage = (n: number) =>
+  kinesisRecord('not JSON', {
+    shardId: SHARD,
+    sequenceNumber: sequenceNumber(n),
+    partitionKey: 'p1',
+  })
+const batch = (...records: KinesisStreamRecord[]) => ({ Records: records })
+const eventIdOf = (n: number) => `${SHARD}:${sequenceNumber(n)}`
+const failedAt = (n: number) => ({ batchItemFailures: [{ itemIdentifier: sequenceNumber(n) }] })
+const allDone = { batchItemFailures: [] }
+
+const context = (remainingMs: number) => ({
+  awsRequestId: 'req-7',
+  getRemainingTimeInMillis: () => remainingMs,
+})
+
+interface Setup {
+  readonly answers?: Answer[]
+  readonly tables?: MemoryTables
+  readonly store?: Partial<Store>
+  readonly reserveMs?: number
+}
+
+/** A handler on the in-memory store with scripted writes, and the log lines it wrote. */
+const setup = ({ answers = [], tables, store: overrides = {}, reserveMs = 5_000 }: Setup = {}) => {
+  const store = { ...scriptedStore(answers, tables), ...overrides }
+  const log = jest.fn<void, [BatchSummary]>()
+  const handler = makeHandler({ store, log, retry: quickPolicy, reserveMs })
+  return { store, log, tables: store.tables, handler }
+}
+
+/** Another Lambda on the same tables, delivering an overlapping batch in the meantime. */
+const otherWriter = (tables: MemoryTables, ...records: KinesisStreamRecord[]) =>
+  meanwhile(() => makeHandler({ store: memoryStore(tables), log: () => {} })(batch(...records)))
+
+const freshTables = () => memoryStore().tables
+const scoreOf = (tables: MemoryTables, userId: string, role: Role) =>
+  tables.scores.get(scoreKey({ userId, role }))
+const summaryOf = (log: jest.Mock<void, [BatchSummary]>) => log.mock.calls[0]?.[0]
+const rejectedIds = (tables: MemoryTables) => [...tables.rejected.keys()]
+
+describe('the handler when another writer commits the same product first', () => {
+  it('re-folds onto the other commit, so that every sale is counted once', async () => {
+    const tables = freshTables()
+    const records = [create(1, 'p1'), photo(2, 'p1'), buy(3, 'p1'), buy(4, 'p1')]
+    const { handler, log } = setup({
+      tables,
+      answers: [otherWriter(tables, ...records.slice(0, 3))],
+    })
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 2, products: 1 })
+    expect(scoreOf(tables, bob, 'photographer')).toMatchObject({ score: 2, products: 1 })
+    expect(tables.products.get('p1')).toMatchObject({ purchases: 2 })
+    expect(summaryOf(log)).toMatchObject({ refolds: 1, failure: null })
+  })
+
+  it('finishes without a write when the other writer already folded the whole batch', async () => {
+    const tables = freshTables()
+    const records = [create(1, 'p1'), buy(2, 'p1')]
+    const { handler, store } = setup({ tables, answers: [otherWriter(tables, ...records)] })
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(store.calls).toHaveLength(1)
+    expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 1, products: 1 })
+  })
+
+  it('rejects only the product refused after a re-fold, not the one folded elsewhere', async () => {
+    const tables = freshTables()
+    const records = [create(1, 'A'), create(2, 'B'), buy(3, 'A')]
+    const other = otherWriter(tables, create(1, 'A'), buy(3, 'A'))
+    const { handler } = setup({ tables, answers: [other, invalid] })
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(2)])
+    expect(tables.products.get('A')).toMatchObject({ purchases: 1 })
+  })
+})
+
+describe('the handler when DynamoDB answers with an error', () => {
+  it('retries a conflict and commits', async () => {
+    const { handler, store, log, tables } = setup({ answers: [conflict] })
+    expect(await handler(batch(create(1, 'p1')))).toEqual(allDone)
+    expect(store.calls).toHaveLength(2)
+    expect(tables.products.has('p1')).toBe(true)
+    expect(summaryOf(log)).toMatchObject({ retries: 1, transactions: 1 })
+  })
+
+  it('resumes from the first record of the first product the store did not take', async () => {
+    const records = Array.from({ length: 120 }, (_, n) =>
+      create(n, `p${n}`, creatorOrigin(`u${n}`)),
+    )
+    const { handler, store, log, tables } = setup({ answers: ['pass-through', unavailable] })
+    expect(await handler(batch(...records, buy(120, 'p0'), buy(121, 'p99')))).toEqual(failedAt(50))
+    expect(store.calls).toHaveLength(2)
+    expect(tables.products.size).toBe(50)
+    expect(summaryOf(log)).toMatchObject({
+      level: 'warn',
+      folded: 51,
+      failedFrom: sequenceNumber(50),
+    })
+    expect(tables.rejected.size).toBe(0)
+  })
+
+  it('rejects only the refused product of a transaction, with a reason starting "commit: "', async () => {
+    const records = [create(1, 'p1'), create(2, 'p2'), buy(3, 'p2'), create(4, 'p3')]
+    const { handler, tables } = setup({ answers: [invalid, 'pass-through', invalid] })
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(2), eventIdOf(3)])
+    expect(tables.rejected.get(eventIdOf(3))?.reason).toBe(`commit: ${invalid.reason}`)
+    expect([...tables.products.keys()]).toEqual(['p1', 'p3'])
+  })
+
+  it('leaves every product record unfinished when the read throws, and still keeps the rejected', async () => {
+    const readProducts = () => Promise.reject(new Error('connection reset'))
+    const { handler, log, tables } = setup({ store: { readProducts } })
+    const records = [garbage(1), create(2, 'p1'), buy(3, 'p1')]
+    expect(await handler(batch(...records))).toEqual(failedAt(2))
+    expect(rejectedIds(tables)).toEqual([eventIdOf(1)])
+    expect(summaryOf(log)).toMatchObject({ folded: 0, rejected: 1 })
+    expect(summaryOf(log)?.failure).toMatch(/^reading products: Error: connection reset/)
+  })
+
+  it('resumes from the earliest rejected record when keeping the rejected throws', async () => {
+    const keepRejected = () => Promise.reject(new Error('no such table'))
+    const { handler, log, tables } = setup({ store: { keepRejected } })
+    const records = [create(1, 'p1'), garbage(2), buy(3, 'p1'), garbage(4)]
+    expect(await handler(batch(...records))).toEqual(failedAt(2))
+    expect(tables.products.get('p1')).toMatchObject({ purchases: 1 })
+    expect(summaryOf(log)?.failure).toMatch(/^keeping rejected records: /)
+  })
+
+  it('rejects the records of a product whose stored item cannot be read, and goes on', async () => {
+    const reason = 'stored item "p1": 0.lastSequenceNumber: expected a sequence number, got nothing'
+    const readProducts = async () => new Map([['p1', E.left(reason)]])
+    const { handler, tables } = setup({ store: { readProducts } })
+    const records = [create(1, 'p1'), create(2, 'p2'), buy(3, 'p1')]
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(1), eventIdOf(3)])
+    expect(tables.rejected.get(eventIdOf(3))?.reason).toBe(reason)
+    expect([...tables.products.keys()]).toEqual(['p2'])
+  })
+})
+
+describe('the handler running out of time', () => {
+  const records = [garbage(1), create(2, 'p1'), buy(3, 'p1')]
+
+  it('starts no transaction with less time left than the reserve', async () => {
+    const { handler, store, log } = setup({ reserveMs: 5_000 })
+    expect(await handler(batch(...records), context(1_000))).toEqual(failedAt(2))
+    expect(store.calls).toHaveLength(0)
+    expect(summaryOf(log)).toMatchObject({ folded: 0, failure: 'too little time left to commit' })
+  })
+
+  it('commits the same batch with plenty of time left', async () => {
+    const { handler, tables } = setup({ reserveMs: 5_000 })
+    expect(await handler(batch(...records), context(60_000))).toEqual(allDone)
+    expect(tables.products.get('p1')).toMatchObject({ purchases: 1 })
+  })
+})
+
+describe('the batch log line', () => {
+  const records = [
+    create(1, 'p1'),
+    photo(2, 'p1'),
+    buy(3, 'p1'),
+    buy(4, 'p2'),
+    foreign(5),
+    garbage(6),
+  ]
+
+  it('is one line per batch with its request, shard, positions and counts', async () => {
+    const { handler, log } = setup()
+    await handler(batch(...records), context(60_000))
+    expect(log).toHaveBeenCalledTimes(1)
+    expect(summaryOf(log)).toEqual({
+      level: 'info',
+      message: 'batch',
+      requestId: 'req-7',
+      shardId: SHARD,
+      firstSequenceNumber: sequenceNumber(1),
+      lastSequenceNumber: sequenceNumber(6),
+      records: 6,
+      folded: 4,
+      skipped: 1,
+      rejected: 1,
+      duplicates: 0,
+      products: 2,
+      writes: 2,
+      transactions: 1,
+      retries: 0,
+      refolds: 0,
+      failedFrom: null,
+      failure: null,
+      durationMs: expect.any(Number),
+    })
+  })
+
+  it('counts each attempt after the first as a retry, and each re-read as a re-fold', async () => {
+    const tables = freshTables()
+    const answers = [conflict, otherWriter(tables, ...records.slice(0, 2))]
+    const { handler, log } = setup({ tables, answers })
+    expect(await handler(batch(...records))).toEqual(allDone)
+    expect(summaryOf(log)).toMatchObject({ transactions: 1, retries: 2, refolds: 1, folded: 4 })
+    expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 1, products: 1 })
+    expect(scoreOf(tables, bob, 'photographer')).toMatchObject({ score: 1, products: 1 })
+  })
+})
+
+describe('a batch delivered twice', () => {
+  it('writes nothing the second time', async () => {
+    const { handler, store, tables } = setup()
+    const records = batch(create(1, 'p1'), photo(2, 'p1'), buy(3, 'p1'))
+    await handler(records)
+    const before = structuredClone(tables)
+    expect(await handler(records)).toEqual(allDone)
+    expect(store.calls).toHaveLength(1)
+    expect(tables).toEqual(before)
+  })
+})
