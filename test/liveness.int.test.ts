@@ -132,9 +132,7 @@ describe('liveness: a shard never stalls on data', () => {
     const kept = await readRejected(client, names.rejected, record.eventID)
     expect(kept?.reason).toBe('data: not UTF-8 text')
     expect(Buffer.from(kept?.data ?? '', 'base64').equals(bytes)).toBe(true)
-    expect((await readView(client, names)).rejected.map((r) => r.eventId)).toEqual([
-      record.eventID,
-    ])
+    expect((await readView(client, names)).rejected.map((r) => r.eventId)).toEqual([record.eventID])
   })
 
   it('rejects a product event whose partition key is not its product id, naming both', async () => {
