@@ -102,6 +102,14 @@ export const tableNamesFromEnv = (env: NodeJS.ProcessEnv): TableNames => {
   }
 }
 
+/** The stage, for the metrics' dimension, from the environment serverless.yml sets. */
+export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
+  const stage = env.WINNER_VIEW_STAGE
+  if (stage === undefined || stage === '')
+    throw new Error('WINNER_VIEW_STAGE is not set: name the stage in the environment')
+  return stage
+}
+
 /** The environment that names a stage's tables. */
 export const tableEnvironment = (names: TableNames): Record<string, string> => ({
   [ENVIRONMENT.contributions]: names.contributions,

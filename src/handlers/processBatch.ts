@@ -34,8 +34,12 @@ export interface BatchSummary {
   readonly retries: number
   readonly refolds: number
   readonly failedFrom: string | null
+  /** 1 when the batch left records unfinished (the alarm counts these batches), else 0. */
+  readonly unfinishedBatches: 0 | 1
   readonly failure: string | null
   readonly durationMs: number
+  /** How old the batch's newest record was when the batch ended: how far behind the view is. */
+  readonly newestRecordAgeMs: number | null
 }
 
 /** What the handler uses of Lambda's context: the request id and the time left. */
@@ -195,6 +199,13 @@ const firstUnfinished = (
   return records[Math.min(...unfinished)]?.kinesis.sequenceNumber ?? null
 }
 
+/** Now less the newest record's arrival in the stream (Lambda gives it in seconds). */
+const newestRecordAge = (records: ReadonlyArray<KinesisStreamRecord>): number | null => {
+  if (records.length === 0) return null
+  const newest = Math.max(...records.map((r) => r.kinesis.approximateArrivalTimestamp))
+  return Math.max(0, Math.round(Date.now() - newest * 1000))
+}
+
 /** Where the batch sits: its request, shard and first and last positions. */
 const placeOf = (records: ReadonlyArray<KinesisStreamRecord>, context?: InvocationContext) => {
   const first = records[0]
@@ -220,8 +231,10 @@ const unhandled = (
   ...{ folded: 0, skipped: 0, rejected: 0, duplicates: 0, products: 0, writes: 0 },
   ...{ transactions: 0, retries: 0, refolds: 0 },
   failedFrom: records[0]?.kinesis.sequenceNumber ?? null,
+  unfinishedBatches: records.length > 0 ? 1 : 0,
   failure,
   durationMs: Date.now() - started,
+  newestRecordAgeMs: newestRecordAge(records),
 })
 
 /**
@@ -298,7 +311,9 @@ const handleBatch = async (
     retries: folded.retries,
     refolds: folded.refolds,
     failedFrom,
+    unfinishedBatches: failedFrom === null ? 0 : 1,
     failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
     durationMs: Date.now() - started,
+    newestRecordAgeMs: newestRecordAge(records),
   }
 }

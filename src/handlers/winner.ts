@@ -1,5 +1,6 @@
 import { makeDocumentClient, makeDynamoStore } from '../adapters/dynamoStore'
-import { tableNamesFromEnv } from '../adapters/tables'
+import { emfLogger } from '../adapters/emf'
+import { stageFromEnv, tableNamesFromEnv } from '../adapters/tables'
 import { makeHandler } from './processBatch'
 
 // Built once per container, at module load. The endpoint comes from the SDK's own
@@ -9,5 +10,5 @@ const store = makeDynamoStore({
   names: tableNamesFromEnv(process.env),
 })
 
-/** The Lambda entry: a Kinesis batch in, the first unfinished record out. */
-export const handler = makeHandler({ store })
+/** The Lambda entry: a Kinesis batch in, the first unfinished record out, one EMF line. */
+export const handler = makeHandler({ store, log: emfLogger(stageFromEnv(process.env)) })

@@ -1,0 +1,73 @@
+import { emfRecordOf } from '../src/adapters/emf'
+import type { BatchSummary } from '../src/handlers/processBatch'
+
+const summary: BatchSummary = {
+  level: 'warn',
+  message: 'batch',
+  requestId: 'req-1',
+  shardId: 'shardId-000000000001',
+  firstSequenceNumber: '100',
+  lastSequenceNumber: '199',
+  records: 100,
+  folded: 90,
+  skipped: 4,
+  rejected: 3,
+  duplicates: 1,
+  products: 40,
+  writes: 40,
+  transactions: 2,
+  retries: 1,
+  refolds: 1,
+  failedFrom: '197',
+  unfinishedBatches: 1,
+  failure: 'ThrottlingException: slow down',
+  durationMs: 250,
+  newestRecordAgeMs: 1500,
+}
+
+describe('the batch log line as an Embedded Metric Format record', () => {
+  it('declares the counts as metrics of WinnerView, by service and stage, with the values on the line', () => {
+    const record = emfRecordOf('prod')(summary)
+    expect(record._aws).toEqual({
+      Timestamp: expect.any(Number),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'WinnerView',
+          Dimensions: [['service', 'stage']],
+          Metrics: [
+            { Name: 'records', Unit: 'Count' },
+            { Name: 'folded', Unit: 'Count' },
+            { Name: 'skipped', Unit: 'Count' },
+            { Name: 'rejected', Unit: 'Count' },
+            { Name: 'duplicates', Unit: 'Count' },
+            { Name: 'retries', Unit: 'Count' },
+            { Name: 'refolds', Unit: 'Count' },
+            { Name: 'unfinishedBatches', Unit: 'Count' },
+            { Name: 'durationMs', Unit: 'Milliseconds' },
+            { Name: 'newestRecordAgeMs', Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    })
+    expect(record).toMatchObject({
+      service: 'winner-view',
+      stage: 'prod',
+      records: 100,
+      unfinishedBatches: 1,
+      newestRecordAgeMs: 1500,
+      shardId: 'shardId-000000000001',
+      failedFrom: '197',
+    })
+  })
+
+  it('never carries a dimension per shard or user, and starts each batch from nothing', () => {
+    const recordOf = emfRecordOf('dev')
+    recordOf(summary)
+    const second = recordOf({ ...summary, records: 7, newestRecordAgeMs: null })
+    expect(second.records).toBe(7)
+    const declared = (second._aws as { CloudWatchMetrics: Array<{ Metrics: unknown[] }> })
+      .CloudWatchMetrics[0]?.Metrics
+    expect(declared).toHaveLength(9)
+    expect(JSON.stringify((second._aws as object) ?? {})).not.toContain('shardId')
+  })
+})
