@@ -8,8 +8,9 @@ import { Command } from 'commander'
 import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
 import { type TableNames, tableNamesFor } from '../src/adapters/tables'
 import { decodeEvent, type ProductEvent } from '../src/domain/events'
-import { products } from '../src/domain/product'
+import { initial, type ProductState, products } from '../src/domain/product'
 import { foldByKey } from '../src/domain/projection'
+import { mergeDeltas, type ScoreDelta, scoreDeltas } from '../src/domain/scores'
 import { makeHandler } from '../src/handlers/processBatch'
 import { checkpointsTable, checkpointsTableFor, dynamoCheckpoints } from '../src/local/checkpoints'
 import {
@@ -24,9 +25,8 @@ import { memoryStore } from '../src/local/memoryStore'
 import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/local/poller'
 import { toOutgoing } from '../src/local/replayLog'
 import { meterRequests, totalRequests, writeRequests } from '../src/local/requestMeter'
-import { readView } from '../src/local/viewReader'
+import { readView, type ViewContents } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
-import { comparable, foldLines } from '../test/support/normalize'
 import { makeBaselineHandler } from './baseline'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -56,12 +56,37 @@ const viewHandler = (client: DynamoDBDocumentClient, names: TableNames) =>
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits))
 
+/** The events of a JSON-lines log, each product's in file order; lines that do not decode are left out. */
+const eventsOf = (lines: ReadonlyArray<string>): ProductEvent[] =>
+  lines.flatMap((line, at) => {
+    let payload: unknown
+    try {
+      payload = JSON.parse(line)
+    } catch {
+      return []
+    }
+    const decoded = decodeEvent(payload, {
+      shardId: 'shardId-000000000000',
+      sequenceNumber: String(at + 1),
+    })
+    return decoded._tag === 'Right' && decoded.right.kind === 'event' ? [decoded.right.event] : []
+  })
+
+/** What every run must equal: the pure fold of the log, its products and their merged scores. */
+interface PureFold {
+  readonly contributions: ReadonlyArray<ProductState>
+  readonly scores: ReadonlyArray<ScoreDelta>
+}
+
+const pureFoldOf = (events: ReadonlyArray<ProductEvent>): PureFold => {
+  const contributions = [...foldByKey(products, events).values()]
+  const deltas = contributions.flatMap((state) => scoreDeltas(initial(state.productId), state))
+  return { contributions, scores: mergeDeltas(deltas) }
+}
+
 /** Semantic fields only: the baseline keeps no positions and no per-role scores on products. */
-const sameView = (
-  stored: ReturnType<typeof comparable>,
-  expected: ReturnType<typeof foldLines>,
-) => {
-  const pick = (items: Record<string, unknown>[]) =>
+const sameView = (stored: ViewContents, expected: PureFold) => {
+  const pick = (items: ReadonlyArray<Record<string, unknown>> | ReadonlyArray<ProductState>) =>
     items.map(({ productId, creator, photographer, purchases }) => ({
       productId,
       creator,
@@ -92,7 +117,7 @@ const runScenario = async (
   endpoints: { dynamodb: string; kinesis: string },
   streamName: string,
   events: number,
-  expected: ReturnType<typeof foldLines>,
+  expected: PureFold,
 ) => {
   const stage = `bench${scenario.name.replace(/[^a-z0-9]/gi, '')}`
   const names = tableNamesFor(stage)
@@ -112,7 +137,7 @@ const runScenario = async (
     checkpoints: dynamoCheckpoints(documentClientOf(plain), checkpointsTableFor(stage), streamName),
   })
   const seconds = (performance.now() - started) / 1000
-  const view = comparable(await readView(documentClientOf(plain), names))
+  const view = await readView(documentClientOf(plain), names)
   const requests = totalRequests(meter)
   const writes = writeRequests(meter)
   plain.destroy()
@@ -134,14 +159,7 @@ const runScenario = async (
 }
 
 /** The pure fold alone, in memory: events folded per second, over repeated passes of at least 2 s. */
-const measurePureFold = (lines: string[]) => {
-  const events: ProductEvent[] = lines.flatMap((line, at) => {
-    const decoded = decodeEvent(JSON.parse(line), {
-      shardId: 'shardId-000000000000',
-      sequenceNumber: String(at + 1),
-    })
-    return decoded._tag === 'Right' && decoded.right.kind === 'event' ? [decoded.right.event] : []
-  })
+const measurePureFold = (events: ReadonlyArray<ProductEvent>) => {
   foldByKey(products, events)
   let folded = 0
   const started = performance.now()
@@ -213,16 +231,62 @@ const printTable = (rows: Awaited<ReturnType<typeof runScenario>>[]) => {
   console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'))
 }
 
+interface BenchFlags {
+  readonly events: number
+  readonly shards: number
+  readonly seed: number
+}
+
+/** Prints the table and the ratios, and writes bench/results.json. */
+const report = async (
+  flags: BenchFlags,
+  rows: Awaited<ReturnType<typeof runScenario>>[],
+  pureFoldEventsPerSecond: number,
+  handlerCpuMicrosPerRecord: number,
+) => {
+  printTable(rows)
+  const [, ours, baseline] = rows
+  const ratios = {
+    writeRequestsPer1000Events: round(
+      (ours?.writeRequestsPer1000Events ?? 0) / (baseline?.writeRequestsPer1000Events ?? 1),
+      4,
+    ),
+    eventsPerSecond: round((ours?.eventsPerSecond ?? 0) / (baseline?.eventsPerSecond ?? 1), 2),
+  }
+  console.log(
+    `\nbatch 100 vs original: ${ratios.writeRequestsPer1000Events}x the write requests, ${ratios.eventsPerSecond}x the events/s`,
+  )
+  console.log(
+    `pure fold: ${pureFoldEventsPerSecond.toLocaleString('en-US')} events/s; handler CPU: ${handlerCpuMicrosPerRecord} µs per record`,
+  )
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: { cpus: (await import('node:os')).cpus().length, arch: process.arch },
+    workload: { events: flags.events, shards: flags.shards, seed: flags.seed, edgeCases: false },
+    scenarios: rows,
+    ratios,
+    pureFoldEventsPerSecond,
+    handlerCpuMicrosPerRecord,
+  }
+  // Runs bundled from .bench/, the way the Lambda artifact is built.
+  await writeFile(
+    join(__dirname, '..', 'bench', 'results.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  )
+}
+
 const main = async () => {
   const flags = new Command('bench')
     .option('--events <n>', 'events in the workload', (v) => Number.parseInt(v, 10), 20_000)
     .option('--shards <n>', 'shards of the stream', (v) => Number.parseInt(v, 10), 4)
     .option('--seed <n>', 'seed of the workload', (v) => Number.parseInt(v, 10), 42)
     .parse(process.argv)
-    .opts<{ events: number; shards: number; seed: number }>()
+    .opts<BenchFlags>()
   const workload = generateWorkload({ events: flags.events, seed: flags.seed })
   const lines = workload.map((r) => r.data)
-  const expected = foldLines(lines)
+  const events = eventsOf(lines)
+  const expected = pureFoldOf(events)
   const [dynamo, kinesisService] = await Promise.all([startDynamoDbLocal(), startKinesalite()])
   try {
     const endpoints = { dynamodb: dynamo.endpoint, kinesis: kinesisService.endpoint }
@@ -235,38 +299,7 @@ const main = async () => {
       process.stderr.write(`running: ${scenario.name}\n`)
       rows.push(await runScenario(scenario, endpoints, 'benchStream', flags.events, expected))
     }
-    const pureFoldEventsPerSecond = measurePureFold(lines)
-    const handlerCpuMicrosPerRecord = await measureHandlerCpu(lines)
-    printTable(rows)
-    const [, ours, baseline] = rows
-    const ratios = {
-      writeRequestsPer1000Events: round(
-        (ours?.writeRequestsPer1000Events ?? 0) / (baseline?.writeRequestsPer1000Events ?? 1),
-        4,
-      ),
-      eventsPerSecond: round((ours?.eventsPerSecond ?? 0) / (baseline?.eventsPerSecond ?? 1), 2),
-    }
-    console.log(
-      `\nbatch 100 vs original: ${ratios.writeRequestsPer1000Events}x the write requests, ${ratios.eventsPerSecond}x the events/s`,
-    )
-    console.log(
-      `pure fold: ${pureFoldEventsPerSecond.toLocaleString('en-US')} events/s; handler CPU: ${handlerCpuMicrosPerRecord} µs per record`,
-    )
-    const results = {
-      date: new Date().toISOString(),
-      node: process.version,
-      machine: { cpus: (await import('node:os')).cpus().length, arch: process.arch },
-      workload: { events: flags.events, shards: flags.shards, seed: flags.seed, edgeCases: false },
-      scenarios: rows,
-      ratios,
-      pureFoldEventsPerSecond,
-      handlerCpuMicrosPerRecord,
-    }
-    // Runs bundled from .bench/, the way the Lambda artifact is built.
-    await writeFile(
-      join(__dirname, '..', 'bench', 'results.json'),
-      `${JSON.stringify(results, null, 2)}\n`,
-    )
+    await report(flags, rows, measurePureFold(events), await measureHandlerCpu(lines))
   } finally {
     await Promise.all([dynamo.stop(), kinesisService.stop()])
   }

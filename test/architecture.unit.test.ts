@@ -83,6 +83,14 @@ describe('the module boundaries', () => {
     expect(lambdaViolations(root, 'src/handlers/winner.ts')).toEqual([])
   })
 
+  it('keeps the test oracle and the stored-table comparison apart from src, and the bench apart from test', () => {
+    const reached = (entry: string, folder: string) =>
+      reach(root, entry).files.filter((file) => file.startsWith(folder))
+    expect(reached('test/support/oracle.ts', 'src/')).toEqual([])
+    expect(reached('test/support/normalize.ts', 'src/')).toEqual([])
+    expect(reached('bench/run.ts', 'test/')).toEqual([])
+  })
+
   it('catches an import of the local stack anywhere below the Lambda entry', () => {
     const base = mkdtempSync(join(tmpdir(), 'architecture-'))
     const write = (path: string, text: string) => {

@@ -10,7 +10,9 @@ import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { dynamoEndpoint, freshTables, testClient } from './support/dynamo'
-import { batchesOf, expectedView, toShards } from './support/stream'
+import { tablesOf } from './support/normalize'
+import { oracleRecordsOfKinesis, oracleTables } from './support/oracle'
+import { batchesOf, toShards } from './support/stream'
 
 jest.setTimeout(180_000)
 
@@ -182,6 +184,7 @@ describe('the deployment', () => {
       env: {
         PATH: process.env.PATH,
         ...tableEnvironment(names),
+        WINNER_VIEW_STAGE: 'dev',
         AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
         AWS_REGION: LOCAL_AWS.region,
         AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
@@ -205,9 +208,8 @@ describe('the deployment', () => {
       { batchItemFailures: [] },
       { batchItemFailures: [] },
     ])
-    const view = await readView(testClient(), names)
-    expect({ contributions: view.contributions, scores: view.scores }).toEqual(
-      expectedView([shard]),
+    expect(tablesOf(await readView(testClient(), names))).toEqual(
+      oracleTables(oracleRecordsOfKinesis(shard)),
     )
   })
 })

@@ -225,9 +225,23 @@ describe('the batch log line', () => {
       retries: 0,
       refolds: 0,
       failedFrom: null,
+      unfinishedBatches: 0,
       failure: null,
       durationMs: expect.any(Number),
+      newestRecordAgeMs: expect.any(Number),
     })
+  })
+
+  it('gives the age of the newest record from its arrival in the stream', async () => {
+    const { handler, log } = setup()
+    const arrived = (record: KinesisStreamRecord, secondsAgo: number) => ({
+      ...record,
+      kinesis: { ...record.kinesis, approximateArrivalTimestamp: Date.now() / 1000 - secondsAgo },
+    })
+    await handler(batch(arrived(create(1, 'p1'), 60), arrived(buy(2, 'p1'), 5)), context(60_000))
+    const age = summaryOf(log)?.newestRecordAgeMs
+    expect(age).toBeGreaterThanOrEqual(5000)
+    expect(age).toBeLessThan(6000)
   })
 
   it('counts each attempt after the first as a retry, and each re-read as a re-fold', async () => {

@@ -1,11 +1,11 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
-import {
-  CREATE_SCHEMA,
-  EGRESS_SCHEMA,
-  IMAGE_SCHEMA,
-  INGRESS_SCHEMA,
-  PURCHASE_SCHEMA,
-} from '../../src/domain/events'
+
+// The wire names, written out: a test that took them from src would follow a rename.
+const INGRESS_SCHEMA = 'com.nordstrom/retail-stream-ingress/1-0-0'
+const EGRESS_SCHEMA = 'com.nordstrom/retail-stream-egress/1-0-0'
+const CREATE_SCHEMA = 'com.nordstrom/product/create/1-0-0'
+const IMAGE_SCHEMA = 'com.nordstrom/product/image/1-0-0'
+const PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/1-0-0'
 
 /** Users shaped like the retail stream's origins. */
 export const creatorOrigin = (name: string): string =>

@@ -3,6 +3,8 @@
 // the tables with it; a bug in the decoder, the reducer, the score deltas or the item
 // mapping then shows up as a difference instead of being predicted.
 
+import type { KinesisStreamRecord } from 'aws-lambda'
+
 type Json = Record<string, unknown>
 
 /** One record as the stream holds it: the bytes as text, under a partition key. */
@@ -12,11 +14,15 @@ export interface OracleRecord {
 }
 
 /** The expected tables, positions left out (the emulator numbers records by time). */
-export interface OracleView {
+export interface OracleView extends OracleTables {
+  readonly skipped: number
+}
+
+/** What the tables can show of a view: items without positions, and how many records were rejected. */
+export interface OracleTables {
   readonly contributions: Json[]
   readonly scores: Json[]
   readonly rejected: number
-  readonly skipped: number
 }
 
 const INGRESS = 'com.nordstrom/retail-stream-ingress/1-0-0'
@@ -48,6 +54,8 @@ const shaped = (
   Object.entries(optional).every(([key, ok]) => !Object.hasOwn(object, key) || ok(object[key]))
 
 const anyString = (value: unknown): boolean => typeof value === 'string'
+/** A product id is also the record's Kinesis partition key: at most 256 characters. */
+const productId = (value: unknown): value is string => keyText(value) && [...value].length <= 256
 
 const envelopeIsValid = (envelope: Json): boolean => {
   const common = { schema: anyString, origin: keyText, timeOrigin: time, data: isPlainObject }
@@ -65,14 +73,14 @@ const envelopeIsValid = (envelope: Json): boolean => {
 const DATA_RULES: Record<string, Record<string, (value: unknown) => boolean>> = {
   create: {
     schema: anyString,
-    id: keyText,
+    id: productId,
     brand: detailText,
     name: detailText,
     description: anyString,
     category: detailText,
   },
-  image: { schema: anyString, id: keyText, image: detailText },
-  purchase: { schema: anyString, id: keyText },
+  image: { schema: anyString, id: productId, image: detailText },
+  purchase: { schema: anyString, id: productId },
 }
 
 type Verdict =
@@ -80,8 +88,18 @@ type Verdict =
   | { readonly kind: 'skipped' }
   | { readonly kind: 'event'; readonly what: string; readonly envelope: Json; readonly data: Json }
 
-/** What DESIGN.md says of one record: one of the view's events, another view's, or rejected. */
-const judge = (text: string): Verdict => {
+/**
+ * What DESIGN.md says of one record: one of the view's events, another view's, or
+ * rejected (a product event under a partition key other than its id breaks the order).
+ */
+const judge = ({ partitionKey, data }: OracleRecord): Verdict => {
+  const verdict = judgeData(data)
+  return verdict.kind === 'event' && verdict.data.id !== partitionKey
+    ? { kind: 'rejected' }
+    : verdict
+}
+
+const judgeData = (text: string): Verdict => {
   let envelope: unknown
   try {
     envelope = JSON.parse(text)
@@ -159,7 +177,7 @@ export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => 
   let rejected = 0
   let skipped = 0
   for (const record of records) {
-    const verdict = judge(record.data)
+    const verdict = judge(record)
     if (verdict.kind === 'rejected') rejected += 1
     if (verdict.kind === 'skipped') skipped += 1
     if (verdict.kind !== 'event') continue
@@ -179,6 +197,47 @@ export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => 
   return { contributions: all.map((p) => ({ ...p })), scores: scoresOf(all), rejected, skipped }
 }
 
-/** JSON lines as records, in file order (blank lines are not records). */
+const dataIdOf = (line: string): unknown => {
+  try {
+    return JSON.parse(line)?.data?.id
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * JSON lines as records, in file order (blank lines are not records), each under its
+ * data.id as the producers write them, or under a key of its own when it has none.
+ */
 export const oracleRecordsOfLines = (lines: ReadonlyArray<string>): OracleRecord[] =>
-  lines.filter((line) => line.trim() !== '').map((data, at) => ({ partitionKey: `${at}`, data }))
+  lines
+    .filter((line) => line.trim() !== '')
+    .map((data, at) => {
+      const id = dataIdOf(data)
+      return { partitionKey: typeof id === 'string' && id !== '' ? id : `line-${at + 1}`, data }
+    })
+
+/** The tables alone (Contributions without positions, Scores, the count of Rejected) that `oracleView` predicts. */
+export const oracleTables = (records: ReadonlyArray<OracleRecord>): OracleTables => {
+  const { contributions, scores, rejected } = oracleView(records)
+  return { contributions, scores, rejected }
+}
+
+const BASE64 = /^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** The record's bytes as text; data that is not base64 of UTF-8 text is no JSON: an empty text. */
+const textOf = (base64: string): string => {
+  if (!BASE64.test(base64)) return ''
+  try {
+    return utf8.decode(Buffer.from(base64, 'base64'))
+  } catch {
+    return ''
+  }
+}
+
+/** Records as Lambda delivers them, in the order given: base64 data decoded to UTF-8 text. */
+export const oracleRecordsOfKinesis = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+): OracleRecord[] =>
+  records.map(({ kinesis }) => ({ partitionKey: kinesis.partitionKey, data: textOf(kinesis.data) }))
