@@ -127,9 +127,23 @@ interface Product {
   purchases: number
   creatorScore: number
   photographerScore: number
+  lastIngressSequenceNumber?: string
   created?: string
   updated?: string
 }
+
+/** The ingress record an egress envelope repeats, from its eventId `shardId-…:digits`. */
+const ingressOf = (envelope: Json): bigint | undefined => {
+  if (envelope.schema !== EGRESS) return undefined
+  const match = /^shardId-\d{1,20}:(\d{1,129})$/.exec(String(envelope.eventId))
+  return match?.[1] === undefined ? undefined : BigInt(match[1])
+}
+
+/** DESIGN.md: an egress event whose ingress record is at or below the last one folded is a duplicate. */
+const isDuplicate = (product: Product, ingress: bigint | undefined): boolean =>
+  ingress !== undefined &&
+  product.lastIngressSequenceNumber !== undefined &&
+  ingress <= BigInt(product.lastIngressSequenceNumber)
 
 const apply = (product: Product, what: string, user: string, data: Json): void => {
   if (what === 'create' && product.creator === undefined) {
@@ -144,6 +158,17 @@ const apply = (product: Product, what: string, user: string, data: Json): void =
     if (product.creator !== undefined) product.creatorScore += 1
     if (product.photographer !== undefined) product.photographerScore += 1
   }
+}
+
+/** Folds one event into its product; false, folding nothing, for a fan-out duplicate. */
+const foldOnce = (product: Product, event: Verdict & { kind: 'event' }): boolean => {
+  const ingress = ingressOf(event.envelope)
+  if (isDuplicate(product, ingress)) return false
+  if (ingress !== undefined) product.lastIngressSequenceNumber = String(ingress)
+  apply(product, event.what, String(event.envelope.origin), event.data)
+  product.created ??= String(event.envelope.timeOrigin)
+  product.updated = String(event.envelope.timeOrigin)
+  return true
 }
 
 const byText = (a: string, b: string): number => a.localeCompare(b, 'en')
@@ -174,27 +199,31 @@ const scoresOf = (products: ReadonlyArray<Product>): Json[] => {
  */
 export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => {
   const products = new Map<string, Product>()
-  let rejected = 0
-  let skipped = 0
+  const counts = { rejected: 0, skipped: 0 }
   for (const record of records) {
-    const verdict = judge(record)
-    if (verdict.kind === 'rejected') rejected += 1
-    if (verdict.kind === 'skipped') skipped += 1
-    if (verdict.kind !== 'event') continue
-    const id = String(verdict.data.id)
-    const product = products.get(id) ?? {
-      productId: id,
-      purchases: 0,
-      creatorScore: 0,
-      photographerScore: 0,
-    }
-    apply(product, verdict.what, String(verdict.envelope.origin), verdict.data)
-    product.created ??= String(verdict.envelope.timeOrigin)
-    product.updated = String(verdict.envelope.timeOrigin)
-    products.set(id, product)
+    const outcome = outcomeOf(products, judge(record))
+    if (outcome !== 'folded') counts[outcome] += 1
   }
   const all = [...products.values()].sort((a, b) => byText(a.productId, b.productId))
-  return { contributions: all.map((p) => ({ ...p })), scores: scoresOf(all), rejected, skipped }
+  return { contributions: all.map((p) => ({ ...p })), scores: scoresOf(all), ...counts }
+}
+
+/** What became of one record: folded into its product, skipped, or rejected. */
+const outcomeOf = (
+  products: Map<string, Product>,
+  verdict: Verdict,
+): 'folded' | 'skipped' | 'rejected' => {
+  if (verdict.kind !== 'event') return verdict.kind
+  const id = String(verdict.data.id)
+  const product = products.get(id) ?? {
+    productId: id,
+    purchases: 0,
+    creatorScore: 0,
+    photographerScore: 0,
+  }
+  if (!foldOnce(product, verdict)) return 'rejected'
+  products.set(id, product)
+  return 'folded'
 }
 
 const dataIdOf = (line: string): unknown => {
