@@ -2,7 +2,7 @@
 // deployed tables cannot drift from what the code, the local stack and the tests use.
 const { require: requireTs } = require('tsx/cjs/api')
 
-const { viewTables } = requireTs('../src/adapters/tables.ts', __filename)
+const { tableNamesFor, viewTables } = requireTs('../src/adapters/tables.ts', __filename)
 
 const logicalIds = {
   contributions: 'ContributionsTable',
@@ -12,17 +12,22 @@ const logicalIds = {
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage')
+  const deletionProtection = await resolveVariable('param:deletionProtection')
+  const names = tableNamesFor(stage)
   const Resources = {}
-  for (const [role, { suffix, definition }] of Object.entries(viewTables)) {
+  for (const [role, { definition }] of Object.entries(viewTables)) {
     Resources[logicalIds[role]] = {
       Type: 'AWS::DynamoDB::Table',
-      DeletionPolicy: 'Retain',
+      // Kept when the stack is removed or the table replaced, but not when the stack
+      // that first creates it rolls back: a failed first deploy leaves nothing behind.
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
       Properties: {
-        TableName: `${stage}-${suffix}`,
+        TableName: names[role],
         BillingMode: 'PAY_PER_REQUEST',
         ...definition,
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: deletionProtection === true || deletionProtection === 'true',
       },
     }
   }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process'
 import { readFile, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
@@ -10,6 +11,16 @@ import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { dynamoEndpoint, freshTables, testClient } from './support/dynamo'
+import {
+  createData,
+  creatorOrigin,
+  imageData,
+  ingress,
+  kinesisRecord,
+  photographerOrigin,
+  purchaseData,
+  sequenceNumber,
+} from './support/fixtures'
 import { tablesOf } from './support/normalize'
 import { oracleRecordsOfKinesis, oracleTables } from './support/oracle'
 import { batchesOf, toShards } from './support/stream'
@@ -23,11 +34,23 @@ const ZIP_BUDGET_BYTES = 1024 * 1024
 
 type Resource = { Type: string; Properties: Record<string, unknown> }
 let resources: Record<string, Resource>
+// Each stage is packaged into a folder of its own: osls clears .serverless when told another.
+const devFolder = join(tmpdir(), `winner-view-dev-${process.pid}`)
+const prodFolder = join(tmpdir(), `winner-view-prod-${process.pid}`)
+const OFFLINE = {
+  AWS_ACCESS_KEY_ID: 'offline',
+  AWS_SECRET_ACCESS_KEY: 'offline',
+  SLS_TELEMETRY_DISABLED: '1',
+  SLS_NOTIFICATIONS_MODE: 'off',
+}
 
 beforeAll(async () => {
-  await run('npm', ['run', 'package'], { cwd: root })
+  await run('npx', ['osls', 'package', '--stage', 'dev', '--package', devFolder], {
+    cwd: root,
+    env: { ...process.env, ...OFFLINE },
+  })
   const template = JSON.parse(
-    await readFile(join(root, '.serverless', 'cloudformation-template-update-stack.json'), 'utf8'),
+    await readFile(join(devFolder, 'cloudformation-template-update-stack.json'), 'utf8'),
   )
   resources = template.Resources
 })
@@ -61,7 +84,7 @@ const iamActionsOf = (command: string, input: Record<string, unknown>): Array<[s
 describe('the deployment', () => {
   it('passes cfn-lint with no errors', async () => {
     const lint = await run('cfn-lint', [
-      join(root, '.serverless', 'cloudformation-template-update-stack.json'),
+      join(devFolder, 'cloudformation-template-update-stack.json'),
     ]).then(
       () => 0,
       (error: { code: number; stdout: string }) => (error.code & 2 ? error.stdout : 0),
@@ -69,9 +92,9 @@ describe('the deployment', () => {
     expect(lint).toBe(0)
   })
 
-  it('maps the stream to the handler from TRIM_HORIZON with partial failures, bisection and no record age limit', () => {
-    const [mapping] = ofType('AWS::Lambda::EventSourceMapping')
-    expect(mapping?.Properties).toMatchObject({
+  it('maps the stream to the handler from TRIM_HORIZON with partial failures, bisection, no record age limit and EventCount metrics', () => {
+    expect(resources.WinnerStreamMapping?.Properties).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['WinnerLambdaFunction', 'Arn'] },
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: 100,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -82,18 +105,24 @@ describe('the deployment', () => {
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesQueue', 'Arn'] } },
       },
+      MetricsConfig: { Metrics: ['EventCount'] },
     })
-    expect(JSON.stringify(mapping?.Properties.EventSourceArn)).toContain(':stream/devStream')
+    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1)
+    expect(JSON.stringify(resources.WinnerStreamMapping?.Properties.EventSourceArn)).toContain(
+      ':stream/devStream',
+    )
   })
 
-  it('runs the handler on nodejs22.x, arm64, with the table names in its environment', () => {
+  it('runs the handler on nodejs24.x, arm64, with reserved concurrency and the tables and stage in its environment', () => {
     const [fn] = ofType('AWS::Lambda::Function')
     expect(fn?.Properties).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'src/handlers/winner.handler',
+      ReservedConcurrentExecutions: 10,
       Environment: {
         Variables: {
+          WINNER_VIEW_STAGE: 'dev',
           TABLE_CONTRIBUTIONS_NAME: { Ref: 'ContributionsTable' },
           TABLE_SCORES_NAME: { Ref: 'ScoresTable' },
           TABLE_REJECTED_NAME: { Ref: 'RejectedTable' },
@@ -102,17 +131,111 @@ describe('the deployment', () => {
     })
   })
 
-  it('creates the tables from the one definition, pay per request, with point-in-time recovery', () => {
+  it('creates the tables from the one definition, named after the service, kept on remove but not on a failed create', () => {
     for (const [name, { suffix, definition }] of Object.entries(viewTables)) {
-      const { TableName, BillingMode, PointInTimeRecoverySpecification, ...rest } =
-        resources[logicalIdOf(name as keyof TableNames)]?.Properties ?? {}
+      const table = resources[logicalIdOf(name as keyof TableNames)] as Resource & {
+        DeletionPolicy: string
+        UpdateReplacePolicy: string
+      }
+      const { TableName, BillingMode, PointInTimeRecoverySpecification, ...rest } = table.Properties
       expect({ TableName, BillingMode, PointInTimeRecoverySpecification }).toEqual({
-        TableName: `dev-${suffix}`,
+        TableName: `winner-view-dev-${suffix}`,
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       })
-      expect(rest).toEqual(definition)
+      expect(rest).toEqual({ ...definition, DeletionProtectionEnabled: false })
+      expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual([
+        'RetainExceptOnCreate',
+        'Retain',
+      ])
     }
+  })
+
+  it.each([
+    ['IteratorAgeAlarm', 'AWS/Lambda', 'IteratorAge', 'Maximum', 3_600_000, 5],
+    ['ErrorsAlarm', 'AWS/Lambda', 'Errors', 'Sum', 0, 1],
+    ['ThrottlesAlarm', 'AWS/Lambda', 'Throttles', 'Sum', 0, 1],
+    ['UnfinishedBatchesAlarm', 'WinnerView', 'unfinishedBatches', 'Sum', 0, 3],
+    ['RejectedAlarm', 'WinnerView', 'rejected', 'Sum', 0, 1],
+    ['FailedBatchesAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 0, 1],
+  ])(
+    "alarms with %s on %s %s (%s above %d for %d periods), notifying the stack's topic",
+    (id, namespace, metric, statistic, threshold, periods) => {
+      expect(resources[id]?.Properties).toMatchObject({
+        Namespace: namespace,
+        MetricName: metric,
+        Statistic: statistic,
+        Threshold: threshold,
+        EvaluationPeriods: periods,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      })
+    },
+  )
+
+  it('notifies a topic of its own with no subscription unless an e-mail is given, and draws a dashboard', () => {
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(6)
+    expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
+    expect(ofType('AWS::SNS::Subscription')).toEqual([])
+    expect(resources.UnfinishedBatchesAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'service', Value: 'winner-view' },
+      { Name: 'stage', Value: 'dev' },
+    ])
+    const body = JSON.stringify(resources.Dashboard?.Properties.DashboardBody)
+    for (const metric of ['IteratorAge', 'unfinishedBatches', 'rejected', 'newestRecordAgeMs'])
+      expect(body).toContain(metric)
+  })
+
+  it('refuses to package a stage other than local and dev without its stream', async () => {
+    const failure = await run(
+      'npx',
+      ['osls', 'package', '--stage', 'prod', '--package', prodFolder],
+      {
+        cwd: root,
+        env: { ...process.env, ...OFFLINE },
+      },
+    ).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    )
+    expect(failure).toContain(
+      'winner-view: stage "prod" needs the retail stream: add streamArn under params.prod in serverless.yml, or pass --param="streamArn=arn:aws:kinesis:REGION:ACCOUNT:stream/NAME"',
+    )
+  })
+
+  it('on a production stage protects the tables, decrypts with the given key only, and notifies the given topic', async () => {
+    const params = [
+      'streamArn=arn:aws:kinesis:eu-west-1:123456789012:stream/retail',
+      'streamKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/k-1',
+      'alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:oncall',
+    ].map((param) => `--param=${param}`)
+    await run('npx', ['osls', 'package', '--stage', 'prod', '--package', prodFolder, ...params], {
+      cwd: root,
+      env: { ...process.env, ...OFFLINE },
+    })
+    const prod = JSON.parse(
+      await readFile(join(prodFolder, 'cloudformation-template-update-stack.json'), 'utf8'),
+    ).Resources as Record<string, Resource>
+    expect(prod.ContributionsTable?.Properties.DeletionProtectionEnabled).toBe(true)
+    expect(prod.StreamKeyPolicy?.Properties.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: 'arn:aws:kms:eu-west-1:123456789012:key/k-1',
+        },
+      ],
+    })
+    expect(resources.StreamKeyPolicy).toBeUndefined()
+    expect(prod.AlarmTopic).toBeUndefined()
+    expect(prod.RejectedAlarm?.Properties.AlarmActions).toEqual([
+      'arn:aws:sns:eu-west-1:123456789012:oncall',
+    ])
+    expect(prod.WinnerStreamMapping?.Properties.EventSourceArn).toBe(
+      'arn:aws:kinesis:eu-west-1:123456789012:stream/retail',
+    )
   })
 
   it('grants on each table exactly the DynamoDB actions the handler calls, and no wildcard action', async () => {
@@ -161,7 +284,7 @@ describe('the deployment', () => {
   })
 
   it('keeps the bundle within its budget and leaves the local stack out of it', async () => {
-    const zip = join(root, '.serverless', 'winner.zip')
+    const zip = join(devFolder, 'winner.zip')
     expect((await stat(zip)).size).toBeLessThan(ZIP_BUDGET_BYTES)
     const { stdout: bundle } = await run('unzip', ['-p', zip, 'src/handlers/winner.js'], {
       maxBuffer: 8 * 1024 * 1024,
@@ -172,8 +295,8 @@ describe('the deployment', () => {
 
   it('loads the bundled handler in a fresh node and folds a batch into DynamoDB Local', async () => {
     const names = await freshTables()
-    const zip = join(root, '.serverless', 'winner.zip')
-    const folder = join(root, '.serverless', 'unzipped')
+    const zip = join(devFolder, 'winner.zip')
+    const folder = join(devFolder, 'unzipped')
     await run('unzip', ['-o', '-q', zip, '-d', folder])
     const shard = toShards(generateWorkload({ events: 200, seed: 4 }), 1)[0] ?? []
     const script = `const { handler } = require(${JSON.stringify(join(folder, 'src/handlers/winner.js'))});
@@ -197,19 +320,51 @@ describe('the deployment', () => {
       child.stdout?.on('data', (chunk) => (text += chunk))
       child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))))
     })
-    child.stdin?.end(JSON.stringify(batchesOf(shard, 100)))
+    const at = (n: number, partitionKey?: string) => ({
+      shardId: 'shardId-000000000009',
+      sequenceNumber: sequenceNumber(n),
+      ...(partitionKey === undefined ? {} : { partitionKey }),
+    })
+    const literal = {
+      Records: [
+        kinesisRecord(ingress(creatorOrigin('ann'), createData('emf-1')), at(1)),
+        kinesisRecord(ingress(photographerOrigin('bob'), imageData('emf-1')), at(2)),
+        kinesisRecord(ingress('buyer', purchaseData('emf-1')), at(3)),
+        kinesisRecord(ingress('u', { schema: 'com.nordstrom/user-info/login/1-0-0' }), at(4, 'u')),
+        kinesisRecord('not json', at(5, 'x')),
+      ],
+    }
+    child.stdin?.end(JSON.stringify([...batchesOf(shard, 100), literal]))
     const lines = (await output)
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
-    // One JSON log line per batch, then the handler's answer.
-    expect(lines.filter((line) => line.message === 'batch')).toHaveLength(2)
+    // One EMF line per batch, then the handler's answer.
+    const emf = lines.filter((line) => line.message === 'batch')
+    expect(emf).toHaveLength(3)
     expect(lines.filter((line) => 'batchItemFailures' in line)).toEqual([
       { batchItemFailures: [] },
       { batchItemFailures: [] },
+      { batchItemFailures: [] },
     ])
+    expect(emf[2]).toMatchObject({
+      service: 'winner-view',
+      stage: 'dev',
+      shardId: 'shardId-000000000009',
+      records: 5,
+      folded: 3,
+      skipped: 1,
+      rejected: 1,
+      duplicates: 0,
+      retries: 0,
+      refolds: 0,
+      unfinishedBatches: 0,
+      _aws: {
+        CloudWatchMetrics: [{ Namespace: 'WinnerView', Dimensions: [['service', 'stage']] }],
+      },
+    })
     expect(tablesOf(await readView(testClient(), names))).toEqual(
-      oracleTables(oracleRecordsOfKinesis(shard)),
+      oracleTables(oracleRecordsOfKinesis([...shard, ...literal.Records])),
     )
   })
 })

@@ -74,11 +74,14 @@ export const viewTables = {
   rejected: { suffix: 'Rejected', definition: rejectedTable },
 } as const
 
-/** The tables' names for a stage: `${stage}-Contributions` and so on. */
+/** The service's name: table names carry it, so a stage's tables never clash with another service's. */
+export const SERVICE = 'winner-view'
+
+/** The tables' names for a stage: `winner-view-${stage}-Contributions` and so on. */
 export const tableNamesFor = (stage: string): TableNames => ({
-  contributions: `${stage}-${viewTables.contributions.suffix}`,
-  scores: `${stage}-${viewTables.scores.suffix}`,
-  rejected: `${stage}-${viewTables.rejected.suffix}`,
+  contributions: `${SERVICE}-${stage}-${viewTables.contributions.suffix}`,
+  scores: `${SERVICE}-${stage}-${viewTables.scores.suffix}`,
+  rejected: `${SERVICE}-${stage}-${viewTables.rejected.suffix}`,
 })
 
 const ENVIRONMENT = {

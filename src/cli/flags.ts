@@ -51,7 +51,7 @@ export const stackOptions = (command: Command): Command =>
     )
     .option(
       '--stage <name>',
-      'the stage that names the tables: <stage>-Contributions and so on',
+      'the stage that names the tables: winner-view-<stage>-Contributions and so on',
       'local',
     )
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
-import type { TableDefinition } from '../adapters/tables'
+import { SERVICE, type TableDefinition } from '../adapters/tables'
 
 /** Where a shard's consumer stands: the last record handed over, and whether the shard is done. */
 export interface Checkpoint {
@@ -67,4 +67,4 @@ export const checkpointsTable: TableDefinition = {
 }
 
 /** The checkpoints table of a stage. */
-export const checkpointsTableFor = (stage: string): string => `${stage}-Checkpoints`
+export const checkpointsTableFor = (stage: string): string => `${SERVICE}-${stage}-Checkpoints`
