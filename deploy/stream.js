@@ -15,7 +15,10 @@ module.exports = async ({ resolveVariable }) => {
   const account = { Ref: 'AWS::AccountId' }
   return {
     streamArn: {
-      'Fn::Join': ['', ['arn:', partition, ':kinesis:', region, ':', account, `:stream/${stage}Stream`]],
+      'Fn::Join': [
+        '',
+        ['arn:', partition, ':kinesis:', region, ':', account, `:stream/${stage}Stream`],
+      ],
     },
   }
 }
