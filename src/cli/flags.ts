@@ -71,3 +71,10 @@ export const runOptions = (command: Command): Command =>
       wholeNumber(0, 2 ** 32 - 1),
       42,
     )
+
+/** The stack's flags for a command that only reads, plus `--aws` to read a deployed stage. */
+export const readOptions = (command: Command): Command =>
+  stackOptions(command).option(
+    '--aws',
+    'read a deployed stage on AWS, with the usual region and credentials (profile, SSO, role)',
+  )

@@ -4,6 +4,7 @@ import { demoCommand } from './demo'
 import { generateCommand } from './generate'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
+import { statusCommand } from './status'
 
 /** The CLI's commands, flags and help text. */
 export const program = (): Command => {
@@ -15,6 +16,7 @@ export const program = (): Command => {
   consumeCommand(cli)
   generateCommand(cli)
   rejectedCommand(cli)
+  statusCommand(cli)
   return cli
 }
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import type { StackOptions } from '../local/localStack'
 import { readRejected } from '../local/rejectedReader'
 import { readView } from '../local/viewReader'
-import { stackOptions } from './flags'
+import { readOptions } from './flags'
 import { withStack } from './stack'
 
 const bytesOf = (base64: string): number => Buffer.byteLength(base64, 'base64')
@@ -13,7 +13,7 @@ export const rejectedCommand = (cli: Command): Command => {
   const rejected = cli
     .command('rejected')
     .description('list the rejected records, or export one as its original bytes')
-  stackOptions(rejected.command('list').description('one line per rejected record'))
+  readOptions(rejected.command('list').description('one line per rejected record'))
     .option('--json', 'the records as JSON, data included (base64, as received)')
     .action(async (flags: StackOptions & { json?: boolean }) => {
       await withStack(flags, async (stack) => {
@@ -26,7 +26,7 @@ export const rejectedCommand = (cli: Command): Command => {
         process.stderr.write(`${records.length} rejected records\n`)
       })
     })
-  stackOptions(
+  readOptions(
     rejected
       .command('export')
       .description("write one rejected record's data, byte for byte as received"),

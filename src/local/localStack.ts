@@ -45,6 +45,8 @@ export interface StackOptions {
   readonly kinesisPort?: number
   readonly dynamodbPort?: number
   readonly stage: string
+  /** Real AWS: the SDK's default endpoints, region and credentials; no emulator, no table created. */
+  readonly aws?: boolean
 }
 
 export interface Stack {
@@ -111,7 +113,27 @@ const endpointsOf = async (options: StackOptions, started: LocalService[]) => {
  * AWS included), or else DynamoDB Local and kinesalite started on free ports. Creates
  * the view's tables and the poller's checkpoints table if they are missing.
  */
-export const openStack = async (options: StackOptions): Promise<Stack> => {
+export const openStack = async (options: StackOptions): Promise<Stack> =>
+  options.aws === true ? openAws(options.stage) : openLocal(options)
+
+/** The stage on AWS, as the SDK finds it (AWS_REGION, AWS_PROFILE, SSO, roles): reads only. */
+const openAws = async (stage: string): Promise<Stack> => {
+  const kinesis = makeKinesisClient({})
+  const raw = makeDynamoClient({})
+  return {
+    kinesis,
+    dynamo: documentClientOf(raw),
+    names: tableNamesFor(stage),
+    checkpointsTable: checkpointsTableFor(stage),
+    meter: meterRequests(raw),
+    stop: async () => {
+      kinesis.destroy()
+      raw.destroy()
+    },
+  }
+}
+
+const openLocal = async (options: StackOptions): Promise<Stack> => {
   const started: LocalService[] = []
   const stopStarted = () => Promise.all(started.map((service) => service.stop()))
   try {

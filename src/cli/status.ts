@@ -1,0 +1,48 @@
+import { LambdaClient } from '@aws-sdk/client-lambda'
+import type { Command } from 'commander'
+import { SERVICE } from '../adapters/tables'
+import { requireStream } from '../local/consume'
+import type { StackOptions } from '../local/localStack'
+import { type StageStatus, stageStatus } from '../local/status'
+import { readOptions } from './flags'
+import { withStack } from './stack'
+
+const printStatus = (status: StageStatus): void => {
+  const { stream } = status
+  console.log(
+    `stream ${stream.name}: ${stream.openShards} open of ${stream.shards.length} shards, retention ${stream.retentionHours} h, oldest record ${stream.oldestRecordHours === undefined ? 'none' : `${stream.oldestRecordHours.toFixed(1)} h old`}`,
+  )
+  for (const table of status.tables) console.log(`table ${table.name}: ${table.items ?? '?'} items`)
+  const rejected = status.rejectedByReason.reduce((n, r) => n + r.records, 0)
+  console.log(`rejected records: ${rejected}`)
+  for (const { reason, records } of status.rejectedByReason) console.log(`  ${records}\t${reason}`)
+  if (status.mapping !== undefined)
+    console.log(
+      `event source mapping: ${status.mapping.state}, last processing result ${status.mapping.lastProcessingResult}`,
+    )
+  for (const warning of status.warnings) console.log(`warning: ${warning}`)
+}
+
+/** `winner-view status`: the stream, the tables, what was rejected, and the mapping on AWS. */
+export const statusCommand = (cli: Command): Command =>
+  readOptions(
+    cli
+      .command('status')
+      .description('the stream (shards, retention), the tables, rejected records by reason'),
+  )
+    .option('--stream <name>', 'the stream the stage reads (default: <stage>Stream)')
+    .option('--json', 'the status as JSON')
+    .action(async (flags: StackOptions & { stream?: string; json?: boolean }) => {
+      const streamName = flags.stream ?? `${flags.stage}Stream`
+      await withStack(flags, async (stack) => {
+        await requireStream(stack, streamName)
+        const lambda =
+          flags.aws === true
+            ? { client: new LambdaClient({}), functionName: `${SERVICE}-${flags.stage}-winner` }
+            : undefined
+        const status = await stageStatus(stack, streamName, lambda)
+        lambda?.client.destroy()
+        if (flags.json === true) console.log(JSON.stringify(status, null, 2))
+        else printStatus(status)
+      })
+    })

@@ -1,0 +1,154 @@
+import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis'
+import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { listShards } from './kinesis'
+import type { Stack } from './localStack'
+import { scanAll } from './viewReader'
+
+/** A rebuild replays the stream from TRIM_HORIZON: under this retention, warn. */
+export const MIN_RETENTION_HOURS = 7 * 24
+
+export interface StreamStatus {
+  readonly name: string
+  readonly retentionHours: number
+  readonly openShards: number
+  readonly shards: ReadonlyArray<{ readonly shardId: string; readonly open: boolean }>
+  /** How old the oldest record still in the stream is, in hours; undefined when empty. */
+  readonly oldestRecordHours: number | undefined
+}
+
+export interface StageStatus {
+  readonly stream: StreamStatus
+  readonly tables: ReadonlyArray<{ readonly name: string; readonly items: number | undefined }>
+  /** Rejected records per kind of reason (the field a reason names, or the fan-out duplicate). */
+  readonly rejectedByReason: ReadonlyArray<{ readonly reason: string; readonly records: number }>
+  readonly mapping?: { readonly state: string; readonly lastProcessingResult: string }
+  readonly warnings: ReadonlyArray<string>
+}
+
+const oldestArrival = async (
+  kinesis: KinesisClient,
+  streamName: string,
+  shardId: string,
+): Promise<Date | undefined> => {
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: streamName,
+      ShardId: shardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  )
+  const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }))
+  return page.Records?.[0]?.ApproximateArrivalTimestamp
+}
+
+const hoursSince = (date: Date): number => (Date.now() - date.getTime()) / 3_600_000
+
+/** The stream's retention, shards, and the age of its oldest record. */
+export const streamStatus = async (
+  kinesis: KinesisClient,
+  streamName: string,
+): Promise<StreamStatus> => {
+  const { StreamDescriptionSummary: summary } = await kinesis.send(
+    new DescribeStreamSummaryCommand({ StreamName: streamName }),
+  )
+  const shards = await listShards(kinesis, streamName)
+  const arrivals = await Promise.all(
+    shards.map((shard) => oldestArrival(kinesis, streamName, shard.ShardId ?? '')),
+  )
+  const oldest = arrivals.filter((date) => date !== undefined).map(hoursSince)
+  return {
+    name: streamName,
+    retentionHours: summary?.RetentionPeriodHours ?? 0,
+    openShards: summary?.OpenShardCount ?? 0,
+    shards: shards.map((shard) => ({
+      shardId: shard.ShardId ?? '',
+      open: shard.SequenceNumberRange?.EndingSequenceNumber === undefined,
+    })),
+    oldestRecordHours: oldest.length === 0 ? undefined : Math.max(...oldest),
+  }
+}
+
+/** The kind of a reason, for counting: the field it names, or the fan-out duplicate. */
+export const reasonKind = (reason: string): string => {
+  if (reason.startsWith('fan-out duplicate')) return 'fan-out duplicate'
+  const colon = reason.indexOf(': ')
+  return colon === -1 ? reason.slice(0, 80) : reason.slice(0, Math.min(colon, 80))
+}
+
+const countByReason = (items: ReadonlyArray<Record<string, unknown>>) => {
+  const counts = new Map<string, number>()
+  for (const item of items.filter((i) => i.partOf === undefined)) {
+    const kind = reasonKind(String(item.reason))
+    counts.set(kind, (counts.get(kind) ?? 0) + 1)
+  }
+  return [...counts]
+    .map(([reason, records]) => ({ reason, records }))
+    .sort((a, b) => b.records - a.records || a.reason.localeCompare(b.reason, 'en'))
+}
+
+const itemCount = async (client: DynamoDBDocumentClient, table: string) => {
+  const plain = client as unknown as DynamoDBClient
+  const { Table } = await plain.send(new DescribeTableCommand({ TableName: table }))
+  return Table?.ItemCount
+}
+
+/** The deployed function's event source mapping: its state and last processing result. */
+export const mappingStatus = async (
+  lambda: LambdaClient,
+  functionName: string,
+): Promise<StageStatus['mapping']> => {
+  const { EventSourceMappings = [] } = await lambda.send(
+    new ListEventSourceMappingsCommand({ FunctionName: functionName }),
+  )
+  const [mapping] = EventSourceMappings
+  return mapping === undefined
+    ? undefined
+    : {
+        state: mapping.State ?? 'unknown',
+        lastProcessingResult: mapping.LastProcessingResult ?? 'unknown',
+      }
+}
+
+const warningsOf = (stream: StreamStatus): string[] => {
+  const warnings: string[] = []
+  if (stream.retentionHours < MIN_RETENTION_HOURS)
+    warnings.push(
+      `stream ${stream.name} keeps records ${stream.retentionHours} h, under 7 days: a rebuild from TRIM_HORIZON replays only what is left (raise it with IncreaseStreamRetentionPeriod)`,
+    )
+  if (
+    stream.oldestRecordHours !== undefined &&
+    stream.oldestRecordHours > stream.retentionHours * 0.8
+  )
+    warnings.push(
+      `the oldest record is ${stream.oldestRecordHours.toFixed(1)} h old, near the ${stream.retentionHours} h retention: records are ageing out`,
+    )
+  return warnings
+}
+
+/** Everything `winner-view status` shows of a stage. */
+export const stageStatus = async (
+  stack: Stack,
+  streamName: string,
+  lambda?: { readonly client: LambdaClient; readonly functionName: string },
+): Promise<StageStatus> => {
+  const stream = await streamStatus(stack.kinesis, streamName)
+  const names = Object.values(stack.names)
+  const counts = await Promise.all(names.map((name) => itemCount(stack.dynamo, name)))
+  const rejected = await scanAll(stack.dynamo, stack.names.rejected)
+  const mapping =
+    lambda === undefined ? undefined : await mappingStatus(lambda.client, lambda.functionName)
+  return {
+    stream,
+    tables: names.map((name, at) => ({ name, items: counts[at] })),
+    rejectedByReason: countByReason(rejected),
+    ...(mapping === undefined ? {} : { mapping }),
+    warnings: warningsOf(stream),
+  }
+}
