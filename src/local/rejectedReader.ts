@@ -1,17 +1,11 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
 import { rejectedPartKey } from '../adapters/items'
+import type { RejectedRecord } from '../handlers/store'
 
 type Item = Record<string, unknown>
 
 /** A rejected record as it was received: its data whole, whatever the number of items. */
-export interface RejectedView {
-  readonly eventId: string
-  readonly shardId: string
-  readonly sequenceNumber: string
-  readonly partitionKey: string
-  readonly data: string
-  readonly reason: string
-}
+export type RejectedView = RejectedRecord
 
 const recordOf = (first: Item, data: string): RejectedView => ({
   eventId: String(first.eventId),
