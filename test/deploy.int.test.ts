@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -43,6 +43,10 @@ const OFFLINE = {
   SLS_TELEMETRY_DISABLED: '1',
   SLS_NOTIFICATIONS_MODE: 'off',
 }
+
+afterAll(async () => {
+  await Promise.all([devFolder, prodFolder].map((f) => rm(f, { recursive: true, force: true })))
+})
 
 beforeAll(async () => {
   await run('npx', ['osls', 'package', '--stage', 'dev', '--package', devFolder], {
