@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream'
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import * as E from 'fp-ts/Either'
 import { interpretWriteError } from '../src/adapters/dynamoErrors'
-import { makeDynamoStore } from '../src/adapters/dynamoStore'
+import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
 import { itemToProduct, transactionItems } from '../src/adapters/items'
 import { initial } from '../src/domain/product'
 import type { ProductWrite } from '../src/handlers/store'
@@ -167,5 +169,49 @@ describe('batch calls with unprocessed items', () => {
     await expect(stuck.keepRejected([record])).rejects.toThrow(
       'BatchWriteItem: items still unprocessed after 3 attempts',
     )
+  })
+})
+
+describe('numbers another program wrote', () => {
+  it('reads an item with a number beyond 2^53 as that product unreadable, not the batch', async () => {
+    const number = (n: string) => ({ N: n })
+    const stored = (id: string, purchases: string) => ({
+      productId: { S: id },
+      purchases: number(purchases),
+      creatorScore: number('0'),
+      photographerScore: number('0'),
+      lastSequenceNumber: { S: '7' },
+      lastEventId: { S: 'shardId-000000000000:7' },
+      created: { S: '2026-11-26T10:00:00.000Z' },
+      updated: { S: '2026-11-26T10:00:00.000Z' },
+    })
+    const answer = JSON.stringify({
+      Responses: { C: [stored('p1', '1'), stored('p2', '12345678901234567890.5')] },
+      UnprocessedKeys: {},
+    })
+    const client = new DynamoDBClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      requestHandler: {
+        handle: async () => ({
+          response: {
+            statusCode: 200,
+            headers: { 'content-type': 'application/x-amz-json-1.0' },
+            body: Readable.from([Buffer.from(answer)]),
+          },
+        }),
+      } as never,
+    })
+    const found = await makeDynamoStore({ client: documentClientOf(client), names }).readProducts([
+      'p1',
+      'p2',
+    ])
+    expect(E.isRight(found.get('p1') ?? E.left(''))).toBe(true)
+    expect(found.get('p2')).toEqual(
+      E.left(
+        'stored item "p2": purchases: expected a whole number of at least 0, got "12345678901234567890.5"',
+      ),
+    )
+    client.destroy()
   })
 })

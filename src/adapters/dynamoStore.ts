@@ -144,9 +144,23 @@ export const makeDynamoStore = (options: DynamoStoreOptions): Store => ({
   keepRejected: keepRejected(options),
 })
 
+/**
+ * A number as read: as a JS number when it is one exactly enough, else (beyond 2^53, as
+ * another program may write) as its text, for the item codec to refuse. Left to the SDK,
+ * such a number throws while the whole batch answer is read, failing every product of
+ * the batch instead of the one item.
+ */
+const readNumber = (text: string): number | string => {
+  const value = Number(text)
+  return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : text
+}
+
 /** A document client over a low-level one, dropping undefined attributes. */
 export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } })
+  DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: readNumber },
+  })
 
 /**
  * The SDK's own retry handles throttling, server errors and timeouts of single calls:

@@ -12,21 +12,59 @@ const keysOf = (
   schema: ReadonlyArray<{ AttributeName?: string | undefined; KeyType?: string | undefined }> = [],
 ) => schema.map((key) => `${key.AttributeName}:${key.KeyType}`).join(', ')
 
-/** What is wrong with a table against the view's definition, or undefined when it fits. */
+type Definition = Pick<
+  TableDefinition,
+  'AttributeDefinitions' | 'GlobalSecondaryIndexes' | 'KeySchema'
+>
+
+/** The names of the attributes a table's key and indexes use. */
+const keyNamesOf = (table: Definition): Set<string | undefined> =>
+  new Set(
+    [table.KeySchema ?? [], ...(table.GlobalSecondaryIndexes ?? []).map((i) => i.KeySchema ?? [])]
+      .flat()
+      .map((key) => key.AttributeName),
+  )
+
+/**
+ * The parts of a table the view relies on, as text: its key, the types of the key
+ * attributes, and the view's indexes with their keys. Another index, of another
+ * program's, changes none of them.
+ */
+const shapeOf = (table: Definition | Described, definition: Definition) => {
+  const keyNames = keyNamesOf(definition)
+  const indexNames = new Set((definition.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName))
+  const indexes = (table?.GlobalSecondaryIndexes ?? []).filter((i) => indexNames.has(i.IndexName))
+  return {
+    key: keysOf(table?.KeySchema),
+    'key attribute types': (table?.AttributeDefinitions ?? [])
+      .filter((attribute) => keyNames.has(attribute.AttributeName))
+      .map((attribute) => `${attribute.AttributeName}:${attribute.AttributeType}`)
+      .sort()
+      .join(', '),
+    indexes: indexes
+      .map((index) => `${index.IndexName} (${keysOf(index.KeySchema)})`)
+      .sort()
+      .join(', '),
+  }
+}
+
+/**
+ * What is wrong with a table against the view's definition, or undefined when it fits.
+ * A wrong key, key type or index would make DynamoDB refuse every write as invalid,
+ * which must fail the batch, never send records to Rejected.
+ */
 export const tableMismatch = (
   name: string,
   table: Described,
   definition: TableDefinition,
 ): string | undefined => {
-  const expected = keysOf(definition.KeySchema)
-  const actual = keysOf(table?.KeySchema)
-  if (actual !== expected)
-    return `table ${name} has the key (${actual}), the view needs (${expected})`
-  const indexes = new Set((table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName))
-  const missing = (definition.GlobalSecondaryIndexes ?? []).filter((i) => !indexes.has(i.IndexName))
-  return missing.length === 0
-    ? undefined
-    : `table ${name} lacks the index ${missing.map((i) => i.IndexName).join(', ')}`
+  const actual = shapeOf(table, definition)
+  const expected = shapeOf(definition, definition)
+  for (const what of Object.keys(expected) as Array<keyof typeof expected>) {
+    if (actual[what] !== expected[what])
+      return `table ${name} has the ${what} (${actual[what]}), the view needs (${expected[what]})`
+  }
+  return undefined
 }
 
 const describeTable = async (client: DynamoDBDocumentClient, name: string) => {

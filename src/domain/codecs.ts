@@ -158,8 +158,10 @@ export const MAX_REASON_LENGTH = 1000
  * replaced, since DynamoDB cannot keep it) and at most 1,000 characters.
  */
 export const keptReason = (reason: string): string => {
-  const text = reason.toWellFormed()
-  return text.length <= MAX_REASON_LENGTH ? text : `${text.slice(0, MAX_REASON_LENGTH - 1)}…`
+  // Cut first, then mend: a cut may split a surrogate pair.
+  const cut =
+    reason.length <= MAX_REASON_LENGTH ? reason : `${reason.slice(0, MAX_REASON_LENGTH - 1)}…`
+  return cut.toWellFormed()
 }
 
 /** One line per failure: `data.id: expected a non-empty string ..., got 42`. */
