@@ -14,6 +14,7 @@ const writesArb = fc.array(fc.array(deltaArb, { maxLength: 2 }), { maxLength: 40
   all.map(
     (deltas, at): PlannedWrite => ({
       batch: { productId: `p${at}`, events: [], recordIndexes: [at] },
+      folds: [],
       write: { state: initial(`p${at}`), expectedSequenceNumber: undefined, deltas },
     }),
   ),

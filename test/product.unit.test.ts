@@ -1,4 +1,4 @@
-import { evolve, fanOutDuplicatesIn, fold, initial } from '../src/domain/product'
+import { evolve, fold, foldSteps, initial } from '../src/domain/product'
 import { created, photographed, purchased } from './support/events'
 import { sequenceNumber } from './support/fixtures'
 
@@ -125,7 +125,13 @@ describe('the product reducer', () => {
       lastSequenceNumber: sequenceNumber(5),
       lastIngressSequenceNumber: '41',
     })
-    expect(fanOutDuplicatesIn(start, [sale, again, older, next])).toEqual([1, 2])
+    expect(foldSteps(start, [sale, again, older, next, sale])).toEqual([
+      'folded',
+      'duplicate',
+      'duplicate',
+      'folded',
+      'alreadyFolded',
+    ])
   })
 
   it('orders ingress envelopes by their own position only', () => {

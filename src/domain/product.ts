@@ -147,19 +147,19 @@ export const products: Projection<ProductState, ProductEvent> = {
 export const fold = (state: ProductState, events: ReadonlyArray<ProductEvent>): ProductState =>
   foldWith(products, state, events)
 
-/**
- * Where in a fold the fan-out duplicates are: the indexes of the events that, at their
- * place in the fold, repeat an ingress record already folded. The fold skips them.
- */
-export const fanOutDuplicatesIn = (
-  state: ProductState,
-  events: ReadonlyArray<ProductEvent>,
-): number[] => {
-  const duplicates: number[] = []
+/** What a fold does with an event: folds it, finds it folded already, or a fan-out duplicate. */
+export type FoldStep = 'folded' | 'alreadyFolded' | 'duplicate'
+
+/** The step of each event of a fold from `state`, in order, each judged at its place. */
+export const foldSteps = (state: ProductState, events: ReadonlyArray<ProductEvent>): FoldStep[] => {
   let current = state
-  for (const [at, event] of events.entries()) {
-    if (!isAlreadyFolded(current, event) && isFanOutDuplicate(current, event)) duplicates.push(at)
+  return events.map((event): FoldStep => {
+    const step = isAlreadyFolded(current, event)
+      ? 'alreadyFolded'
+      : isFanOutDuplicate(current, event)
+        ? 'duplicate'
+        : 'folded'
     current = evolve(current, event)
-  }
-  return duplicates
+    return step
+  })
 }

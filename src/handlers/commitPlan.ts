@@ -1,5 +1,5 @@
 import type { ProductEvent } from '../domain/events'
-import { fold, initial, type ProductState } from '../domain/product'
+import { type FoldStep, fold, foldSteps, initial, type ProductState } from '../domain/product'
 import { scoreDeltas, scoreKey } from '../domain/scores'
 import type { ProductWrite } from './store'
 
@@ -14,7 +14,16 @@ export interface ProductBatch {
 export interface PlannedWrite {
   readonly batch: ProductBatch
   readonly write: ProductWrite
+  /** The indexes of the batch's events this write folds (not folded before, not duplicates). */
+  readonly folds: ReadonlyArray<number>
 }
+
+/** The indexes of the events at a given step of the fold from `state`. */
+export const eventsAt = (
+  state: ProductState,
+  events: ReadonlyArray<ProductEvent>,
+  step: FoldStep,
+): number[] => foldSteps(state, events).flatMap((at, index) => (at === step ? [index] : []))
 
 /**
  * Folds a product's batch onto its stored state. Nothing to write when every event was
@@ -29,6 +38,7 @@ export const planWrite = (
   if (after === before) return undefined
   return {
     batch,
+    folds: eventsAt(before, batch.events, 'folded'),
     write: {
       state: after,
       expectedSequenceNumber: before.lastSequenceNumber,

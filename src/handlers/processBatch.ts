@@ -8,9 +8,15 @@ import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
 import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
 import { decodeEvent, type ProductEvent, requireRoutedByProduct } from '../domain/events'
-import { fanOutDuplicatesIn, initial } from '../domain/product'
+import { initial } from '../domain/product'
 import { commitBatch } from './commitBatch'
-import { groupByProduct, type PlannedWrite, type ProductBatch, planWrite } from './commitPlan'
+import {
+  eventsAt,
+  groupByProduct,
+  type PlannedWrite,
+  type ProductBatch,
+  planWrite,
+} from './commitPlan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectProduct } from './rejection'
 import type { Store } from './store'
 
@@ -117,8 +123,8 @@ const keepAll = async (store: Store, rejections: ReadonlyArray<Rejection>): Prom
 
 interface FoldOutcome extends Outcome {
   readonly rejections: ReadonlyArray<Rejection>
-  /** Of the rejections, the fan-out duplicates. */
-  readonly duplicates: number
+  /** Of the rejections, the records that are fan-out duplicates. */
+  readonly duplicates: ReadonlyArray<number>
   readonly writes: number
   readonly transactions: number
   readonly retries: number
@@ -127,7 +133,7 @@ interface FoldOutcome extends Outcome {
 
 const NOTHING_COMMITTED = {
   rejections: [],
-  duplicates: 0,
+  duplicates: [],
   writes: 0,
   transactions: 0,
   retries: 0,
@@ -150,7 +156,7 @@ const planAll = (
       continue
     }
     const state = item?.right ?? initial(batch.productId)
-    duplicates.push(...rejectDuplicates(records, batch, fanOutDuplicatesIn(state, batch.events)))
+    duplicates.push(...rejectDuplicates(records, batch, eventsAt(state, batch.events, 'duplicate')))
     const planned = planWrite(batch, item?.right)
     if (planned !== undefined) writes.push(planned)
   }
@@ -176,12 +182,12 @@ const foldAndCommit = async (
   const policy = deps.retry ?? defaultRetryPolicy
   const result = await commitBatch(deps.store, { policy, hasTime }, planned.writes)
   const refused = result.unstorable.flatMap(({ planned: p, reason }) =>
-    rejectProduct(records, p.batch, `commit: ${reason}`),
+    rejectProduct(records, p.batch, `commit: ${reason}`, p.folds),
   )
   return {
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
     rejections: [...planned.rejections, ...planned.duplicates, ...refused],
-    duplicates: planned.duplicates.length,
+    duplicates: planned.duplicates.map((d) => d.recordIndex),
     writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
@@ -279,6 +285,26 @@ export const makeHandler = (deps: HandlerDeps) => {
   }
 }
 
+type RecordOutcome = 'folded' | 'skipped' | 'rejected' | 'unfinished'
+
+/**
+ * One outcome per record, from which every count of the log line derives: unfinished
+ * (Lambda delivers it again) wins over rejected, which wins over folded.
+ */
+const outcomesOf = (
+  classified: ReadonlyArray<Classified>,
+  rejections: ReadonlyArray<Rejection>,
+  unfinished: ReadonlyArray<number>,
+): RecordOutcome[] => {
+  const outcomes = classified.map((c): RecordOutcome => {
+    if (c.kind === 'foreign') return 'skipped'
+    return c.kind === 'rejected' ? 'rejected' : 'folded'
+  })
+  for (const { recordIndex } of rejections) outcomes[recordIndex] = 'rejected'
+  for (const recordIndex of unfinished) outcomes[recordIndex] = 'unfinished'
+  return outcomes
+}
+
 /** Decodes, folds and commits one batch, and says what came of it in its log line. */
 const handleBatch = async (
   deps: HandlerDeps,
@@ -296,15 +322,17 @@ const handleBatch = async (
   const keptLater = await keepAll(deps.store, folded.rejections)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)
+  const outcomes = outcomesOf(classified, folded.rejections, unfinished)
+  const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length
   return {
     level: failedFrom === null ? 'info' : 'warn',
     message: 'batch',
     ...placeOf(records, context),
     records: records.length,
-    folded: events.length - folded.unfinished.length - folded.rejections.length,
-    skipped: classified.filter((c) => c.kind === 'foreign').length,
-    rejected: rejected.length + folded.rejections.length,
-    duplicates: folded.duplicates,
+    folded: count('folded'),
+    skipped: count('skipped'),
+    rejected: count('rejected'),
+    duplicates: folded.duplicates.filter((at) => outcomes[at] === 'rejected').length,
     products: new Set(events.map((e) => e.event.productId)).size,
     writes: folded.writes,
     transactions: folded.transactions,

@@ -42,15 +42,20 @@ export const rejectDuplicates = (
 
 /**
  * The one place that sends a product's records of this batch to Rejected: when its
- * stored item cannot be read, or when DynamoDB refuses its commit for good. Retrying
+ * stored item cannot be read (all its records), or when DynamoDB refuses its commit for
+ * good (the records that commit would have folded, none it folded before). Retrying
  * cannot help either, so the records are kept with the reason and the shard goes on.
  */
 export const rejectProduct = (
   records: ReadonlyArray<KinesisStreamRecord>,
   batch: ProductBatch,
   reason: string,
+  eventIndexes: ReadonlyArray<number> = batch.events.map((_, at) => at),
 ): Rejection[] =>
-  batch.recordIndexes.flatMap((recordIndex) => {
-    const record = records[recordIndex]
-    return record === undefined ? [] : [{ recordIndex, rejected: rejectedRecord(record, reason) }]
+  eventIndexes.flatMap((at) => {
+    const recordIndex = batch.recordIndexes[at]
+    const record = recordIndex === undefined ? undefined : records[recordIndex]
+    return record === undefined || recordIndex === undefined
+      ? []
+      : [{ recordIndex, rejected: rejectedRecord(record, reason) }]
   })
