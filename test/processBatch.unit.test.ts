@@ -266,3 +266,40 @@ describe('a batch delivered twice', () => {
     expect(tables).toEqual(before)
   })
 })
+
+describe('records whose outcomes overlap', () => {
+  const egressBuy = (n: number, ingressAt: number) =>
+    at(n, {
+      schema: 'com.nordstrom/retail-stream-egress/1-0-0',
+      origin: creatorOrigin('buyer'),
+      timeOrigin: '2026-11-26T10:00:00.000Z',
+      data: purchaseData('p1'),
+      eventId: `shardId-000000000009:${sequenceNumber(ingressAt)}`,
+      timeIngest: '2026-11-26T10:00:01.000Z',
+      timeProcess: '2026-11-26T10:00:02.000Z',
+    })
+
+  it('rejects only the records a refused commit would have folded, not those folded before', async () => {
+    const { handler, tables } = setup({ answers: ['pass-through', invalid] })
+    await handler(batch(create(1, 'p1'), buy(2, 'p1')))
+    expect(await handler(batch(create(1, 'p1'), buy(2, 'p1'), buy(3, 'p1')))).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
+    expect(tables.products.get('p1')?.purchases).toBe(1)
+  })
+
+  it('keeps a fan-out duplicate in a refused product once, and counts each record once', async () => {
+    const { handler, tables, log } = setup({ answers: [invalid] })
+    await handler(batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50)))
+    expect(rejectedIds(tables).sort()).toEqual([eventIdOf(1), eventIdOf(2), eventIdOf(3)])
+    expect(tables.rejected.get(eventIdOf(3))?.reason).toMatch(/^fan-out duplicate of /)
+    expect(summaryOf(log)).toMatchObject({ records: 3, folded: 0, rejected: 3, duplicates: 1 })
+  })
+
+  it('counts a duplicate whose product did not commit as unfinished, never below zero folded', async () => {
+    const { handler, log } = setup({ answers: [unavailable] })
+    expect(await handler(batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50)))).toEqual(
+      failedAt(1),
+    )
+    expect(summaryOf(log)).toMatchObject({ folded: 0, rejected: 0, duplicates: 0 })
+  })
+})
