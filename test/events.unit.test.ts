@@ -174,4 +174,36 @@ describe('decodeEvent', () => {
       'xxxxxxxxxx',
     )
   })
+
+  it('accepts a timeOrigin with a numeric offset, and refuses one without a zone', () => {
+    for (const time of ['2017-01-12T18:29:25.171+05:30', '2017-01-12T18:29:25-0800']) {
+      expect(decoded(ingress('u', purchaseData('p'), time))).toMatchObject({ kind: 'event' })
+    }
+    for (const time of [
+      '2017-01-12T18:29:25.171',
+      '2017-01-12T18:29:25 05:30',
+      '2017-01-12T18:29:25+5:30',
+    ]) {
+      expect(reason(ingress('u', purchaseData('p'), time))).toMatch(/^timeOrigin: /)
+    }
+  })
+
+  it('names what a payload or its data is when it is not an object', () => {
+    expect(reason(null)).toBe('expected a JSON object envelope, got null')
+    expect(reason('text')).toBe('expected a JSON object envelope, got "text"')
+    expect(reason(ingress('u', null))).toBe('data: expected a JSON object, got null')
+    expect(reason(ingress('u', [1]))).toBe('data: expected a JSON object, got an array')
+  })
+
+  it('quotes a value of up to 40 characters and only measures a longer one', () => {
+    expect(reason(ingress('u', { ...purchaseData('p'), id: 7, extra: 'x' }))).toBe(
+      'data.extra: unexpected property',
+    )
+    expect(reason(ingress('u', purchaseData('p'), 'x'.repeat(40)))).toBe(
+      `timeOrigin: expected an ISO-8601 time, got "${'x'.repeat(40)}"`,
+    )
+    expect(reason(ingress('u', purchaseData('p'), 'x'.repeat(41)))).toBe(
+      'timeOrigin: expected an ISO-8601 time, got a string of 41 characters',
+    )
+  })
 })

@@ -13,8 +13,13 @@ describe('sequence numbers', () => {
     expect(compareSequenceNumbers(a, b)).toBe(1)
   })
 
-  it('treats leading zeros as the same number', () => {
+  it('treats leading zeros as the same number, zero included', () => {
     expect(compareSequenceNumbers('007', '7')).toBe(0)
+    expect(compareSequenceNumbers('00', '0')).toBe(0)
+    expect(compareSequenceNumbers('0', '000')).toBe(0)
+    expect(compareSequenceNumbers('0012', '12')).toBe(0)
+    expect(compareSequenceNumbers('012', '2')).toBe(1)
+    expect(compareSequenceNumbers('00', '1')).toBe(-1)
   })
 
   it('counts anything after no position', () => {
