@@ -1,6 +1,13 @@
 import fc from 'fast-check'
 import type { ProductEvent } from '../src/domain/events'
-import { evolve, fold, initial, type ProductState, products } from '../src/domain/product'
+import {
+  evolve,
+  fold,
+  foldWithSteps,
+  initial,
+  type ProductState,
+  products,
+} from '../src/domain/product'
 import { foldByKey } from '../src/domain/projection'
 import { mergeDeltas, type ScoreDelta, scoreDeltas, scoreKey } from '../src/domain/scores'
 import { logArb, SHARDS, shardOf } from './support/arbitraries'
@@ -116,6 +123,19 @@ describe('product reducer laws', () => {
       fc.property(logArb(), (log) => {
         const once = foldLog(log)
         expect(foldLog(log, once)).toEqual(once)
+      }),
+      runs,
+    )
+  })
+
+  it('folding with steps ends in the state of folding, and folds exactly the events that move it', () => {
+    fc.assert(
+      fc.property(logArb(), (log) => {
+        const events = log.map((event) => ({ ...event, productId: 'product-1' }))
+        const { state, steps } = foldWithSteps(initial('product-1'), events)
+        expect(state).toEqual(fold(initial('product-1'), events))
+        expect(steps.filter((step) => step === 'folded')).toHaveLength(events.length)
+        expect(foldWithSteps(state, events).steps.every((s) => s === 'alreadyFolded')).toBe(true)
       }),
       runs,
     )

@@ -1,4 +1,4 @@
-import { evolve, fold, foldSteps, initial } from '../src/domain/product'
+import { evolve, fold, foldWithSteps, initial } from '../src/domain/product'
 import { created, photographed, purchased } from './support/events'
 import { sequenceNumber } from './support/fixtures'
 
@@ -125,7 +125,7 @@ describe('the product reducer', () => {
       lastSequenceNumber: sequenceNumber(5),
       lastIngressSequenceNumber: '41',
     })
-    expect(foldSteps(start, [sale, again, older, next, sale])).toEqual([
+    expect(foldWithSteps(start, [sale, again, older, next, sale]).steps).toEqual([
       'folded',
       'duplicate',
       'duplicate',

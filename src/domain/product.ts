@@ -150,10 +150,16 @@ export const fold = (state: ProductState, events: ReadonlyArray<ProductEvent>): 
 /** What a fold does with an event: folds it, finds it folded already, or a fan-out duplicate. */
 export type FoldStep = 'folded' | 'alreadyFolded' | 'duplicate'
 
-/** The step of each event of a fold from `state`, in order, each judged at its place. */
-export const foldSteps = (state: ProductState, events: ReadonlyArray<ProductEvent>): FoldStep[] => {
+/**
+ * Folds events like `fold`, and says what the fold did with each of them, judged at its
+ * place: folded, already folded, or a fan-out duplicate.
+ */
+export const foldWithSteps = (
+  state: ProductState,
+  events: ReadonlyArray<ProductEvent>,
+): { readonly state: ProductState; readonly steps: FoldStep[] } => {
   let current = state
-  return events.map((event): FoldStep => {
+  const steps = events.map((event): FoldStep => {
     const step = isAlreadyFolded(current, event)
       ? 'alreadyFolded'
       : isFanOutDuplicate(current, event)
@@ -162,4 +168,5 @@ export const foldSteps = (state: ProductState, events: ReadonlyArray<ProductEven
     current = evolve(current, event)
     return step
   })
+  return { state: current, steps }
 }

@@ -1,5 +1,5 @@
 import type { ProductEvent } from '../domain/events'
-import { type FoldStep, fold, foldSteps, initial, type ProductState } from '../domain/product'
+import { type FoldStep, foldWithSteps, initial, type ProductState } from '../domain/product'
 import { scoreDeltas, scoreKey } from '../domain/scores'
 import type { ProductWrite } from './store'
 
@@ -18,34 +18,36 @@ export interface PlannedWrite {
   readonly folds: ReadonlyArray<number>
 }
 
-/** The indexes of the events at a given step of the fold from `state`. */
-export const eventsAt = (
-  state: ProductState,
-  events: ReadonlyArray<ProductEvent>,
-  step: FoldStep,
-): number[] => foldSteps(state, events).flatMap((at, index) => (at === step ? [index] : []))
+/** A product's batch planned on its stored state: the write, if any, and its duplicates. */
+export interface ProductPlan {
+  /** Undefined when every event was folded already: a batch delivered again costs no write. */
+  readonly planned?: PlannedWrite
+  /** The indexes of the batch's events that are fan-out duplicates. */
+  readonly duplicates: ReadonlyArray<number>
+}
 
-/**
- * Folds a product's batch onto its stored state. Nothing to write when every event was
- * already folded: a batch delivered again costs no write.
- */
+const indexesOf = (steps: ReadonlyArray<FoldStep>, step: FoldStep): number[] =>
+  steps.flatMap((at, index) => (at === step ? [index] : []))
+
+/** Folds a product's batch onto its stored state, in one pass. */
+export const planProduct = (batch: ProductBatch, stored: ProductState | undefined): ProductPlan => {
+  const before = stored ?? initial(batch.productId)
+  const { state: after, steps } = foldWithSteps(before, batch.events)
+  const duplicates = indexesOf(steps, 'duplicate')
+  if (after === before) return { duplicates }
+  const write = {
+    state: after,
+    expectedSequenceNumber: before.lastSequenceNumber,
+    deltas: scoreDeltas(before, after),
+  }
+  return { duplicates, planned: { batch, folds: indexesOf(steps, 'folded'), write } }
+}
+
+/** The write that commits a product's batch onto its stored state, if any. */
 export const planWrite = (
   batch: ProductBatch,
   stored: ProductState | undefined,
-): PlannedWrite | undefined => {
-  const before = stored ?? initial(batch.productId)
-  const after = fold(before, batch.events)
-  if (after === before) return undefined
-  return {
-    batch,
-    folds: eventsAt(before, batch.events, 'folded'),
-    write: {
-      state: after,
-      expectedSequenceNumber: before.lastSequenceNumber,
-      deltas: scoreDeltas(before, after),
-    },
-  }
-}
+): PlannedWrite | undefined => planProduct(batch, stored).planned
 
 /** Groups events by product, keeping shard order and each product's first appearance. */
 export const groupByProduct = (

@@ -8,15 +8,8 @@ import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
 import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
 import { decodeEvent, type ProductEvent, requireRoutedByProduct } from '../domain/events'
-import { initial } from '../domain/product'
 import { commitBatch } from './commitBatch'
-import {
-  eventsAt,
-  groupByProduct,
-  type PlannedWrite,
-  type ProductBatch,
-  planWrite,
-} from './commitPlan'
+import { groupByProduct, type PlannedWrite, type ProductBatch, planProduct } from './commitPlan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectProduct } from './rejection'
 import type { Store } from './store'
 
@@ -155,10 +148,9 @@ const planAll = (
       rejections.push(...rejectProduct(records, batch, item.left))
       continue
     }
-    const state = item?.right ?? initial(batch.productId)
-    duplicates.push(...rejectDuplicates(records, batch, eventsAt(state, batch.events, 'duplicate')))
-    const planned = planWrite(batch, item?.right)
-    if (planned !== undefined) writes.push(planned)
+    const plan = planProduct(batch, item?.right)
+    duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
+    if (plan.planned !== undefined) writes.push(plan.planned)
   }
   return { writes, rejections, duplicates }
 }
