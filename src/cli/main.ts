@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { consumeCommand } from './consume'
 import { demoCommand } from './demo'
 import { generateCommand } from './generate'
+import { lookupCommands } from './lookups'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
 import { statusCommand } from './status'
@@ -17,6 +18,7 @@ export const program = (): Command => {
   generateCommand(cli)
   rejectedCommand(cli)
   statusCommand(cli)
+  lookupCommands(cli)
   return cli
 }
 

@@ -7,8 +7,8 @@ import type { LocalService } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/localStack'
 import { dynamoEndpoint } from './support/dynamo'
 
-// `winner-view status` and `winner-view rejected` against a local stack that outlives
-// the commands: the test's own kinesalite and DynamoDB Local.
+// The commands that read the view (status, rejected, top, product, user) against a
+// local stack that outlives them: the test's own kinesalite and DynamoDB Local.
 
 jest.setTimeout(120_000)
 
@@ -30,20 +30,40 @@ const cli = (...args: string[]) =>
     dynamoEndpoint(),
   ])
 
-const envelope = (schema: string, id: unknown) =>
+const ANN = 'hello-retail/web-client-create-product/a/ann'
+const BOB = 'product-photos/Photographer/+12065550100/bob'
+const line = (origin: string, data: Record<string, unknown>, second = 0) =>
   JSON.stringify({
     schema: 'com.nordstrom/retail-stream-ingress/1-0-0',
-    origin: 'hello-retail/web-client-create-product/a/ann',
-    timeOrigin: '2026-11-26T10:00:00.000Z',
-    data: { schema, id },
+    origin,
+    timeOrigin: `2026-11-26T10:00:0${second}.000Z`,
+    data,
   })
+const create = (id: string, name: string) => ({
+  schema: 'com.nordstrom/product/create/1-0-0',
+  id,
+  brand: 'Zella',
+  name,
+  description: '',
+  category: 'Shoes',
+})
+const buy = (id: unknown) => ({ schema: 'com.nordstrom/product/purchase/1-0-0', id })
 
 const LINES = [
-  envelope('com.nordstrom/product/purchase/1-0-0', 'p1'),
-  envelope('com.nordstrom/product/purchase/1-0-0', 7),
-  envelope('com.nordstrom/product/purchase/1-0-0', 8),
+  line(ANN, create('p1', 'Bold shoes'), 1),
+  line(
+    BOB,
+    { schema: 'com.nordstrom/product/image/1-0-0', id: 'p1', image: 'erik.hello-retail.biz/i/p/1' },
+    2,
+  ),
+  line('buyer', buy('p1'), 3),
+  line('buyer', buy('p1'), 4),
+  line(ANN, create('p2', 'Sleek bags'), 5),
+  line('buyer', buy('p2'), 6),
+  line('buyer', buy(7)),
+  line('buyer', buy(8)),
   'not json {',
-  envelope('com.nordstrom/user-info/login/1-0-0', 'u1'),
+  line('u', { schema: 'com.nordstrom/user-info/login/1-0-0', id: 'u1' }),
 ]
 
 beforeAll(async () => {
@@ -63,8 +83,8 @@ describe('winner-view status', () => {
           `^stream ${stage}Stream: 2 open of 2 shards, retention 24 h, oldest record 0\\.0 h old$`,
         ),
       ),
-      `table winner-view-${stage}-Contributions: 1 items`,
-      `table winner-view-${stage}-Scores: 0 items`,
+      `table winner-view-${stage}-Contributions: 2 items`,
+      `table winner-view-${stage}-Scores: 2 items`,
       `table winner-view-${stage}-Rejected: 3 items`,
       'rejected records: 3',
       '  2\tdata.id',
@@ -107,5 +127,64 @@ describe('winner-view rejected', () => {
       (error: { stderr: string }) => error,
     )
     expect(failure?.stderr).toBe('winner-view: no rejected record shardId-000000000000:1\n')
+  })
+})
+
+describe('winner-view top, product and user', () => {
+  it('prints the leaderboard of each role, and as JSON for scripts', async () => {
+    const { stdout } = await cli('top', '--limit', '5')
+    expect(stdout).toBe(
+      [
+        'Top creators (sales earned, products)',
+        `  1.      3     2  ${ANN}`,
+        'Top photographers (sales earned, products)',
+        `  1.      2     1  ${BOB}`,
+        '',
+      ].join('\n'),
+    )
+    const json = JSON.parse((await cli('top', '--role', 'photographer', '--json')).stdout)
+    expect(json).toEqual({ photographer: [{ userId: BOB, score: 2, products: 1 }] })
+  })
+
+  it("prints a product's roles, purchases and scores", async () => {
+    const { stdout } = await cli('product', 'p1')
+    expect(stdout.split('\n').slice(0, 9)).toEqual([
+      'product p1',
+      `  creator           ${ANN}`,
+      `  photographer      ${BOB}`,
+      '  brand             Zella',
+      '  name              Bold shoes',
+      '  category          Shoes',
+      '  purchases         2',
+      '  creatorScore      2',
+      '  photographerScore 2',
+    ])
+    const json = JSON.parse((await cli('product', 'p2', '--json')).stdout)
+    expect(json).toMatchObject({ productId: 'p2', creator: ANN, purchases: 1, creatorScore: 1 })
+  })
+
+  it("prints a user's scores and products through the indexes", async () => {
+    const { stdout } = await cli('user', ANN)
+    expect(stdout).toBe(
+      [
+        ANN,
+        '  creator      score 3, products 2',
+        '  creator      p1  Bold shoes  purchases 2',
+        '  creator      p2  Sleek bags  purchases 1',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it.each([
+    [['product', 'nope'], 'winner-view: no product nope in the view\n'],
+    [['user', 'nobody'], 'winner-view: no user nobody in the view\n'],
+  ])('says %j is unknown in one line', async (args, message) => {
+    const failure = await cli(...args).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stderr).toBe(message)
   })
 })

@@ -1,0 +1,77 @@
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import type { TableNames } from '../adapters/tables'
+import type { Role } from '../domain/scores'
+
+type Item = Record<string, unknown>
+
+/** A product's Contributions item, read consistently; undefined when the view has none. */
+export const productItem = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+  productId: string,
+): Promise<Item | undefined> =>
+  (
+    await client.send(
+      new GetCommand({ TableName: names.contributions, Key: { productId }, ConsistentRead: true }),
+    )
+  ).Item
+
+const queryAll = async (client: DynamoDBDocumentClient, input: QueryCommand['input']) => {
+  const items: Item[] = []
+  let start: Item | undefined
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }))
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
+  } while (start !== undefined)
+  return items
+}
+
+const INDEX_OF_ROLE: Record<Role, string> = {
+  creator: 'ProductsByCreator',
+  photographer: 'ProductsByPhotographer',
+}
+
+/** A user's products in one role, through that role's index (eventually consistent). */
+const productsOf = (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+  userId: string,
+  role: Role,
+) =>
+  queryAll(client, {
+    TableName: names.contributions,
+    IndexName: INDEX_OF_ROLE[role],
+    KeyConditionExpression: '#user = :user',
+    ExpressionAttributeNames: { '#user': role },
+    ExpressionAttributeValues: { ':user': userId },
+  })
+
+export interface UserView {
+  readonly scores: Item[]
+  readonly products: Record<Role, Item[]>
+}
+
+/** A user's Scores items and, through the indexes, their products; undefined if none. */
+export const userView = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+  userId: string,
+): Promise<UserView | undefined> => {
+  const [scores, creator, photographer] = await Promise.all([
+    queryAll(client, {
+      TableName: names.scores,
+      KeyConditionExpression: 'userId = :user',
+      ExpressionAttributeValues: { ':user': userId },
+      ConsistentRead: true,
+    }),
+    productsOf(client, names, userId, 'creator'),
+    productsOf(client, names, userId, 'photographer'),
+  ])
+  const byId = (a: Item, b: Item) => String(a.productId).localeCompare(String(b.productId), 'en')
+  if (scores.length === 0 && creator.length === 0 && photographer.length === 0) return undefined
+  return {
+    scores,
+    products: { creator: creator.sort(byId), photographer: photographer.sort(byId) },
+  }
+}
