@@ -3,9 +3,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { tableNamesFor } from '../src/adapters/tables'
 import type { LocalService } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/localStack'
-import { dynamoEndpoint } from './support/dynamo'
+import { dynamoEndpoint, testClient } from './support/dynamo'
 
 // The commands that read the view (status, rejected, top, product, user) against a
 // local stack that outlives them: the test's own kinesalite and DynamoDB Local.
@@ -186,5 +188,45 @@ describe('winner-view top, product and user', () => {
     )
     expect(failure?.code).toBe(1)
     expect(failure?.stderr).toBe(message)
+  })
+})
+
+describe('winner-view diff', () => {
+  const rebuilt = `${stage}v2`
+  const onEndpoints = (...args: string[]) =>
+    run(process.execPath, [
+      bin,
+      ...args,
+      '--kinesis-endpoint',
+      kinesalite.endpoint,
+      '--dynamodb-endpoint',
+      dynamoEndpoint(),
+    ])
+
+  it('finds a rebuild from the same stream equal, and names an item changed by hand', async () => {
+    await onEndpoints('consume', '--stream', `${stage}Stream`, '--stage', rebuilt)
+    const same = await onEndpoints('diff', '--stage', stage, '--against', rebuilt)
+    expect(same.stdout.split('\n').filter((l) => l.startsWith('contributions'))).toEqual([
+      `contributions: 2 items in ${stage}, 2 in ${rebuilt}; 0 only in ${stage}, 0 only in ${rebuilt}, 0 differ`,
+    ])
+    const client = testClient()
+    await client.send(
+      new UpdateCommand({
+        TableName: tableNamesFor(rebuilt).contributions,
+        Key: { productId: 'p2' },
+        UpdateExpression: 'SET purchases = :n',
+        ExpressionAttributeValues: { ':n': 5 },
+      }),
+    )
+    client.destroy()
+    const failure = await onEndpoints('diff', '--stage', stage, '--against', rebuilt).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stdout).toContain(
+      `contributions: 2 items in ${stage}, 2 in ${rebuilt}; 0 only in ${stage}, 0 only in ${rebuilt}, 1 differ\n  differs: p2\n`,
+    )
+    expect(failure?.stderr).toBe(`winner-view: ${stage} and ${rebuilt} differ\n`)
   })
 })

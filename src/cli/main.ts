@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import { consumeCommand } from './consume'
 import { demoCommand } from './demo'
+import { diffCommand } from './diff'
 import { generateCommand } from './generate'
 import { lookupCommands } from './lookups'
 import { rejectedCommand } from './rejected'
@@ -19,6 +20,7 @@ export const program = (): Command => {
   rejectedCommand(cli)
   statusCommand(cli)
   lookupCommands(cli)
+  diffCommand(cli)
   return cli
 }
 

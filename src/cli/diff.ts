@@ -1,0 +1,47 @@
+import type { Command } from 'commander'
+import { tableNamesFor } from '../adapters/tables'
+import type { StackOptions } from '../local/localStack'
+import { diffViews, isSame, type TableDiff } from '../local/viewDiff'
+import { readView } from '../local/viewReader'
+import { readOptions } from './flags'
+import { withStack } from './stack'
+
+const FIRST_ITEMS = 5
+
+const diffLines = (diff: TableDiff, stages: readonly [string, string]): string[] => [
+  `${diff.table}: ${diff.counts[0]} items in ${stages[0]}, ${diff.counts[1]} in ${stages[1]}; ${diff.onlyInFirst.length} only in ${stages[0]}, ${diff.onlyInSecond.length} only in ${stages[1]}, ${diff.changed.length} differ`,
+  ...diff.onlyInFirst.slice(0, FIRST_ITEMS).map((key) => `  only in ${stages[0]}: ${key}`),
+  ...diff.onlyInSecond.slice(0, FIRST_ITEMS).map((key) => `  only in ${stages[1]}: ${key}`),
+  ...diff.changed
+    .slice(0, FIRST_ITEMS)
+    .flatMap(({ key, first, second }) => [
+      `  differs: ${key}`,
+      `    ${stages[0]}: ${JSON.stringify(first)}`,
+      `    ${stages[1]}: ${JSON.stringify(second)}`,
+    ]),
+]
+
+/** `winner-view diff`: two stages' tables item by item; exit 1 when they differ. */
+export const diffCommand = (cli: Command): Command =>
+  readOptions(
+    cli
+      .command('diff')
+      .description("compare two stages' tables item by item (a rebuild against the live one)"),
+  )
+    .requiredOption('--against <stage>', 'the stage to compare with --stage')
+    .action(async (flags: StackOptions & { against: string }) => {
+      await withStack(flags, async (stack) => {
+        // The second stage's tables, read through the same client.
+        const [first, second] = await Promise.all([
+          readView(stack.dynamo, stack.names),
+          readView(stack.dynamo, tableNamesFor(flags.against)),
+        ])
+        const diffs = diffViews(first, second)
+        const stages = [flags.stage, flags.against] as const
+        console.log(diffs.flatMap((d) => diffLines(d, stages)).join('\n'))
+        if (!isSame(diffs)) {
+          process.exitCode = 1
+          process.stderr.write(`winner-view: ${flags.stage} and ${flags.against} differ\n`)
+        }
+      })
+    })
