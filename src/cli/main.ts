@@ -6,6 +6,7 @@ import { generateCommand } from './generate'
 import { lookupCommands } from './lookups'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
+import { serveCommand } from './serve'
 import { statusCommand } from './status'
 
 /** The CLI's commands, flags and help text. */
@@ -21,6 +22,7 @@ export const program = (): Command => {
   statusCommand(cli)
   lookupCommands(cli)
   diffCommand(cli)
+  serveCommand(cli)
   return cli
 }
 
