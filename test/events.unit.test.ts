@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either'
-import { type DecodedRecord, decodeEvent } from '../src/domain/events'
+import { type DecodedRecord, decodeEvent, requireRoutedByProduct } from '../src/domain/events'
 import {
   createData,
   creatorOrigin,
@@ -204,6 +204,27 @@ describe('decodeEvent', () => {
     )
     expect(reason(ingress('u', purchaseData('p'), 'x'.repeat(41)))).toBe(
       'timeOrigin: expected an ISO-8601 time, got a string of 41 characters',
+    )
+  })
+
+  it('rejects a product event under a partition key other than its id, naming both', () => {
+    const event = decoded(ingress('u', purchaseData('p1')))
+    expect(requireRoutedByProduct('p1')(event)).toEqual(E.right(event))
+    expect(requireRoutedByProduct('other')(event)).toEqual(
+      E.left('partitionKey: expected the product id "p1", got "other"'),
+    )
+    const foreign = decoded(ingress('u', { schema: 'com.nordstrom/cart/add/1-0-0', id: 'p1' }))
+    expect(requireRoutedByProduct('any')(foreign)).toEqual(E.right(foreign))
+  })
+
+  it('cuts a long property name in a reason and gives its length', () => {
+    const name = 'n'.repeat(101)
+    expect(reason({ ...ingress('u', purchaseData('p')), [name]: 1 })).toBe(
+      `${'n'.repeat(40)}… (a name of 101 characters): unexpected property`,
+    )
+    const hundred = 'h'.repeat(100)
+    expect(reason({ ...ingress('u', purchaseData('p')), [hundred]: 1 })).toBe(
+      `${hundred}: unexpected property`,
     )
   })
 })

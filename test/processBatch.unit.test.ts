@@ -303,3 +303,41 @@ describe('records whose outcomes overlap', () => {
     expect(summaryOf(log)).toMatchObject({ folded: 0, rejected: 0, duplicates: 0 })
   })
 })
+
+describe('the tables checked once per container', () => {
+  it('fails the whole batch on a configuration error, rejects nothing, and checks again next time', async () => {
+    let fixed = false
+    const checkTables = jest.fn(async () => {
+      if (!fixed) throw new Error('table winner-view-dev-Scores does not exist')
+    })
+    const { handler, log, tables, store } = setup({ store: { checkTables } })
+    const records = batch(create(1, 'p1'), garbage(2))
+    expect(await handler(records)).toEqual(failedAt(1))
+    expect(summaryOf(log)).toMatchObject({
+      level: 'warn',
+      failure: 'configuration: table winner-view-dev-Scores does not exist',
+      unfinishedBatches: 1,
+      rejected: 0,
+    })
+    expect(store.calls).toHaveLength(0)
+    expect(rejectedIds(tables)).toEqual([])
+    fixed = true
+    expect(await handler(records)).toEqual(allDone)
+    expect(await handler(batch(buy(3, 'p1')))).toEqual(allDone)
+    expect(checkTables).toHaveBeenCalledTimes(2)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(2)])
+  })
+
+  it('says in the log line that a batch left records unfinished, and how long it took', async () => {
+    const { handler, log } = setup({ answers: [unavailable] })
+    await handler(batch(create(1, 'p1')), context(60_000))
+    expect(summaryOf(log)).toMatchObject({ unfinishedBatches: 1, failedFrom: sequenceNumber(1) })
+    expect(summaryOf(log)?.durationMs).toBeLessThan(10_000)
+  })
+
+  it('starts no transaction with exactly the reserve left', async () => {
+    const { handler, store } = setup({ reserveMs: 5_000 })
+    expect(await handler(batch(create(1, 'p1')), context(5_000))).toEqual(failedAt(1))
+    expect(store.calls).toHaveLength(0)
+  })
+})
