@@ -18,4 +18,7 @@ export const demoCommand = (cli: Command): Command =>
       await withStack(flags, async (stack, signal) =>
         printLeaderboard(stack, await publishAndConsume(stack, records, flags, signal)),
       )
+      console.log(
+        'Watch a board live: `winner-view serve` beside `winner-view consume`, on endpoints that outlive them (README: "Look at it").',
+      )
     })
