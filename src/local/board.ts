@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
-import { leaderboard } from './viewReader'
+import { leaderboard, scanPages } from './viewReader'
 
 /** What the live page shows: the top of each role and the totals. */
 export interface Board {
@@ -11,25 +11,6 @@ export interface Board {
     readonly purchases: number
     readonly rejected: number
   }
-}
-
-type ScanPage = {
-  readonly Count?: number | undefined
-  readonly Items?: Array<Record<string, unknown>> | undefined
-}
-
-/** Scans a table page by page, handing each page over. */
-const scanPages = async (
-  client: DynamoDBDocumentClient,
-  input: ScanCommand['input'],
-  onPage: (page: ScanPage) => void,
-): Promise<void> => {
-  let start: Record<string, unknown> | undefined
-  do {
-    const page = await client.send(new ScanCommand({ ...input, ExclusiveStartKey: start }))
-    onPage(page)
-    start = page.LastEvaluatedKey
-  } while (start !== undefined)
 }
 
 /** Products and units sold, reading only `purchases`. */

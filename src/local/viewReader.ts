@@ -5,17 +5,32 @@ import { assembleRejected, type RejectedView } from './rejectedReader'
 
 type Item = Record<string, unknown>
 
-/** Every item of a table, page by page (consistent reads: right after the last batch). */
-export const scanAll = async (client: DynamoDBDocumentClient, table: string): Promise<Item[]> => {
-  const items: Item[] = []
+/** A page of a scan: how many items matched, and those it returned. */
+export interface ScanPage {
+  readonly Count?: number | undefined
+  readonly Items?: Item[] | undefined
+}
+
+/** Scans a table page by page, handing each page over. */
+export const scanPages = async (
+  client: DynamoDBDocumentClient,
+  input: ScanCommand['input'],
+  onPage: (page: ScanPage) => void,
+): Promise<void> => {
   let start: Item | undefined
   do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    )
-    items.push(...(page.Items ?? []))
+    const page = await client.send(new ScanCommand({ ...input, ExclusiveStartKey: start }))
+    onPage(page)
     start = page.LastEvaluatedKey
   } while (start !== undefined)
+}
+
+/** Every item of a table (consistent reads: right after the last batch). */
+export const scanAll = async (client: DynamoDBDocumentClient, table: string): Promise<Item[]> => {
+  const items: Item[] = []
+  await scanPages(client, { TableName: table, ConsistentRead: true }, (page) => {
+    items.push(...(page.Items ?? []))
+  })
   return items
 }
 
