@@ -67,7 +67,8 @@ export const tableMismatch = (
   return undefined
 }
 
-const describeTable = async (client: DynamoDBDocumentClient, name: string) => {
+/** A table's description; an error that names the table when it is missing or unreadable. */
+export const describeTable = async (client: DynamoDBDocumentClient, name: string) => {
   // A document client sends low-level commands through the same stack; only its type says no.
   const plain = client as unknown as DynamoDBClient
   try {

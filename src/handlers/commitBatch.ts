@@ -134,7 +134,8 @@ const commitTransaction = async (
   return { kind: 'failed', reason, remaining: current }
 }
 
-const describeError = (error: unknown): string =>
+/** An error as a reason: its name and message. */
+export const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
 /**

@@ -8,7 +8,7 @@ import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
 import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
 import { decodeEvent, type ProductEvent, requireRoutedByProduct } from '../domain/events'
-import { commitBatch } from './commitBatch'
+import { commitBatch, describeError } from './commitBatch'
 import { groupByProduct, type PlannedWrite, type ProductBatch, planProduct } from './commitPlan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectProduct } from './rejection'
 import type { Store } from './store'
@@ -93,9 +93,6 @@ const classify = (record: KinesisStreamRecord, recordIndex: number): Classified 
           : { kind: 'foreign', recordIndex },
     ),
   )
-
-const describeError = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
 interface Outcome {
   readonly unfinished: ReadonlyArray<number>

@@ -1,4 +1,3 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
@@ -7,6 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { describeTable } from '../adapters/tableCheck'
 import { listShards } from './kinesis'
 import type { Stack } from './localStack'
 import { scanAll } from './viewReader'
@@ -93,11 +93,8 @@ const countByReason = (items: ReadonlyArray<Record<string, unknown>>) => {
     .sort((a, b) => b.records - a.records || a.reason.localeCompare(b.reason, 'en'))
 }
 
-const itemCount = async (client: DynamoDBDocumentClient, table: string) => {
-  const plain = client as unknown as DynamoDBClient
-  const { Table } = await plain.send(new DescribeTableCommand({ TableName: table }))
-  return Table?.ItemCount
-}
+const itemCount = async (client: DynamoDBDocumentClient, table: string) =>
+  (await describeTable(client, table))?.ItemCount
 
 /** The deployed function's event source mapping: its state and last processing result. */
 export const mappingStatus = async (
