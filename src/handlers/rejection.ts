@@ -22,6 +22,20 @@ export const rejectedRecord = (record: KinesisStreamRecord, reason: string): Rej
   reason: keptReason(reason),
 })
 
+/** The Rejected entry of the batch event at `at`, with its reason; none for an unknown index. */
+const rejectionOf = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  batch: ProductBatch,
+  at: number,
+  reason: string,
+): Rejection[] => {
+  const recordIndex = batch.recordIndexes[at]
+  const record = recordIndex === undefined ? undefined : records[recordIndex]
+  return record === undefined || recordIndex === undefined
+    ? []
+    : [{ recordIndex, rejected: rejectedRecord(record, reason) }]
+}
+
 /**
  * Fan-out duplicates of a product's batch go to Rejected, naming the ingress record they
  * repeat: nothing is lost, and a fan-out that reorders events shows up there.
@@ -32,12 +46,10 @@ export const rejectDuplicates = (
   duplicates: ReadonlyArray<number>,
 ): Rejection[] =>
   duplicates.flatMap((at) => {
-    const event = batch.events[at]
-    const recordIndex = batch.recordIndexes[at]
-    const record = recordIndex === undefined ? undefined : records[recordIndex]
-    if (event?.ingress === undefined || record === undefined || recordIndex === undefined) return []
-    const reason = `fan-out duplicate of ${eventIdOf(event.ingress)}: that event is already folded`
-    return [{ recordIndex, rejected: rejectedRecord(record, reason) }]
+    const ingress = batch.events[at]?.ingress
+    if (ingress === undefined) return []
+    const reason = `fan-out duplicate of ${eventIdOf(ingress)}: that event is already folded`
+    return rejectionOf(records, batch, at, reason)
   })
 
 /**
@@ -51,11 +63,4 @@ export const rejectProduct = (
   batch: ProductBatch,
   reason: string,
   eventIndexes: ReadonlyArray<number> = batch.events.map((_, at) => at),
-): Rejection[] =>
-  eventIndexes.flatMap((at) => {
-    const recordIndex = batch.recordIndexes[at]
-    const record = recordIndex === undefined ? undefined : records[recordIndex]
-    return record === undefined || recordIndex === undefined
-      ? []
-      : [{ recordIndex, rejected: rejectedRecord(record, reason) }]
-  })
+): Rejection[] => eventIndexes.flatMap((at) => rejectionOf(records, batch, at, reason))
