@@ -5,13 +5,11 @@ import type { _Record } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamEvent } from 'aws-lambda'
 import { Command } from 'commander'
-import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
 import { type TableNames, tableNamesFor } from '../src/adapters/tables'
 import { decodeEvent, type ProductEvent } from '../src/domain/events'
 import { initial, type ProductState, products } from '../src/domain/product'
 import { foldByKey } from '../src/domain/projection'
 import { mergeDeltas, type ScoreDelta, scoreDeltas } from '../src/domain/scores'
-import { makeHandler } from '../src/handlers/processBatch'
 import { checkpointsTable, checkpointsTableFor, dynamoCheckpoints } from '../src/local/checkpoints'
 import {
   createTable,
@@ -21,12 +19,15 @@ import {
 } from '../src/local/dynamodbLocal'
 import { createStream, makeKinesisClient, putRecords } from '../src/local/kinesis'
 import { startKinesalite } from '../src/local/localStack'
-import { memoryStore } from '../src/local/memoryStore'
 import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/local/poller'
 import { toOutgoing } from '../src/local/replayLog'
 import { meterRequests, totalRequests, writeRequests } from '../src/local/requestMeter'
 import { readView, type ViewContents } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
+import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
+import { makeViewHandler } from '../src/runtime/handler'
+import { memoryStore } from '../src/runtime/memoryStore'
+import { winnerView } from '../src/views/winner'
 import { makeBaselineHandler } from './baseline'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -52,7 +53,10 @@ const SCENARIOS: Scenario[] = [
 ]
 
 const viewHandler = (client: DynamoDBDocumentClient, names: TableNames) =>
-  makeHandler({ store: makeDynamoStore({ client, names }), log: () => {} })
+  makeViewHandler(winnerView, {
+    store: makeDynamoStore(winnerView, { client, names }),
+    log: () => {},
+  })
 
 const round = (value: number, digits = 1) => Number(value.toFixed(digits))
 
@@ -122,7 +126,7 @@ const runScenario = async (
   const stage = `bench${scenario.name.replace(/[^a-z0-9]/gi, '')}`
   const names = tableNamesFor(stage)
   const plain = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
-  await createViewTables(plain, names)
+  await createViewTables(plain, winnerView, names)
   await createTable(plain, checkpointsTableFor(stage), checkpointsTable)
   const metered = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
   const meter = meterRequests(metered)
@@ -191,7 +195,7 @@ const measureHandlerCpu = async (lines: string[]) => {
     })
   }
   const pass = async () => {
-    const handler = makeHandler({ store: memoryStore(), log: () => {} })
+    const handler = makeViewHandler(winnerView, { store: memoryStore(winnerView), log: () => {} })
     for (const batch of batches) await handler(batch)
   }
   await pass()

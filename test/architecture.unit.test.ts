@@ -59,6 +59,18 @@ const lambdaViolations = (base: string, entry: string): string[] => {
   ]
 }
 
+/** The Lambda entries, one per view. */
+const LAMBDA_ENTRIES = ['src/handlers/winner.ts', 'src/handlers/categorySales.ts']
+
+/** What the runtime may reach beyond its folder: view-free positions and text rules. */
+const RUNTIME_MAY_REACH = new Set(['src/domain/position.ts', 'src/domain/codecs.ts'])
+
+/** Files a runtime module reaches outside src/runtime that no view-free runtime should. */
+const runtimeViolations = (base: string, entry: string): string[] =>
+  reach(base, entry).files.filter(
+    (file) => !file.startsWith('src/runtime/') && !RUNTIME_MAY_REACH.has(file),
+  )
+
 const sourcesUnder = (folder: string): string[] =>
   readdirSync(join(root, folder))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -77,10 +89,27 @@ describe('the module boundaries', () => {
     }
   })
 
-  it('keeps the local stack and the CLI out of everything the Lambda entry reaches', () => {
-    const { files } = reach(root, 'src/handlers/winner.ts')
-    expect(files).toContain('src/adapters/dynamoStore.ts')
-    expect(lambdaViolations(root, 'src/handlers/winner.ts')).toEqual([])
+  it.each(LAMBDA_ENTRIES)(
+    'keeps the local stack and the CLI out of everything the Lambda entry %s reaches',
+    (entry) => {
+      const { files } = reach(root, entry)
+      expect(files).toContain('src/runtime/dynamoStore.ts')
+      expect(lambdaViolations(root, entry)).toEqual([])
+    },
+  )
+
+  it('keeps each view out of the other view’s Lambda entry', () => {
+    expect(reach(root, 'src/handlers/winner.ts').files).not.toContain('src/views/categorySales.ts')
+    expect(reach(root, 'src/handlers/categorySales.ts').files).not.toContain('src/views/winner.ts')
+  })
+
+  it('keeps the runtime free of every view: it reaches only its own files and the stream’s positions and text rules', () => {
+    const files = sourcesUnder('src/runtime')
+    expect(files.length).toBeGreaterThan(10)
+    for (const file of files) {
+      const entry = relative(root, file)
+      expect({ entry, outside: runtimeViolations(root, entry) }).toEqual({ entry, outside: [] })
+    }
   })
 
   it('keeps the test oracle and the stored-table comparison apart from src, and the bench apart from test', () => {
@@ -107,5 +136,21 @@ describe('the module boundaries', () => {
       'src/local/poller.ts',
       'commander',
     ])
+  })
+
+  it('catches a view reached from the runtime, through any file', () => {
+    const base = mkdtempSync(join(tmpdir(), 'architecture-'))
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(base, path)), { recursive: true })
+      writeFileSync(join(base, path), text)
+    }
+    write(
+      'src/runtime/handler.ts',
+      "import { isAfter } from '../domain/position'\nimport { plan } from './plan'\n",
+    )
+    write('src/runtime/plan.ts', "export { scoreDeltas } from '../domain/scores'\n")
+    write('src/domain/position.ts', 'export const isAfter = 1\n')
+    write('src/domain/scores.ts', 'export const scoreDeltas = 1\n')
+    expect(runtimeViolations(base, 'src/runtime/handler.ts')).toEqual(['src/domain/scores.ts'])
   })
 })

@@ -1,31 +1,38 @@
 import * as E from 'fp-ts/Either'
 import type { ProductEvent } from '../src/domain/events'
 import type { ProductState } from '../src/domain/product'
-import { type Role, scoreKey } from '../src/domain/scores'
-import { commitBatch } from '../src/handlers/commitBatch'
-import { type PlannedWrite, planWrite } from '../src/handlers/commitPlan'
-import { type MemoryTables, memoryStore } from '../src/local/memoryStore'
+import { commitBatch } from '../src/runtime/commit'
+import { memoryStore } from '../src/runtime/memoryStore'
+import { type PlannedWrite as Planned, planKey } from '../src/runtime/plan'
+import { winnerView } from '../src/views/winner'
 import { created, purchased } from './support/events'
 import { sequenceNumber } from './support/fixtures'
-import { conflict, invalid, quickPolicy, scriptedStore, unavailable } from './support/scripted'
+import {
+  conflict,
+  invalid,
+  quickPolicy,
+  scoreOf,
+  scriptedStore,
+  unavailable,
+  type WinnerTables,
+} from './support/scripted'
+
+type PlannedWrite = Planned<ProductEvent, ProductState>
 
 const options = { policy: quickPolicy, hasTime: () => true }
 
 /** A product's events of this batch folded onto what was read; the test needs a write. */
 const plan = (events: ProductEvent[], read?: ProductState): PlannedWrite => {
   const productId = events[0]?.productId ?? ''
-  const batch = { productId, events, recordIndexes: events.map((_, at) => at) }
-  return planWrite(batch, read) as PlannedWrite
+  const batch = { key: productId, events, recordIndexes: events.map((_, at) => at) }
+  return planKey(winnerView, batch, read).planned as PlannedWrite
 }
 
 /** Another writer's commit, straight to the tables, past the script. */
-const commitNow = (tables: MemoryTables, events: ProductEvent[], read?: ProductState) =>
-  memoryStore(tables).writeProducts([plan(events, read).write])
+const commitNow = (tables: WinnerTables, events: ProductEvent[], read?: ProductState) =>
+  memoryStore(winnerView, tables).writeStates([plan(events, read).write])
 
-const scoreOf = (tables: MemoryTables, userId: string, role: Role) =>
-  tables.scores.get(scoreKey({ userId, role }))
-
-const idsOf = (writes: ReadonlyArray<PlannedWrite>) => writes.map((p) => p.batch.productId)
+const idsOf = (writes: ReadonlyArray<PlannedWrite>) => writes.map((p) => p.batch.key)
 
 /** `count` new products, each created by its own user: two items each in a transaction. */
 const creations = (count: number) =>
@@ -35,13 +42,13 @@ describe('committing a batch after someone else wrote its products', () => {
   it('re-reads and folds onto what the other writer committed, so Scores count each sale once', async () => {
     const store = scriptedStore([])
     await commitNow(store.tables, [created('p1', 'alice', 1)])
-    const read = store.tables.products.get('p1')
+    const read = store.tables.states.get('p1')
     const ours = plan([purchased('p1', 2), purchased('p1', 3)], read)
     await commitNow(store.tables, [purchased('p1', 2)], read)
-    const result = await commitBatch(store, options, [ours])
+    const result = await commitBatch(winnerView, store, options, [ours])
     expect(result).toMatchObject({ unfinished: [], unstorable: [], refolds: 1, transactions: 1 })
     expect(scoreOf(store.tables, 'alice', 'creator')).toMatchObject({ score: 2, products: 1 })
-    expect(store.tables.products.get('p1')).toMatchObject({
+    expect(store.tables.states.get('p1')).toMatchObject({
       purchases: 2,
       creatorScore: 2,
       lastSequenceNumber: sequenceNumber(3),
@@ -51,10 +58,10 @@ describe('committing a batch after someone else wrote its products', () => {
   it('writes nothing more when the other writer already folded every event of the batch', async () => {
     const store = scriptedStore([])
     await commitNow(store.tables, [created('p1', 'alice', 1)])
-    const read = store.tables.products.get('p1')
+    const read = store.tables.states.get('p1')
     const ours = plan([purchased('p1', 2), purchased('p1', 3)], read)
     await commitNow(store.tables, [purchased('p1', 2), purchased('p1', 3)], read)
-    const result = await commitBatch(store, options, [ours])
+    const result = await commitBatch(winnerView, store, options, [ours])
     expect(result).toMatchObject({ unfinished: [], unstorable: [], refolds: 1 })
     expect(result.failure).toBeUndefined()
     expect(store.calls).toHaveLength(1)
@@ -62,21 +69,22 @@ describe('committing a batch after someone else wrote its products', () => {
   })
 
   it('rejects a stale product whose stored item cannot be read back, with the stored reason', async () => {
-    const memory = scriptedStore([{ kind: 'stale', productIds: ['p1'] }])
+    const memory = scriptedStore([{ kind: 'stale', keys: ['p1'] }])
     const reason = 'stored item "p1": 0.lastSequenceNumber: expected a sequence number, got nothing'
-    const store = { ...memory, readProducts: async () => new Map([['p1', E.left(reason)]]) }
-    const result = await commitBatch(store, options, [plan([created('p1', 'alice', 1)])])
-    expect(result.unstorable.map((u) => [u.planned.batch.productId, u.reason])).toEqual([
-      ['p1', reason],
+    const readStates = async () => new Map([['p1', E.left(reason)]])
+    const store = { ...memory, readStates }
+    const result = await commitBatch(winnerView, store, options, [
+      plan([created('p1', 'alice', 1)]),
     ])
+    expect(result.unstorable.map((u) => [u.planned.batch.key, u.reason])).toEqual([['p1', reason]])
     expect(result.unfinished).toEqual([])
   })
 
   it('leaves the transaction unfinished when the re-read throws', async () => {
-    const memory = scriptedStore([{ kind: 'stale', productIds: ['p1'] }])
-    const readProducts = async () => Promise.reject(new Error('socket hang up'))
+    const memory = scriptedStore([{ kind: 'stale', keys: ['p1'] }])
+    const readStates = async () => Promise.reject(new Error('socket hang up'))
     const ours = plan([created('p1', 'alice', 1)])
-    const result = await commitBatch({ ...memory, readProducts }, options, [ours])
+    const result = await commitBatch(winnerView, { ...memory, readStates }, options, [ours])
     expect(result.unfinished).toEqual([ours])
     expect(result.failure).toBe('Error: socket hang up')
   })
@@ -85,37 +93,40 @@ describe('committing a batch after someone else wrote its products', () => {
 describe('committing a batch through conflicts', () => {
   it('backs off and tries again after a conflict, and counts the retries', async () => {
     const store = scriptedStore([conflict, conflict])
-    const result = await commitBatch(store, options, [plan([created('p1', 'alice', 1)])])
+    const result = await commitBatch(winnerView, store, options, [
+      plan([created('p1', 'alice', 1)]),
+    ])
     expect(result).toMatchObject({ unfinished: [], retries: 2, transactions: 1 })
     expect(store.calls).toHaveLength(3)
-    expect(store.tables.products.get('p1')?.creator).toBe('alice')
+    expect(store.tables.states.get('p1')?.creator).toBe('alice')
   })
 
   it('gives up after the policy allows no more attempts, saying how many it made', async () => {
     const store = scriptedStore([conflict, conflict, conflict, conflict])
     const ours = plan([created('p1', 'alice', 1)])
-    const result = await commitBatch(store, options, [ours])
+    const result = await commitBatch(winnerView, store, options, [ours])
     expect(result.unfinished).toEqual([ours])
     expect(result.failure).toMatch(/4 attempts/)
     expect(store.calls).toHaveLength(4)
-    expect(store.tables.products.size).toBe(0)
+    expect(store.tables.states.size).toBe(0)
   })
 })
 
 describe('committing a batch when the store does not answer', () => {
   it('leaves that transaction and every later one unfinished, without trying it again', async () => {
     const store = scriptedStore(['pass-through', unavailable])
-    const result = await commitBatch(store, options, creations(120))
+    const result = await commitBatch(winnerView, store, options, creations(120))
     expect(store.calls.map((call) => call.length)).toEqual([50, 50])
     expect(idsOf(result.unfinished)).toEqual(Array.from({ length: 70 }, (_, at) => `p${at + 50}`))
     expect(result).toMatchObject({ transactions: 1, retries: 0, failure: unavailable.reason })
-    expect(store.tables.products.size).toBe(50)
+    expect(store.tables.states.size).toBe(50)
   })
 
   it('starts no transaction when too little time is left', async () => {
     const store = scriptedStore([])
     const writes = [plan([created('p1', 'alice', 1)]), plan([created('p2', 'bob', 2)])]
-    const result = await commitBatch(store, { ...options, hasTime: () => false }, writes)
+    const noTime = { ...options, hasTime: () => false }
+    const result = await commitBatch(winnerView, store, noTime, writes)
     expect(idsOf(result.unfinished)).toEqual(['p1', 'p2'])
     expect(result.failure).toBe('too little time left to commit')
     expect(store.calls).toHaveLength(0)
@@ -126,28 +137,28 @@ describe('committing a batch that DynamoDB refuses for good', () => {
   it('splits the transaction and refuses only the product that fails alone', async () => {
     const store = scriptedStore([invalid, 'pass-through', invalid])
     const writes = ['p1', 'p2', 'p3'].map((id, at) => plan([created(id, 'alice', at)]))
-    const result = await commitBatch(store, options, writes)
+    const result = await commitBatch(winnerView, store, options, writes)
     expect(store.calls.map((call) => call.map((w) => w.state.productId))).toEqual([
       ['p1', 'p2', 'p3'],
       ['p1'],
       ['p2'],
       ['p3'],
     ])
-    expect(result.unstorable.map((u) => [u.planned.batch.productId, u.reason])).toEqual([
+    expect(result.unstorable.map((u) => [u.planned.batch.key, u.reason])).toEqual([
       ['p2', invalid.reason],
     ])
-    expect([...store.tables.products.keys()]).toEqual(['p1', 'p3'])
+    expect([...store.tables.states.keys()]).toEqual(['p1', 'p3'])
     expect(result.unfinished).toEqual([])
   })
 
   it('refuses only what remains after a re-fold, not a product already folded elsewhere', async () => {
     const store = scriptedStore(['pass-through', invalid])
     await commitNow(store.tables, [created('A', 'alice', 1)])
-    const read = store.tables.products.get('A')
+    const read = store.tables.states.get('A')
     const writes = [plan([purchased('A', 2)], read), plan([created('B', 'bob', 3)])]
     await commitNow(store.tables, [purchased('A', 2)], read)
-    const result = await commitBatch(store, options, writes)
-    expect(result.unstorable.map((u) => u.planned.batch.productId)).toEqual(['B'])
+    const result = await commitBatch(winnerView, store, options, writes)
+    expect(result.unstorable.map((u) => u.planned.batch.key)).toEqual(['B'])
     expect(store.calls.map((call) => call.map((w) => w.state.productId))).toEqual([
       ['A', 'B'],
       ['B'],

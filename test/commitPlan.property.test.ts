@@ -1,7 +1,15 @@
 import fc from 'fast-check'
-import { initial } from '../src/domain/product'
-import { type ScoreDelta, scoreKey } from '../src/domain/scores'
-import { type PlannedWrite, packTransactions } from '../src/handlers/commitPlan'
+import type { ProductEvent } from '../src/domain/events'
+import { initial, type ProductState } from '../src/domain/product'
+import type { ScoreDelta } from '../src/domain/scores'
+import { aggregateItemKey, type PlannedWrite, packTransactions } from '../src/runtime/plan'
+
+// Written out, not the winner view's mapping: the packing must not depend on it.
+const asAggregate = (delta: ScoreDelta) => ({
+  table: 'scores',
+  key: { userId: delta.userId, role: delta.role },
+  add: { score: delta.score, products: delta.products },
+})
 
 const deltaArb: fc.Arbitrary<ScoreDelta> = fc.record({
   userId: fc.integer({ min: 0, max: 30 }).map((i) => `user-${i}`),
@@ -12,16 +20,22 @@ const deltaArb: fc.Arbitrary<ScoreDelta> = fc.record({
 
 const writesArb = fc.array(fc.array(deltaArb, { maxLength: 2 }), { maxLength: 400 }).map((all) =>
   all.map(
-    (deltas, at): PlannedWrite => ({
-      batch: { productId: `p${at}`, events: [], recordIndexes: [at] },
+    (deltas, at): PlannedWrite<ProductEvent, ProductState> => ({
+      batch: { key: `p${at}`, events: [], recordIndexes: [at] },
       folds: [],
-      write: { state: initial(`p${at}`), expectedSequenceNumber: undefined, deltas },
+      write: {
+        key: `p${at}`,
+        state: initial(`p${at}`),
+        expectedPosition: undefined,
+        deltas: deltas.map(asAggregate),
+      },
     }),
   ),
 )
 
-const itemsOf = (transaction: ReadonlyArray<PlannedWrite>): number =>
-  transaction.length + new Set(transaction.flatMap((p) => p.write.deltas.map(scoreKey))).size
+const itemsOf = (transaction: ReadonlyArray<PlannedWrite<ProductEvent, ProductState>>): number =>
+  transaction.length +
+  new Set(transaction.flatMap((p) => p.write.deltas.map(aggregateItemKey))).size
 
 describe('packing writes into transactions', () => {
   it('keeps every write once, in order, in transactions of at most the item limit', () => {

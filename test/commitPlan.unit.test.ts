@@ -1,17 +1,28 @@
-import { initial } from '../src/domain/product'
-import { type PlannedWrite, packTransactions } from '../src/handlers/commitPlan'
+import type { ProductEvent } from '../src/domain/events'
+import { initial, type ProductState } from '../src/domain/product'
+import { type PlannedWrite, packTransactions } from '../src/runtime/plan'
 
-const write = (productId: string, ...users: string[]): PlannedWrite => ({
-  batch: { productId, events: [], recordIndexes: [] },
+const scoresDelta = (userId: string) => ({
+  table: 'scores',
+  key: { userId, role: 'creator' },
+  add: { score: 1, products: 0 },
+})
+
+const write = (
+  productId: string,
+  ...users: string[]
+): PlannedWrite<ProductEvent, ProductState> => ({
+  batch: { key: productId, events: [], recordIndexes: [] },
   folds: [],
   write: {
     state: initial(productId),
-    expectedSequenceNumber: undefined,
-    deltas: users.map((userId) => ({ userId, role: 'creator' as const, score: 1, products: 0 })),
+    key: productId,
+    expectedPosition: undefined,
+    deltas: users.map((userId) => scoresDelta(userId)),
   },
 })
-const ids = (transactions: PlannedWrite[][]) =>
-  transactions.map((t) => t.map((p) => p.batch.productId))
+const ids = (transactions: PlannedWrite<ProductEvent, ProductState>[][]) =>
+  transactions.map((t) => t.map((p) => p.batch.key))
 
 describe('packing writes into transactions', () => {
   it('fills a transaction to exactly the limit, counting a shared Scores item once', () => {

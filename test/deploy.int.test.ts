@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
-import { type TableNames, tableEnvironment, viewTables } from '../src/adapters/tables'
-import { makeHandler } from '../src/handlers/processBatch'
+import { type TableNames, viewTables } from '../src/adapters/tables'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
+import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
+import { makeViewHandler } from '../src/runtime/handler'
+import { tableEnvironment } from '../src/runtime/tables'
+import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint, freshTables, testClient } from './support/dynamo'
 import {
   createData,
@@ -261,8 +263,8 @@ describe('the deployment', () => {
       },
       { step: 'initialize', name: 'iamRecorder' },
     )
-    const handler = makeHandler({
-      store: makeDynamoStore({ client: documentClientOf(base), names }),
+    const handler = makeViewHandler(winnerView, {
+      store: makeDynamoStore(winnerView, { client: documentClientOf(base), names }),
       log: () => {},
     })
     for (const batch of batchesOf(

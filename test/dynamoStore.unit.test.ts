@@ -2,16 +2,21 @@ import { Readable } from 'node:stream'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import * as E from 'fp-ts/Either'
-import { interpretWriteError } from '../src/adapters/dynamoErrors'
-import { documentClientOf, makeDynamoStore } from '../src/adapters/dynamoStore'
-import { itemToProduct, transactionItems } from '../src/adapters/items'
-import { initial } from '../src/domain/product'
-import type { ProductWrite } from '../src/handlers/store'
+import { itemToProduct } from '../src/adapters/items'
+import { initial, type ProductState } from '../src/domain/product'
+import { interpretWriteError } from '../src/runtime/dynamoErrors'
+import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
+import { transactionItems } from '../src/runtime/items'
+import type { StateWrite } from '../src/runtime/store'
+import { winnerView } from '../src/views/winner'
 
-const write = (productId: string, expectedSequenceNumber?: string): ProductWrite => ({
+const write = (productId: string, expectedPosition?: string): StateWrite<ProductState> => ({
+  key: productId,
   state: { ...initial(productId), creator: 'alice', lastSequenceNumber: '9' },
-  expectedSequenceNumber,
-  deltas: [{ userId: 'alice', role: 'creator', score: 1, products: 0 }],
+  expectedPosition,
+  deltas: [
+    { table: 'scores', key: { userId: 'alice', role: 'creator' }, add: { score: 1, products: 0 } },
+  ],
 })
 const names = { contributions: 'C', scores: 'S', rejected: 'R' }
 const cancelled = (...codes: string[]) =>
@@ -22,15 +27,23 @@ const cancelled = (...codes: string[]) =>
 
 describe('the DynamoDB store', () => {
   it('puts each product on the position it was read at, and merges ADDs on one Scores item', () => {
-    const items = transactionItems(names, [write('p1'), write('p2', '7')])
+    const items = transactionItems(winnerView, names, [write('p1'), write('p2', '7')])
     expect(
       items.map((item) => item.Put?.ConditionExpression ?? item.Update?.UpdateExpression),
-    ).toEqual([
-      'attribute_not_exists(productId)',
-      'lastSequenceNumber = :expected',
-      'ADD score :score, products :products',
+    ).toEqual(['attribute_not_exists(#key)', '#position = :expected', 'ADD #a0 :a0, #a1 :a1'])
+    expect(items.map((item) => item.Put?.ExpressionAttributeNames ?? {})).toEqual([
+      { '#key': 'productId' },
+      { '#position': 'lastSequenceNumber' },
+      {},
     ])
-    expect(items[2]?.Update?.ExpressionAttributeValues).toEqual({ ':score': 2, ':products': 0 })
+    expect(items[1]?.Put?.ExpressionAttributeValues).toEqual({ ':expected': '7' })
+    expect(items[2]?.Update).toEqual({
+      TableName: 'S',
+      Key: { userId: 'alice', role: 'creator' },
+      UpdateExpression: 'ADD #a0 :a0, #a1 :a1',
+      ExpressionAttributeNames: { '#a0': 'score', '#a1': 'products' },
+      ExpressionAttributeValues: { ':a0': 2, ':a1': 0 },
+    })
   })
 
   it('reads a failed condition as stale products, named by position', () => {
@@ -38,7 +51,7 @@ describe('the DynamoDB store', () => {
       write('p1'),
       write('p2'),
     ])
-    expect(outcome).toEqual({ kind: 'stale', productIds: ['p2'] })
+    expect(outcome).toEqual({ kind: 'stale', keys: ['p2'] })
   })
 
   it('reads a conflict or throttling inside a transaction as worth another attempt', () => {
@@ -132,7 +145,10 @@ describe('batch calls with unprocessed items', () => {
       ],
       calls,
     )
-    const found = await makeDynamoStore({ client, names, retry: quick }).readProducts(['p1', 'p2'])
+    const found = await makeDynamoStore(winnerView, { client, names, retry: quick }).readStates([
+      'p1',
+      'p2',
+    ])
     expect(
       [...found.values()].map((p) => (E.isRight(p) ? [p.right.productId, p.right.purchases] : p)),
     ).toEqual([
@@ -155,13 +171,13 @@ describe('batch calls with unprocessed items', () => {
     }
     const left = { UnprocessedItems: { R: [{ PutRequest: { Item: record } }] } }
     const calls: unknown[] = []
-    await makeDynamoStore({
+    await makeDynamoStore(winnerView, {
       client: scriptedClient([left, {}], calls),
       names,
       retry: quick,
     }).keepRejected([record])
     expect(calls).toHaveLength(2)
-    const stuck = makeDynamoStore({
+    const stuck = makeDynamoStore(winnerView, {
       client: scriptedClient([left, left, left], []),
       names,
       retry: quick,
@@ -202,10 +218,10 @@ describe('numbers another program wrote', () => {
         }),
       } as never,
     })
-    const found = await makeDynamoStore({ client: documentClientOf(client), names }).readProducts([
-      'p1',
-      'p2',
-    ])
+    const found = await makeDynamoStore(winnerView, {
+      client: documentClientOf(client),
+      names,
+    }).readStates(['p1', 'p2'])
     expect(E.isRight(found.get('p1') ?? E.left(''))).toBe(true)
     expect(found.get('p2')).toEqual(
       E.left(

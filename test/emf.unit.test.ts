@@ -1,5 +1,5 @@
-import { emfRecordOf } from '../src/adapters/emf'
-import type { BatchSummary } from '../src/handlers/processBatch'
+import { emfRecordOf } from '../src/runtime/emf'
+import type { BatchSummary } from '../src/runtime/handler'
 
 const summary: BatchSummary = {
   level: 'warn',
@@ -13,7 +13,7 @@ const summary: BatchSummary = {
   skipped: 4,
   rejected: 3,
   duplicates: 1,
-  products: 40,
+  keys: 40,
   writes: 40,
   transactions: 2,
   retries: 1,
@@ -27,7 +27,7 @@ const summary: BatchSummary = {
 
 describe('the batch log line as an Embedded Metric Format record', () => {
   it('declares the counts as metrics of WinnerView, by service and stage, with the values on the line', () => {
-    const record = emfRecordOf('prod')(summary)
+    const record = emfRecordOf('winner-view', 'prod')(summary)
     expect(record._aws).toEqual({
       Timestamp: expect.any(Number),
       CloudWatchMetrics: [
@@ -61,7 +61,7 @@ describe('the batch log line as an Embedded Metric Format record', () => {
   })
 
   it('never carries a dimension per shard or user, and starts each batch from nothing', () => {
-    const recordOf = emfRecordOf('dev')
+    const recordOf = emfRecordOf('winner-view', 'dev')
     recordOf(summary)
     const second = recordOf({ ...summary, records: 7, newestRecordAgeMs: null })
     expect(second.records).toBe(7)

@@ -1,13 +1,15 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
-import { makeDynamoClient } from '../src/adapters/dynamoStore'
 import type { TableNames } from '../src/adapters/tables'
-import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
-import type { Store } from '../src/handlers/store'
+import type { ProductState } from '../src/domain/product'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
+import { makeDynamoClient } from '../src/runtime/dynamoStore'
+import { type BatchSummary, makeViewHandler } from '../src/runtime/handler'
+import type { Store } from '../src/runtime/store'
+import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint, freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
 import {
   createData,
@@ -28,8 +30,12 @@ jest.setTimeout(60_000)
 const client = testClient()
 afterAll(() => client.destroy())
 
-const handlerFor = (store: Store, summaries: BatchSummary[] = []) =>
-  makeHandler({ store, retry: quickRetry, log: (summary) => summaries.push(summary) })
+const handlerFor = (store: Store<ProductState>, summaries: BatchSummary[] = []) =>
+  makeViewHandler(winnerView, {
+    store,
+    retry: quickRetry,
+    log: (summary) => summaries.push(summary),
+  })
 
 const alice = creatorOrigin('alice')
 const bob = photographerOrigin('bob')
@@ -40,24 +46,6 @@ const stored = async (names: TableNames) => tablesOf(await readView(client, name
 /** The tables the oracle predicts for these records, delivered in this order. */
 const expectedOf = (records: ReadonlyArray<KinesisStreamRecord>) =>
   oracleTables(oracleRecordsOfKinesis(records))
-
-/** Each product's last event among these records: a record is one if the oracle, judging it alone, folds it. */
-const lastPositionsOf = (records: ReadonlyArray<KinesisStreamRecord>) =>
-  new Map(
-    records.flatMap((record) => {
-      const productId = expectedOf([record]).contributions[0]?.productId
-      return productId === undefined ? [] : [[productId, BigInt(record.kinesis.sequenceNumber)]]
-    }),
-  )
-
-/** Each stored product's position. */
-const storedPositions = async (names: TableNames) =>
-  new Map(
-    (await readView(client, names)).contributions.map((item) => [
-      item.productId,
-      BigInt(String(item.lastSequenceNumber)),
-    ]),
-  )
 
 /** Record `n` of shard 5, an ingress envelope written at second `n`. */
 const story = (n: number, origin: string, data: Record<string, unknown>) =>
@@ -90,38 +78,6 @@ describe('the handler on DynamoDB Local', () => {
     expect(summaries.reduce((n, s) => n + s.skipped, 0)).toBe(skipped)
   })
 
-  it('changes nothing when every batch comes twice and an earlier batch comes again later', async () => {
-    const names = await freshTables()
-    const handler = handlerFor(storeFor(client, names))
-    for (const shard of shards) {
-      const batches = batchesOf(shard, 40)
-      for (const [at, batch] of batches.entries()) {
-        await deliverAll(handler, [batch, batch])
-        if (at % 5 === 4) await deliverAll(handler, [batches[at - 3] as KinesisStreamEvent])
-      }
-    }
-    expect(await stored(names)).toEqual(expectedOf(shards.flat()))
-  })
-
-  it('keeps Scores exact while two handlers fold two shards that share users at once', async () => {
-    const names = await freshTables()
-    const two = toShards(generateWorkload({ events: 1500, seed: 11 }), 2)
-    await Promise.all(
-      two.map((shard) =>
-        deliverAll(handlerFor(storeFor(testClient(), names)), batchesOf(shard, 25)),
-      ),
-    )
-    const creators = (shard: KinesisStreamRecord[]) =>
-      new Set(
-        expectedOf(shard)
-          .scores.filter((s) => s.role === 'creator')
-          .map((s) => s.userId),
-      )
-    const shared = [...creators(two[0] ?? [])].filter((user) => creators(two[1] ?? []).has(user))
-    expect(shared.length).toBeGreaterThan(3)
-    expect(await stored(names)).toEqual(expectedOf(two.flat()))
-  })
-
   it.each([
     ['absent', 0],
     ['already stored', 1],
@@ -141,10 +97,10 @@ describe('the handler on DynamoDB Local', () => {
       ]
       await handlerFor(store)({ Records: records.slice(0, storedFirst) })
       let raced = false
-      const racing: Store = {
+      const racing: Store<ProductState> = {
         ...store,
-        readProducts: async (ids) => {
-          const seen = await store.readProducts(ids)
+        readStates: async (ids) => {
+          const seen = await store.readStates(ids)
           if (!raced) {
             raced = true
             // The other invocation folds the first three records after our read.
@@ -321,44 +277,6 @@ describe('the handler on DynamoDB Local', () => {
       }),
     ])
     expect(view.scores).toEqual([{ userId: alice, role: 'creator', score: 0, products: 2 }])
-    base.destroy()
-  })
-
-  it('reports the first uncommitted record when calls fail, and a delivery from there ends correct', async () => {
-    const names = await freshTables()
-    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
-    let calls = 0
-    let failFrom = Number.POSITIVE_INFINITY
-    base.middlewareStack.add(
-      (next) => async (args) => {
-        calls += 1
-        if (calls >= failFrom)
-          throw Object.assign(new Error('injected outage'), { name: 'ServiceUnavailable' })
-        return next(args)
-      },
-      { step: 'initialize', name: 'outage' },
-    )
-    const doc = DynamoDBDocumentClient.from(base, {
-      marshallOptions: { removeUndefinedValues: true },
-    })
-    const handler = handlerFor(storeFor(doc, names))
-    const shard = shards[0] ?? []
-    const batches = batchesOf(shard, 60)
-    await deliverAll(handler, batches.slice(0, 3))
-    failFrom = calls + 2 // the outage starts inside the fourth batch, after its read
-    const failed = await handler(batches[3] as KinesisStreamEvent)
-    const from = failed.batchItemFailures[0]?.itemIdentifier ?? ''
-    expect(batches[3]?.Records.map((r) => r.kinesis.sequenceNumber)).toContain(from)
-    failFrom = Number.POSITIVE_INFINITY
-    // Everything before the reported record is stored: each product at or beyond its last event there.
-    const prefix = shard.filter((r) => BigInt(r.kinesis.sequenceNumber) < BigInt(from))
-    const lastInPrefix = lastPositionsOf(prefix)
-    const now = await storedPositions(names)
-    expect(lastInPrefix.size).toBeGreaterThan(10)
-    expect([...lastInPrefix].filter(([id, last]) => (now.get(id) ?? -1n) < last)).toEqual([])
-    const rest = shard.filter((r) => BigInt(r.kinesis.sequenceNumber) >= BigInt(from))
-    await deliverAll(handler, batchesOf(rest, 60))
-    expect(await stored(names)).toEqual(expectedOf(shard))
     base.destroy()
   })
 

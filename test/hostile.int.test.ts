@@ -1,7 +1,8 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
 import fc from 'fast-check'
-import { makeHandler } from '../src/handlers/processBatch'
 import { readView } from '../src/local/viewReader'
+import { makeViewHandler } from '../src/runtime/handler'
+import { winnerView } from '../src/views/winner'
 import { freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
 import { egress, ingress, kinesisRecord, sequenceNumber } from './support/fixtures'
 import { tablesOf } from './support/normalize'
@@ -123,7 +124,7 @@ describe('liveness under hostile input', () => {
     await fc.assert(
       fc.asyncProperty(batchArb, async (drafts) => {
         const names = await freshTables()
-        const handler = makeHandler({
+        const handler = makeViewHandler(winnerView, {
           store: storeFor(client, names),
           retry: quickRetry,
           log: () => {},

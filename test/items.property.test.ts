@@ -1,10 +1,11 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
-import { itemToProduct, productToItem, transactionItems } from '../src/adapters/items'
+import { itemToProduct, productToItem } from '../src/adapters/items'
 import type { ProductEvent } from '../src/domain/events'
 import { fold, initial, type ProductState } from '../src/domain/product'
-import { type ScoreDelta, scoreDeltas, scoreKey } from '../src/domain/scores'
-import type { ProductWrite } from '../src/handlers/store'
+import { transactionItems } from '../src/runtime/items'
+import type { StateWrite } from '../src/runtime/store'
+import { winnerView } from '../src/views/winner'
 import { detailArb, logArb } from './support/arbitraries'
 
 // Logs of some thirty events, so that most transactions share a user between products.
@@ -58,14 +59,15 @@ const nonEmptyLogArb = fc
 const writtenStateArb = nonEmptyLogArb.chain((log) => fc.constantFrom(...foldLog(log).values()))
 
 /** A transaction's writes: the log folded in two steps, the second step written. */
-const writesArb = fc.tuple(logArb(), fc.nat()).map(([log, cut]): ProductWrite[] => {
+const writesArb = fc.tuple(logArb(), fc.nat()).map(([log, cut]): StateWrite<ProductState>[] => {
   const at = cut % (log.length + 1)
   const before = foldLog(log.slice(0, at))
   return [...foldLog(log.slice(at), before).values()].flatMap((after) => {
     const read = before.get(after.productId) ?? initial(after.productId)
     if (after === read) return []
-    const expected = read.lastSequenceNumber
-    return [{ state: after, expectedSequenceNumber: expected, deltas: scoreDeltas(read, after) }]
+    const expectedPosition = read.lastSequenceNumber
+    const deltas = winnerView.deltas(read, after)
+    return [{ key: after.productId, state: after, expectedPosition, deltas }]
   })
 })
 
@@ -77,35 +79,35 @@ const itemKeyOf = (item: ReturnType<typeof transactionItems>[number]): string =>
     ? `${item.Update?.TableName} ${JSON.stringify(item.Update?.Key)}`
     : `${item.Put.TableName} ${JSON.stringify({ productId: item.Put.Item?.productId })}`
 
+const scoresItemOf = (key: Readonly<Record<string, unknown>> | undefined) =>
+  `${key?.userId} ${key?.role}`
+
 /** Per Scores item, the sum of the writes' deltas, added up here without the adapter. */
-const summed = (writes: ReadonlyArray<ProductWrite>) => {
-  const sums = new Map<string, { score: number; products: number }>()
+const summed = (writes: ReadonlyArray<StateWrite<ProductState>>) => {
+  const sums = new Map<string, Record<string, number>>()
   for (const delta of writes.flatMap((write) => write.deltas)) {
-    const seen = sums.get(scoreKey(delta)) ?? { score: 0, products: 0 }
-    sums.set(scoreKey(delta), {
-      score: seen.score + delta.score,
-      products: seen.products + delta.products,
+    const seen = sums.get(scoresItemOf(delta.key)) ?? { score: 0, products: 0 }
+    sums.set(scoresItemOf(delta.key), {
+      score: (seen.score ?? 0) + (delta.add.score ?? 0),
+      products: (seen.products ?? 0) + (delta.add.products ?? 0),
     })
   }
   return sums
 }
 
-/** What the Updates add, per Scores item. */
+/** What the Updates ADD, per Scores item, read from their expression's names and values. */
 const addedBy = (items: ReturnType<typeof transactionItems>) =>
   new Map(
-    items.flatMap(({ Update }) =>
-      Update === undefined
-        ? []
-        : [
-            [
-              scoreKey(Update.Key as Pick<ScoreDelta, 'userId' | 'role'>),
-              {
-                score: Update.ExpressionAttributeValues?.[':score'],
-                products: Update.ExpressionAttributeValues?.[':products'],
-              },
-            ] as const,
-          ],
-    ),
+    items.flatMap(({ Update }) => {
+      if (Update === undefined) return []
+      const added: Record<string, unknown> = {}
+      const names = Update.ExpressionAttributeNames ?? {}
+      for (const clause of (Update.UpdateExpression ?? '').replace(/^ADD /, '').split(', ')) {
+        const [name = '', value = ''] = clause.split(' ')
+        added[names[name] ?? name] = Update.ExpressionAttributeValues?.[value]
+      }
+      return [[scoresItemOf(Update.Key), added] as const]
+    }),
   )
 
 describe('Contributions items', () => {
@@ -134,7 +136,7 @@ describe('transaction items', () => {
   it('never name one item twice: one Put per write and one Update per distinct (userId, role)', () => {
     fc.assert(
       fc.property(writesArb, (writes) => {
-        const items = transactionItems(names, writes)
+        const items = transactionItems(winnerView, names, writes)
         const keys = items.map(itemKeyOf)
         expect(new Set(keys).size).toBe(keys.length)
         expect(items.filter((item) => item.Put !== undefined)).toHaveLength(writes.length)
@@ -147,7 +149,7 @@ describe('transaction items', () => {
   it('add to each Scores item exactly the sum of the writes’ deltas for it', () => {
     fc.assert(
       fc.property(writesArb, (writes) => {
-        expect(addedBy(transactionItems(names, writes))).toEqual(summed(writes))
+        expect(addedBy(transactionItems(winnerView, names, writes))).toEqual(summed(writes))
       }),
       { numRuns: 1000 },
     )

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either'
-import { parseKinesisRecord } from '../src/adapters/kinesisRecord'
+import { parseKinesisRecord } from '../src/runtime/kinesisRecord'
 import { kinesisRecord, sequenceNumber } from './support/fixtures'
 
 const position = { shardId: 'shardId-000000000007', sequenceNumber: sequenceNumber(1) }

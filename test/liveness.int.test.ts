@@ -1,8 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamRecord } from 'aws-lambda'
-import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
 import { readRejected } from '../src/local/rejectedReader'
 import { readView } from '../src/local/viewReader'
+import { type BatchSummary, makeViewHandler } from '../src/runtime/handler'
+import { winnerView } from '../src/views/winner'
 import { freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
 import {
   createData,
@@ -31,7 +32,7 @@ const at = (n: number, partitionKey?: string) => ({
 
 const handlerOn = async (summaries: BatchSummary[] = []) => {
   const names = await freshTables()
-  const handler = makeHandler({
+  const handler = makeViewHandler(winnerView, {
     store: storeFor(client, names),
     retry: quickRetry,
     log: (summary) => summaries.push(summary),
@@ -108,7 +109,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(ingress(creatorOrigin('ann'), createData('p1')), at(1)),
       kinesisRecord('not json', at(2, 'x')),
     ]
-    const wrong = makeHandler({
+    const wrong = makeViewHandler(winnerView, {
       store: storeFor(client, { ...names, scores: `${names.scores}-typo` }),
       log: (summary) => summaries.push(summary),
     })
@@ -117,7 +118,7 @@ describe('liveness: a shard never stalls on data', () => {
     })
     expect(summaries[0]?.failure).toBe(`configuration: table ${names.scores}-typo does not exist`)
     expect((await readView(client, names)).rejected).toEqual([])
-    const right = makeHandler({ store: storeFor(client, names), log: () => {} })
+    const right = makeViewHandler(winnerView, { store: storeFor(client, names), log: () => {} })
     await deliver(right, records)
     const view = await readView(client, names)
     expect([view.contributions.length, view.scores.length, view.rejected.length]).toEqual([1, 1, 1])

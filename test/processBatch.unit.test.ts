@@ -1,9 +1,10 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
 import * as E from 'fp-ts/Either'
-import { type Role, scoreKey } from '../src/domain/scores'
-import { type BatchSummary, makeHandler } from '../src/handlers/processBatch'
-import type { Store } from '../src/handlers/store'
-import { type MemoryTables, memoryStore } from '../src/local/memoryStore'
+import type { ProductState } from '../src/domain/product'
+import { type BatchSummary, makeViewHandler } from '../src/runtime/handler'
+import { memoryStore } from '../src/runtime/memoryStore'
+import type { Store } from '../src/runtime/store'
+import { winnerView } from '../src/views/winner'
 import {
   createData,
   creatorOrigin,
@@ -20,8 +21,10 @@ import {
   invalid,
   meanwhile,
   quickPolicy,
+  scoreOf,
   scriptedStore,
   unavailable,
+  type WinnerTables,
 } from './support/scripted'
 
 const SHARD = 'shardId-000000000000'
@@ -53,8 +56,8 @@ const context = (remainingMs: number) => ({
 
 interface Setup {
   readonly answers?: Answer[]
-  readonly tables?: MemoryTables
-  readonly store?: Partial<Store>
+  readonly tables?: WinnerTables
+  readonly store?: Partial<Store<ProductState>>
   readonly reserveMs?: number
 }
 
@@ -62,19 +65,21 @@ interface Setup {
 const setup = ({ answers = [], tables, store: overrides = {}, reserveMs = 5_000 }: Setup = {}) => {
   const store = { ...scriptedStore(answers, tables), ...overrides }
   const log = jest.fn<void, [BatchSummary]>()
-  const handler = makeHandler({ store, log, retry: quickPolicy, reserveMs })
+  const handler = makeViewHandler(winnerView, { store, log, retry: quickPolicy, reserveMs })
   return { store, log, tables: store.tables, handler }
 }
 
 /** Another Lambda on the same tables, delivering an overlapping batch in the meantime. */
-const otherWriter = (tables: MemoryTables, ...records: KinesisStreamRecord[]) =>
-  meanwhile(() => makeHandler({ store: memoryStore(tables), log: () => {} })(batch(...records)))
+const otherWriter = (tables: WinnerTables, ...records: KinesisStreamRecord[]) =>
+  meanwhile(() =>
+    makeViewHandler(winnerView, { store: memoryStore(winnerView, tables), log: () => {} })(
+      batch(...records),
+    ),
+  )
 
-const freshTables = () => memoryStore().tables
-const scoreOf = (tables: MemoryTables, userId: string, role: Role) =>
-  tables.scores.get(scoreKey({ userId, role }))
+const freshTables = () => memoryStore(winnerView).tables
 const summaryOf = (log: jest.Mock<void, [BatchSummary]>) => log.mock.calls[0]?.[0]
-const rejectedIds = (tables: MemoryTables) => [...tables.rejected.keys()]
+const rejectedIds = (tables: WinnerTables) => [...tables.rejected.keys()]
 
 describe('the handler when another writer commits the same product first', () => {
   it('re-folds onto the other commit, so that every sale is counted once', async () => {
@@ -87,7 +92,7 @@ describe('the handler when another writer commits the same product first', () =>
     expect(await handler(batch(...records))).toEqual(allDone)
     expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 2, products: 1 })
     expect(scoreOf(tables, bob, 'photographer')).toMatchObject({ score: 2, products: 1 })
-    expect(tables.products.get('p1')).toMatchObject({ purchases: 2 })
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 2 })
     expect(summaryOf(log)).toMatchObject({ refolds: 1, failure: null })
   })
 
@@ -107,7 +112,7 @@ describe('the handler when another writer commits the same product first', () =>
     const { handler } = setup({ tables, answers: [other, invalid] })
     expect(await handler(batch(...records))).toEqual(allDone)
     expect(rejectedIds(tables)).toEqual([eventIdOf(2)])
-    expect(tables.products.get('A')).toMatchObject({ purchases: 1 })
+    expect(tables.states.get('A')).toMatchObject({ purchases: 1 })
   })
 })
 
@@ -116,7 +121,7 @@ describe('the handler when DynamoDB answers with an error', () => {
     const { handler, store, log, tables } = setup({ answers: [conflict] })
     expect(await handler(batch(create(1, 'p1')))).toEqual(allDone)
     expect(store.calls).toHaveLength(2)
-    expect(tables.products.has('p1')).toBe(true)
+    expect(tables.states.has('p1')).toBe(true)
     expect(summaryOf(log)).toMatchObject({ retries: 1, transactions: 1 })
   })
 
@@ -127,7 +132,7 @@ describe('the handler when DynamoDB answers with an error', () => {
     const { handler, store, log, tables } = setup({ answers: ['pass-through', unavailable] })
     expect(await handler(batch(...records, buy(120, 'p0'), buy(121, 'p99')))).toEqual(failedAt(50))
     expect(store.calls).toHaveLength(2)
-    expect(tables.products.size).toBe(50)
+    expect(tables.states.size).toBe(50)
     expect(summaryOf(log)).toMatchObject({
       level: 'warn',
       folded: 51,
@@ -142,17 +147,17 @@ describe('the handler when DynamoDB answers with an error', () => {
     expect(await handler(batch(...records))).toEqual(allDone)
     expect(rejectedIds(tables)).toEqual([eventIdOf(2), eventIdOf(3)])
     expect(tables.rejected.get(eventIdOf(3))?.reason).toBe(`commit: ${invalid.reason}`)
-    expect([...tables.products.keys()]).toEqual(['p1', 'p3'])
+    expect([...tables.states.keys()]).toEqual(['p1', 'p3'])
   })
 
   it('leaves every product record unfinished when the read throws, and still keeps the rejected', async () => {
-    const readProducts = () => Promise.reject(new Error('connection reset'))
-    const { handler, log, tables } = setup({ store: { readProducts } })
+    const readStates = () => Promise.reject(new Error('connection reset'))
+    const { handler, log, tables } = setup({ store: { readStates } })
     const records = [garbage(1), create(2, 'p1'), buy(3, 'p1')]
     expect(await handler(batch(...records))).toEqual(failedAt(2))
     expect(rejectedIds(tables)).toEqual([eventIdOf(1)])
     expect(summaryOf(log)).toMatchObject({ folded: 0, rejected: 1 })
-    expect(summaryOf(log)?.failure).toMatch(/^reading products: Error: connection reset/)
+    expect(summaryOf(log)?.failure).toMatch(/^reading states: Error: connection reset/)
   })
 
   it('resumes from the earliest rejected record when keeping the rejected throws', async () => {
@@ -160,19 +165,19 @@ describe('the handler when DynamoDB answers with an error', () => {
     const { handler, log, tables } = setup({ store: { keepRejected } })
     const records = [create(1, 'p1'), garbage(2), buy(3, 'p1'), garbage(4)]
     expect(await handler(batch(...records))).toEqual(failedAt(2))
-    expect(tables.products.get('p1')).toMatchObject({ purchases: 1 })
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 1 })
     expect(summaryOf(log)?.failure).toMatch(/^keeping rejected records: /)
   })
 
   it('rejects the records of a product whose stored item cannot be read, and goes on', async () => {
     const reason = 'stored item "p1": 0.lastSequenceNumber: expected a sequence number, got nothing'
-    const readProducts = async () => new Map([['p1', E.left(reason)]])
-    const { handler, tables } = setup({ store: { readProducts } })
+    const readStates = async () => new Map([['p1', E.left(reason)]])
+    const { handler, tables } = setup({ store: { readStates } })
     const records = [create(1, 'p1'), create(2, 'p2'), buy(3, 'p1')]
     expect(await handler(batch(...records))).toEqual(allDone)
     expect(rejectedIds(tables)).toEqual([eventIdOf(1), eventIdOf(3)])
     expect(tables.rejected.get(eventIdOf(3))?.reason).toBe(reason)
-    expect([...tables.products.keys()]).toEqual(['p2'])
+    expect([...tables.states.keys()]).toEqual(['p2'])
   })
 })
 
@@ -189,7 +194,7 @@ describe('the handler running out of time', () => {
   it('commits the same batch with plenty of time left', async () => {
     const { handler, tables } = setup({ reserveMs: 5_000 })
     expect(await handler(batch(...records), context(60_000))).toEqual(allDone)
-    expect(tables.products.get('p1')).toMatchObject({ purchases: 1 })
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 1 })
   })
 })
 
@@ -219,7 +224,7 @@ describe('the batch log line', () => {
       skipped: 1,
       rejected: 1,
       duplicates: 0,
-      products: 2,
+      keys: 2,
       writes: 2,
       transactions: 1,
       retries: 0,
@@ -284,7 +289,7 @@ describe('records whose outcomes overlap', () => {
     await handler(batch(create(1, 'p1'), buy(2, 'p1')))
     expect(await handler(batch(create(1, 'p1'), buy(2, 'p1'), buy(3, 'p1')))).toEqual(allDone)
     expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
-    expect(tables.products.get('p1')?.purchases).toBe(1)
+    expect(tables.states.get('p1')?.purchases).toBe(1)
   })
 
   it('keeps a fan-out duplicate in a refused product once, and counts each record once', async () => {

@@ -1,15 +1,10 @@
 import fc from 'fast-check'
 import type { ProductEvent } from '../src/domain/events'
-import {
-  evolve,
-  fold,
-  foldWithSteps,
-  initial,
-  type ProductState,
-  products,
-} from '../src/domain/product'
+import { evolve, fold, initial, type ProductState, products } from '../src/domain/product'
 import { foldByKey } from '../src/domain/projection'
 import { mergeDeltas, type ScoreDelta, scoreDeltas, scoreKey } from '../src/domain/scores'
+import { planKey } from '../src/runtime/plan'
+import { winnerView } from '../src/views/winner'
 import { logArb, SHARDS, shardOf } from './support/arbitraries'
 import { recountScores, type Tally } from './support/recount'
 
@@ -128,14 +123,16 @@ describe('product reducer laws', () => {
     )
   })
 
-  it('folding with steps ends in the state of folding, and folds exactly the events that move it', () => {
+  it('the runtime plans the state of folding, folds every new event, and plans nothing again', () => {
     fc.assert(
       fc.property(logArb(), (log) => {
         const events = log.map((event) => ({ ...event, productId: 'product-1' }))
-        const { state, steps } = foldWithSteps(initial('product-1'), events)
-        expect(state).toEqual(fold(initial('product-1'), events))
-        expect(steps.filter((step) => step === 'folded')).toHaveLength(events.length)
-        expect(foldWithSteps(state, events).steps.every((s) => s === 'alreadyFolded')).toBe(true)
+        const batch = { key: 'product-1', events, recordIndexes: [] }
+        const plan = planKey(winnerView, batch, undefined)
+        const state = fold(initial('product-1'), events)
+        expect(plan.planned?.write.state ?? initial('product-1')).toEqual(state)
+        expect(plan.planned?.folds ?? []).toHaveLength(events.length)
+        expect(planKey(winnerView, batch, state)).toEqual({ duplicates: [] })
       }),
       runs,
     )

@@ -1,4 +1,6 @@
-import { evolve, fold, foldWithSteps, initial } from '../src/domain/product'
+import { evolve, fold, initial } from '../src/domain/product'
+import { planKey } from '../src/runtime/plan'
+import { winnerView } from '../src/views/winner'
 import { created, photographed, purchased } from './support/events'
 import { sequenceNumber } from './support/fixtures'
 
@@ -125,13 +127,12 @@ describe('the product reducer', () => {
       lastSequenceNumber: sequenceNumber(5),
       lastIngressSequenceNumber: '41',
     })
-    expect(foldWithSteps(start, [sale, again, older, next, sale]).steps).toEqual([
-      'folded',
-      'duplicate',
-      'duplicate',
-      'folded',
-      'alreadyFolded',
-    ])
+    const batch = { key: 'p1', events: [sale, again, older, next, sale], recordIndexes: [] }
+    const plan = planKey(winnerView, batch, start)
+    expect(plan.planned?.folds).toEqual([0, 3])
+    // The last sale is a redelivery, folded before: skipped, not a duplicate.
+    expect(plan.duplicates.map((d) => d.at)).toEqual([1, 2])
+    expect(plan.duplicates[0]?.reason).toMatch(/^fan-out duplicate of shardId-000000000009:40: /)
   })
 
   it('orders ingress envelopes by their own position only', () => {

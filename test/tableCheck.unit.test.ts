@@ -1,5 +1,5 @@
-import { tableMismatch } from '../src/adapters/tableCheck'
 import { contributionsTable, scoresTable } from '../src/adapters/tables'
+import { tableMismatch } from '../src/runtime/tableCheck'
 
 describe('checking a table against the view definition', () => {
   it('finds nothing wrong with a table made from the definition, even with an index of its own', () => {

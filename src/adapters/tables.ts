@@ -1,12 +1,7 @@
-import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+import { rejectedTable, type TableDefinition, tableNameFor } from '../runtime/tables'
 
-/**
- * The one definition of the view's tables. The local stack and the tests create them
- * from it, and serverless.yml renders it as CloudFormation (the property names match).
- */
-export type TableDefinition = Omit<CreateTableCommandInput, 'TableName' | 'BillingMode'>
-
-export interface TableNames {
+/** The winner view's tables' names, by role (a type, not an interface, so it is a record). */
+export type TableNames = {
   readonly contributions: string
   readonly scores: string
   readonly rejected: string
@@ -62,11 +57,6 @@ export const scoresTable: TableDefinition = {
   ],
 }
 
-export const rejectedTable: TableDefinition = {
-  AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
-  KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
-}
-
 /** The view's tables by role, with the suffix each table's name carries after the stage. */
 export const viewTables = {
   contributions: { suffix: 'Contributions', definition: contributionsTable },
@@ -74,48 +64,31 @@ export const viewTables = {
   rejected: { suffix: 'Rejected', definition: rejectedTable },
 } as const
 
-/** The service's name: table names carry it, so a stage's tables never clash with another service's. */
-export const SERVICE = 'winner-view'
-
 /** The tables' names for a stage: `winner-view-${stage}-Contributions` and so on. */
 export const tableNamesFor = (stage: string): TableNames => ({
-  contributions: `${SERVICE}-${stage}-${viewTables.contributions.suffix}`,
-  scores: `${SERVICE}-${stage}-${viewTables.scores.suffix}`,
-  rejected: `${SERVICE}-${stage}-${viewTables.rejected.suffix}`,
+  contributions: tableNameFor(stage, viewTables.contributions.suffix),
+  scores: tableNameFor(stage, viewTables.scores.suffix),
+  rejected: tableNameFor(stage, viewTables.rejected.suffix),
 })
 
-const ENVIRONMENT = {
-  contributions: 'TABLE_CONTRIBUTIONS_NAME',
-  scores: 'TABLE_SCORES_NAME',
-  rejected: 'TABLE_REJECTED_NAME',
+/** The category sales view's per-product state: its category and units sold. */
+export const categoryProductsTable: TableDefinition = {
+  AttributeDefinitions: [{ AttributeName: 'productId', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'productId', KeyType: 'HASH' }],
+}
+
+/**
+ * Per category, units sold and products. The key is `#` and the category, so that an
+ * empty category (the schemas allow it) is a key too: DynamoDB refuses empty keys.
+ */
+export const categorySalesTable: TableDefinition = {
+  AttributeDefinitions: [{ AttributeName: 'categoryKey', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'categoryKey', KeyType: 'HASH' }],
+}
+
+/** The category sales view's tables by role, with the suffix each name carries after the stage. */
+export const categoryViewTables = {
+  categoryProducts: { suffix: 'CategoryProducts', definition: categoryProductsTable },
+  categorySales: { suffix: 'CategorySales', definition: categorySalesTable },
+  categoryRejected: { suffix: 'CategoryRejected', definition: rejectedTable },
 } as const
-
-/** The tables' names from the environment, as serverless.yml sets them. */
-export const tableNamesFromEnv = (env: NodeJS.ProcessEnv): TableNames => {
-  const read = (name: string): string => {
-    const value = env[name]
-    if (value === undefined || value === '')
-      throw new Error(`${name} is not set: name the table in the environment`)
-    return value
-  }
-  return {
-    contributions: read(ENVIRONMENT.contributions),
-    scores: read(ENVIRONMENT.scores),
-    rejected: read(ENVIRONMENT.rejected),
-  }
-}
-
-/** The stage, for the metrics' dimension, from the environment serverless.yml sets. */
-export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
-  const stage = env.WINNER_VIEW_STAGE
-  if (stage === undefined || stage === '')
-    throw new Error('WINNER_VIEW_STAGE is not set: name the stage in the environment')
-  return stage
-}
-
-/** The environment that names a stage's tables. */
-export const tableEnvironment = (names: TableNames): Record<string, string> => ({
-  [ENVIRONMENT.contributions]: names.contributions,
-  [ENVIRONMENT.scores]: names.scores,
-  [ENVIRONMENT.rejected]: names.rejected,
-})

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress'
 import type { ConsumeResult } from '../local/consume'
-import type { Stack } from '../local/localStack'
-import { leaderboard } from '../local/viewReader'
+import { categorySalesTableOf, type Stack } from '../local/localStack'
+import { leaderboard, readCategorySales, topCategories } from '../local/viewReader'
 
 /** A progress bar on standard error, with the rate in events per second. */
 export const progressBar = (label: string, total: number) => {
@@ -41,7 +41,7 @@ export const statsOf = (result: ConsumeResult) => ({
 const shortName = (userId: string): string =>
   userId.length > 60 ? `...${userId.slice(-57)}` : userId
 
-/** Prints the top five of each role and a summary line of the run. */
+/** Prints the top five of each role, the top five categories, and a summary line of the run. */
 export const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
   for (const role of ['creator', 'photographer'] as const) {
     console.log(`\nTop ${role}s (sales earned, products)`)
@@ -51,6 +51,13 @@ export const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
         `  ${rank + 1}. ${String(entry.score).padStart(6)}  ${String(entry.products).padStart(4)}  ${shortName(entry.userId)}`,
       )
     }
+  }
+  console.log('\nTop categories (units sold, products)')
+  const totals = await readCategorySales(stack.dynamo, categorySalesTableOf(stack))
+  for (const [rank, entry] of topCategories(totals, 5).entries()) {
+    console.log(
+      `  ${rank + 1}. ${String(entry.unitsSold).padStart(6)}  ${String(entry.products).padStart(4)}  ${shortName(entry.category === '' ? '(empty)' : entry.category)}`,
+    )
   }
   const stats = statsOf(result)
   console.log(

@@ -1,7 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
+import { categorySalesTableOf } from '../local/localStack'
 import { recordsOfLines } from '../local/replayLog'
-import { readView } from '../local/viewReader'
+import { readCategorySales, readView } from '../local/viewReader'
 import { probability, type RunFlags, runOptions } from './flags'
 import { statsOf } from './output'
 import { publishAndConsume, withStack } from './stack'
@@ -21,7 +22,10 @@ export const replayCommand = (cli: Command): Command =>
       ),
   )
     .argument('<file>', 'a JSON-lines event log')
-    .requiredOption('--out <file>', 'where to write {contributions, scores, rejected, stats}')
+    .requiredOption(
+      '--out <file>',
+      'where to write {contributions, scores, rejected, stats, categorySales}',
+    )
     .option(
       '--fault-rate <p>',
       'chance per batch of a crash before the checkpoint or a partial failure',
@@ -33,9 +37,10 @@ export const replayCommand = (cli: Command): Command =>
       await withStack(flags, async (stack, signal) => {
         const result = await publishAndConsume(stack, records, flags, signal, flags.faultRate)
         const view = await readView(stack.dynamo, stack.names)
+        const categorySales = await readCategorySales(stack.dynamo, categorySalesTableOf(stack))
         await writeFile(
           flags.out,
-          `${JSON.stringify({ ...view, stats: statsOf(result) }, null, 2)}\n`,
+          `${JSON.stringify({ ...view, stats: statsOf(result), categorySales }, null, 2)}\n`,
         )
         process.stderr.write(
           `wrote ${flags.out}: ${view.contributions.length} products, ${view.scores.length} scores, ${view.rejected.length} rejected\n`,

@@ -1,9 +1,9 @@
 import { LambdaClient } from '@aws-sdk/client-lambda'
 import type { Command } from 'commander'
-import { SERVICE } from '../adapters/tables'
 import { requireStream } from '../local/consume'
 import type { StackOptions } from '../local/localStack'
 import { type StageStatus, stageStatus } from '../local/status'
+import { SERVICE } from '../runtime/tables'
 import { readOptions } from './flags'
 import { withStack } from './stack'
 

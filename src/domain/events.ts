@@ -210,3 +210,14 @@ export const decodeEvent = (
     decodeEnvelope(payload),
     E.chain((envelope) => toEvent(envelope, position)),
   )
+
+/**
+ * How every view of the product events reads a record: its payload decoded, and refused
+ * when a product event is not under its product id (see `requireRoutedByProduct`).
+ */
+export const decodeProductRecord = (
+  payload: unknown,
+  position: Position,
+  partitionKey: string,
+): E.Either<string, DecodedRecord> =>
+  pipe(decodeEvent(payload, position), E.chain(requireRoutedByProduct(partitionKey)))

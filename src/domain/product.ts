@@ -105,7 +105,10 @@ const folded = (
 const absurd = (event: never): never => event
 
 /** An event at or below the last folded position, or of another product, changes nothing. */
-export const isAlreadyFolded = (state: ProductState, event: ProductEvent): boolean =>
+export const isAlreadyFolded = (
+  state: Pick<ProductState, 'productId' | 'lastSequenceNumber'>,
+  event: ProductEvent,
+): boolean =>
   event.productId !== state.productId ||
   !isAfter(event.position.sequenceNumber, state.lastSequenceNumber)
 
@@ -113,9 +116,24 @@ export const isAlreadyFolded = (state: ProductState, event: ProductEvent): boole
  * An egress event whose ingress record is at or below the last one folded is the
  * fan-out writing the same envelope again: it repeats an event already counted.
  */
-export const isFanOutDuplicate = (state: ProductState, event: ProductEvent): boolean =>
+export const isFanOutDuplicate = (
+  state: Pick<ProductState, 'lastIngressSequenceNumber'>,
+  event: ProductEvent,
+): boolean =>
   event.ingress !== undefined &&
   !isAfter(event.ingress.sequenceNumber, state.lastIngressSequenceNumber)
+
+/**
+ * Why an egress event a fold passes over is kept in Rejected: it is the fan-out writing
+ * an envelope again, naming the ingress record whose event is already folded.
+ */
+export const fanOutDuplicateReason = (
+  state: Pick<ProductState, 'productId' | 'lastSequenceNumber' | 'lastIngressSequenceNumber'>,
+  event: ProductEvent,
+): string | undefined =>
+  event.ingress !== undefined && !isAlreadyFolded(state, event) && isFanOutDuplicate(state, event)
+    ? `fan-out duplicate of ${eventIdOf(event.ingress)}: that event is already folded`
+    : undefined
 
 /**
  * Folds one event: the first creator and the first photographer win, a purchase earns a
@@ -146,27 +164,3 @@ export const products: Projection<ProductState, ProductEvent> = {
 /** Folds a product's events, in shard order, into its state. */
 export const fold = (state: ProductState, events: ReadonlyArray<ProductEvent>): ProductState =>
   foldWith(products, state, events)
-
-/** What a fold does with an event: folds it, finds it folded already, or a fan-out duplicate. */
-export type FoldStep = 'folded' | 'alreadyFolded' | 'duplicate'
-
-/**
- * Folds events like `fold`, and says what the fold did with each of them, judged at its
- * place: folded, already folded, or a fan-out duplicate.
- */
-export const foldWithSteps = (
-  state: ProductState,
-  events: ReadonlyArray<ProductEvent>,
-): { readonly state: ProductState; readonly steps: FoldStep[] } => {
-  let current = state
-  const steps = events.map((event): FoldStep => {
-    const step = isAlreadyFolded(current, event)
-      ? 'alreadyFolded'
-      : isFanOutDuplicate(current, event)
-        ? 'duplicate'
-        : 'folded'
-    current = evolve(current, event)
-    return step
-  })
-  return { state: current, steps }
-}

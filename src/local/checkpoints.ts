@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
-import { SERVICE, type TableDefinition } from '../adapters/tables'
+import { SERVICE, type TableDefinition } from '../runtime/tables'
 
 /** Where a shard's consumer stands: the last record handed over, and whether the shard is done. */
 export interface Checkpoint {

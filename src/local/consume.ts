@@ -1,10 +1,11 @@
 import { ResourceNotFoundException } from '@aws-sdk/client-kinesis'
-import { makeDynamoStore } from '../adapters/dynamoStore'
-import { makeHandler } from '../handlers/processBatch'
+import { makeDynamoStore } from '../runtime/dynamoStore'
+import { makeViewHandler } from '../runtime/handler'
+import type { AnyView } from '../runtime/view'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
 import { listShards } from './kinesis'
-import type { Stack } from './localStack'
+import { STACK_VIEWS, type Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import { totalRequests } from './requestMeter'
 
@@ -25,12 +26,19 @@ export interface ConsumeOptions {
   readonly signal?: AbortSignal
 }
 
-export interface ConsumeResult {
+/** What one view's consumer did over a run. */
+export interface ViewRun {
   readonly totals: RunTotals
   readonly poller: PollerStats
   /** Faults injected by the fault plan, if any. */
   readonly faults: number
+  /** The view's own DynamoDB requests: its handler's and its poller's checkpoints. */
   readonly dynamodbRequests: number
+}
+
+/** The winner view's run at the top, and every view's by name. */
+export interface ConsumeResult extends ViewRun {
+  readonly views: Readonly<Record<string, ViewRun>>
   readonly seconds: number
 }
 
@@ -54,14 +62,22 @@ export const requireStream = async (stack: Stack, streamName: string): Promise<v
   }
 }
 
-/**
- * Consumes a stream to its end with the Lambda handler, under the local poller, and sums
- * what the handler reported. The handler module is the one Lambda runs.
- */
-export const consume = async (stack: Stack, options: ConsumeOptions): Promise<ConsumeResult> => {
+/** The name a view's consumer keeps its checkpoints under: the view and the stream. */
+export const consumerOf = (view: AnyView, streamName: string): string =>
+  `${view.name}:${streamName}`
+
+/** Consumes the stream to its end with one view's Lambda handler, under the local poller. */
+const consumeView = async (
+  stack: Stack,
+  view: AnyView,
+  options: ConsumeOptions,
+): Promise<ViewRun> => {
+  const place = stack.views[view.name]
+  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
   const totals = emptyTotals()
-  const viewHandler = makeHandler({
-    store: makeDynamoStore({ client: stack.dynamo, names: stack.names }),
+  const requestsBefore = totalRequests(place.meter)
+  const viewHandler = makeViewHandler(view, {
+    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
     log: (summary) => {
       totals.folded += summary.folded
       totals.skipped += summary.skipped
@@ -71,24 +87,42 @@ export const consume = async (stack: Stack, options: ConsumeOptions): Promise<Co
     },
   })
   const faulty = options.faults === undefined ? undefined : withFaults(viewHandler, options.faults)
-  const requestsBefore = totalRequests(stack.meter)
-  const started = performance.now()
   const poller = await drainStream({
     kinesis: stack.kinesis,
     streamName: options.streamName,
     handler: faulty?.handler ?? viewHandler,
-    checkpoints: dynamoCheckpoints(stack.dynamo, stack.checkpointsTable, options.streamName),
+    // On the view's client: its checkpoints are its requests too, as they always were counted.
+    checkpoints: dynamoCheckpoints(
+      place.dynamo,
+      stack.checkpointsTable,
+      consumerOf(view, options.streamName),
+    ),
     batchSize: options.batchSize,
     // Injected faults come again at once: the test is of the outcome, not of the wait.
     ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   })
-  return {
-    totals,
-    poller,
-    faults: faulty?.faults() ?? 0,
-    dynamodbRequests: totalRequests(stack.meter) - requestsBefore,
-    seconds: (performance.now() - started) / 1000,
-  }
+  const dynamodbRequests = totalRequests(place.meter) - requestsBefore
+  return { totals, poller, faults: faulty?.faults() ?? 0, dynamodbRequests }
+}
+
+/**
+ * Consumes a stream to its end with every view's Lambda handler at once, each under its
+ * own poller and checkpoints, as each view's event source mapping does on AWS. Progress
+ * is the winner view's. The handler modules are the ones Lambda runs.
+ */
+export const consume = async (stack: Stack, options: ConsumeOptions): Promise<ConsumeResult> => {
+  const started = performance.now()
+  const { onProgress, ...quiet } = options
+  const runs = await Promise.all(
+    STACK_VIEWS.map(async (view, at) => {
+      const run = await consumeView(stack, view, at === 0 ? options : quiet)
+      return [view.name, run] as const
+    }),
+  )
+  const views = Object.fromEntries(runs)
+  const winner = runs[0]?.[1]
+  if (winner === undefined) throw new Error('the local stack runs no view')
+  return { ...winner, views, seconds: (performance.now() - started) / 1000 }
 }

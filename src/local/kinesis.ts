@@ -10,7 +10,7 @@ import {
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import { backoffDelay, defaultRetryPolicy, sleep } from '../adapters/backoff'
+import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
 
 /**
  * A Kinesis client. Local emulators get a plain HTTP/1.1 handler: the SDK's default

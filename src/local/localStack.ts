@@ -1,8 +1,13 @@
+import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import kinesalite from 'kinesalite'
-import { documentClientOf, makeDynamoClient } from '../adapters/dynamoStore'
 import { type TableNames, tableNamesFor } from '../adapters/tables'
+import { documentClientOf, makeDynamoClient } from '../runtime/dynamoStore'
+import { viewTableNamesFor } from '../runtime/tables'
+import type { AnyView, ViewTableNames } from '../runtime/view'
+import { categorySalesView } from '../views/categorySales'
+import { winnerView } from '../views/winner'
 import { checkpointsTable, checkpointsTableFor } from './checkpoints'
 import {
   createTable,
@@ -49,10 +54,46 @@ export interface StackOptions {
   readonly aws?: boolean
 }
 
+/** The views the local stack runs, each on its own consumer of the stream: the winner view first. */
+export const STACK_VIEWS: ReadonlyArray<AnyView> = [winnerView, categorySalesView]
+
+/** A view's place in the stack: its tables, and a client of its own whose requests are its own. */
+export interface StackView {
+  readonly names: ViewTableNames
+  readonly dynamo: DynamoDBDocumentClient
+  readonly meter: RequestMeter
+}
+
+/** Every view's tables and client, by view name; `destroy` closes the clients. */
+const viewsFor = (stage: string, config: DynamoDBClientConfig) => {
+  const raws = STACK_VIEWS.map(() => makeDynamoClient(config))
+  const views: Record<string, StackView> = Object.fromEntries(
+    STACK_VIEWS.map((view, at) => {
+      const raw = raws[at] ?? makeDynamoClient(config)
+      const names = viewTableNamesFor(view, stage)
+      return [view.name, { names, dynamo: documentClientOf(raw), meter: meterRequests(raw) }]
+    }),
+  )
+  const destroy = () => {
+    for (const raw of raws) raw.destroy()
+  }
+  return { views, destroy }
+}
+
+/** The category sales view's aggregate table in a stack. */
+export const categorySalesTableOf = (stack: Stack): string => {
+  const table = stack.views[categorySalesView.name]?.names.categorySales
+  if (table === undefined) throw new Error('the stack runs no category sales view')
+  return table
+}
+
 export interface Stack {
   readonly kinesis: KinesisClient
   readonly dynamo: DynamoDBDocumentClient
+  /** The winner view's tables. */
   readonly names: TableNames
+  /** Every view's tables and client, by view name. */
+  readonly views: Readonly<Record<string, StackView>>
   readonly checkpointsTable: string
   readonly meter: RequestMeter
   readonly stop: () => Promise<void>
@@ -120,15 +161,18 @@ export const openStack = async (options: StackOptions): Promise<Stack> =>
 const openAws = async (stage: string): Promise<Stack> => {
   const kinesis = makeKinesisClient({})
   const raw = makeDynamoClient({})
+  const { views, destroy } = viewsFor(stage, {})
   return {
     kinesis,
     dynamo: documentClientOf(raw),
     names: tableNamesFor(stage),
+    views,
     checkpointsTable: checkpointsTableFor(stage),
     meter: meterRequests(raw),
     stop: async () => {
       kinesis.destroy()
       raw.destroy()
+      destroy()
     },
   }
 }
@@ -140,21 +184,25 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     const endpoints = await endpointsOf(options, started)
     const account = accountOf(process.env)
     const kinesis = makeKinesisClient({ ...account, endpoint: endpoints.kinesis })
-    const raw = makeDynamoClient({ ...account, endpoint: endpoints.dynamodb })
+    const config = { ...account, endpoint: endpoints.dynamodb }
+    const raw = makeDynamoClient(config)
+    const { views, destroy } = viewsFor(options.stage, config)
     const stop = async () => {
       kinesis.destroy()
       raw.destroy()
+      destroy()
       await stopStarted()
     }
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
-    await createViewTables(raw, names)
+    for (const view of STACK_VIEWS) await createViewTables(raw, view, views[view.name]?.names ?? {})
     await createTable(raw, checkpoints, checkpointsTable)
     const meter = meterRequests(raw)
     return {
       kinesis,
       dynamo: documentClientOf(raw),
       names,
+      views,
       checkpointsTable: checkpoints,
       meter,
       stop,

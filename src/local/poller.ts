@@ -11,7 +11,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda'
-import { backoffDelay, defaultRetryPolicy, sleep } from '../adapters/backoff'
+import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
 import { listShards } from './kinesis'
 

@@ -1,6 +1,6 @@
 import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb'
-import { rejectedPartKey } from '../adapters/items'
-import type { RejectedRecord } from '../handlers/store'
+import { rejectedPartKey } from '../runtime/items'
+import type { RejectedRecord } from '../runtime/store'
 
 type Item = Record<string, unknown>
 

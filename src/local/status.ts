@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { describeTable } from '../adapters/tableCheck'
+import { describeTable } from '../runtime/tableCheck'
 import { listShards } from './kinesis'
 import type { Stack } from './localStack'
 import { scanAll } from './viewReader'

@@ -92,3 +92,29 @@ export const leaderboard = async (
     products: Number(item.products),
   }))
 }
+
+/** A category's totals as the category sales view keeps them. */
+export interface CategoryTotals {
+  readonly category: string
+  readonly unitsSold: number
+  readonly products: number
+}
+
+/** Every category's totals from the CategorySales table, by category (the table is small: one item a category). */
+export const readCategorySales = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<CategoryTotals[]> =>
+  (await scanAll(client, table))
+    .map((item) => ({
+      category: String(item.category),
+      unitsSold: Number(item.unitsSold),
+      products: Number(item.products),
+    }))
+    .sort((a, b) => a.category.localeCompare(b.category, 'en'))
+
+/** The categories that sold the most units, most first (ties by category). */
+export const topCategories = (
+  totals: ReadonlyArray<CategoryTotals>,
+  limit: number,
+): CategoryTotals[] => [...totals].sort((a, b) => b.unitsSold - a.unitsSold).slice(0, limit)

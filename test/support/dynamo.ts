@@ -1,9 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { RetryPolicy } from '../../src/adapters/backoff'
-import { makeDocumentClient, makeDynamoStore } from '../../src/adapters/dynamoStore'
 import { type TableNames, tableNamesFor } from '../../src/adapters/tables'
-import type { Store } from '../../src/handlers/store'
+import type { ProductState } from '../../src/domain/product'
 import { createViewTables, LOCAL_AWS, localDynamoClient } from '../../src/local/dynamodbLocal'
+import type { RetryPolicy } from '../../src/runtime/backoff'
+import { makeDocumentClient, makeDynamoStore } from '../../src/runtime/dynamoStore'
+import type { Store } from '../../src/runtime/store'
+import type { AnyView, ViewTableNames } from '../../src/runtime/view'
+import { winnerView } from '../../src/views/winner'
 
 /** The DynamoDB Local that the test setup started. */
 export const dynamoEndpoint = (): string => {
@@ -20,16 +23,27 @@ let stages = 0
 
 /** A new set of the view's tables under a stage of their own, so test files never share. */
 export const freshTables = async (): Promise<TableNames> => {
-  stages += 1
-  const names = tableNamesFor(`t${process.pid}x${stages}x${Date.now() % 100000}`)
-  const client = localDynamoClient(dynamoEndpoint())
-  await createViewTables(client, names)
-  client.destroy()
+  const names = tableNamesFor(freshStage())
+  await createTablesOf(winnerView, names)
   return names
+}
+
+/** A stage no other test uses. */
+export const freshStage = (): string => {
+  stages += 1
+  return `t${process.pid}x${stages}x${Date.now() % 100000}`
+}
+
+/** Creates a view's tables under the given names on the test's DynamoDB Local. */
+export const createTablesOf = async (view: AnyView, names: ViewTableNames): Promise<void> => {
+  const client = localDynamoClient(dynamoEndpoint())
+  await createViewTables(client, view, names)
+  client.destroy()
 }
 
 /** Fast retries for tests: the behaviour is the same, the waits are shorter. */
 export const quickRetry: RetryPolicy = { maxAttempts: 6, baseDelayMs: 2, maxDelayMs: 20 }
 
-export const storeFor = (client: DynamoDBDocumentClient, names: TableNames): Store =>
-  makeDynamoStore({ client, names, retry: quickRetry })
+/** The winner view's store on the test's tables, with fast retries. */
+export const storeFor = (client: DynamoDBDocumentClient, names: TableNames): Store<ProductState> =>
+  makeDynamoStore(winnerView, { client, names, retry: quickRetry })

@@ -198,6 +198,12 @@ const scoresOf = (products: ReadonlyArray<Product>): Json[] => {
  * Scores items, and how many records are rejected and skipped.
  */
 export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => {
+  const { products, ...counts } = foldRecords(records)
+  return { contributions: products.map((p) => ({ ...p })), scores: scoresOf(products), ...counts }
+}
+
+/** Every product the records fold into, by product id, and how many were rejected and skipped. */
+const foldRecords = (records: ReadonlyArray<OracleRecord>) => {
   const products = new Map<string, Product>()
   const counts = { rejected: 0, skipped: 0 }
   for (const record of records) {
@@ -205,7 +211,57 @@ export const oracleView = (records: ReadonlyArray<OracleRecord>): OracleView => 
     if (outcome !== 'folded') counts[outcome] += 1
   }
   const all = [...products.values()].sort((a, b) => byText(a.productId, b.productId))
-  return { contributions: all.map((p) => ({ ...p })), scores: scoresOf(all), ...counts }
+  return { products: all, ...counts }
+}
+
+/** What the category sales view's tables can show, positions left out. */
+export interface OracleCategoryTables {
+  readonly categoryProducts: Json[]
+  readonly categorySales: Json[]
+  readonly rejected: number
+}
+
+/**
+ * The category sales view's tables for records delivered in this order. It reads the
+ * stream by the same rules (same records rejected, same duplicates), so per product it
+ * holds the category of the first create and the units sold; per category, keyed `#`
+ * and the category, the units of its products, sales before the create included, and
+ * how many products it has.
+ */
+export const oracleCategoryTables = (
+  records: ReadonlyArray<OracleRecord>,
+): OracleCategoryTables => {
+  const { products, rejected } = foldRecords(records)
+  const totals = new Map<
+    string,
+    { categoryKey: string; category: string; unitsSold: number; products: number }
+  >()
+  for (const { category, purchases } of products) {
+    if (category === undefined) continue
+    const total = totals.get(category) ?? {
+      categoryKey: `#${category}`,
+      category,
+      unitsSold: 0,
+      products: 0,
+    }
+    totals.set(category, {
+      ...total,
+      unitsSold: total.unitsSold + purchases,
+      products: total.products + 1,
+    })
+  }
+  return {
+    categoryProducts: products.map((p) => ({
+      productId: p.productId,
+      ...(p.category === undefined ? {} : { category: p.category }),
+      unitsSold: p.purchases,
+      ...(p.lastIngressSequenceNumber === undefined
+        ? {}
+        : { lastIngressSequenceNumber: p.lastIngressSequenceNumber }),
+    })),
+    categorySales: [...totals.values()].sort((a, b) => byText(a.category, b.category)),
+    rejected,
+  }
 }
 
 /** What became of one record: folded into its product, skipped, or rejected. */

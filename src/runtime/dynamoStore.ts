@@ -8,12 +8,12 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
-import type { ProductWrite, Store, StoredProduct, WriteOutcome } from '../handlers/store'
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
-import { itemToProduct, rejectedItems, transactionItems } from './items'
+import { rejectedItems, transactionItems } from './items'
+import type { StateWrite, Store, StoredState, WriteOutcome } from './store'
 import { checkTables } from './tableCheck'
-import type { TableNames } from './tables'
+import type { AnyView, View, ViewTableNames } from './view'
 
 const MAX_BATCH_GET = 100
 const MAX_BATCH_WRITE = 25
@@ -47,7 +47,8 @@ type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>
 
 export interface DynamoStoreOptions {
   readonly client: DynamoDBDocumentClient
-  readonly names: TableNames
+  /** The view's tables' names, by role. */
+  readonly names: ViewTableNames
   /** For unprocessed keys and items only; the client retries failed calls itself. */
   readonly retry?: RetryPolicy
 }
@@ -60,19 +61,26 @@ const unprocessedKeys = (
   return left?.Keys?.length ? { [table]: left } : undefined
 }
 
-const readProducts =
-  ({ client, names, retry = defaultRetryPolicy }: DynamoStoreOptions) =>
-  async (productIds: ReadonlyArray<string>): Promise<Map<string, StoredProduct>> => {
-    const table = names.contributions
-    const found = new Map<string, StoredProduct>()
-    for (const ids of chunks([...new Set(productIds)], MAX_BATCH_GET)) {
-      const keys: GetRequest = {
-        [table]: { Keys: ids.map((productId) => ({ productId })), ConsistentRead: true },
+/** A table's name by role: the names come from the view's own roles, so one is always there. */
+const nameOf = (names: ViewTableNames, role: string): string => names[role] ?? role
+
+const readStates =
+  <Event, State>(
+    view: View<Event, State>,
+    { client, names, retry = defaultRetryPolicy }: DynamoStoreOptions,
+  ) =>
+  async (keys: ReadonlyArray<string>): Promise<Map<string, StoredState<State>>> => {
+    const table = nameOf(names, view.tables.state.role)
+    const keyAttribute = view.tables.state.keyAttribute
+    const found = new Map<string, StoredState<State>>()
+    for (const chunk of chunks([...new Set(keys)], MAX_BATCH_GET)) {
+      const request: GetRequest = {
+        [table]: { Keys: chunk.map((key) => ({ [keyAttribute]: key })), ConsistentRead: true },
       }
-      await drainUnprocessed(retry, 'BatchGetItem', keys, async (RequestItems) => {
+      await drainUnprocessed(retry, 'BatchGetItem', request, async (RequestItems) => {
         const answer = await client.send(new BatchGetCommand({ RequestItems }))
         for (const item of answer.Responses?.[table] ?? []) {
-          found.set(String(item.productId), itemToProduct(item))
+          found.set(String(item[keyAttribute]), view.fromItem(item))
         }
         return unprocessedKeys(table, answer.UnprocessedKeys)
       })
@@ -84,10 +92,10 @@ type RejectedItem = Record<string, unknown>
 
 /** Puts items with BatchWriteItem, asking again for what DynamoDB left unprocessed. */
 const putAll = async (
-  { client, names, retry = defaultRetryPolicy }: DynamoStoreOptions,
+  { client, retry = defaultRetryPolicy }: DynamoStoreOptions,
+  table: string,
   items: ReadonlyArray<RejectedItem>,
 ): Promise<void> => {
-  const table = names.rejected
   const puts: WriteRequest = { [table]: items.map((Item) => ({ PutRequest: { Item } })) }
   await drainUnprocessed(retry, 'BatchWriteItem', puts, async (RequestItems) => {
     const answer = await client.send(new BatchWriteCommand({ RequestItems }))
@@ -102,13 +110,14 @@ const putAll = async (
  */
 const putEachIfRefused = async (
   options: DynamoStoreOptions,
+  table: string,
   batch: ReadonlyArray<RejectedItem>,
 ): Promise<void> => {
   try {
-    await putAll(options, batch)
+    await putAll(options, table, batch)
   } catch (error) {
     if (batch.length === 1 || !isPermanent(error as { name?: string })) throw error
-    const failures = await Promise.allSettled(batch.map((item) => putAll(options, [item])))
+    const failures = await Promise.allSettled(batch.map((item) => putAll(options, table, [item])))
     const failed = failures.find((result) => result.status === 'rejected')
     if (failed !== undefined) throw failed.reason
   }
@@ -116,19 +125,20 @@ const putEachIfRefused = async (
 
 /** Keeps rejected records whole, 25 items a request. */
 const keepRejected =
-  (options: DynamoStoreOptions): Store['keepRejected'] =>
+  (view: AnyView, options: DynamoStoreOptions): Store<unknown>['keepRejected'] =>
   async (records) => {
+    const table = nameOf(options.names, view.tables.rejected.role)
     for (const batch of chunks(records.flatMap(rejectedItems), MAX_BATCH_WRITE)) {
-      await putEachIfRefused(options, batch)
+      await putEachIfRefused(options, table, batch)
     }
   }
 
-const writeProducts =
-  ({ client, names }: DynamoStoreOptions) =>
-  async (writes: ReadonlyArray<ProductWrite>): Promise<WriteOutcome> => {
+const writeStates =
+  <Event, State>(view: View<Event, State>, { client, names }: DynamoStoreOptions) =>
+  async (writes: ReadonlyArray<StateWrite<State>>): Promise<WriteOutcome> => {
     try {
       await client.send(
-        new TransactWriteCommand({ TransactItems: transactionItems(names, writes) }),
+        new TransactWriteCommand({ TransactItems: transactionItems(view, names, writes) }),
       )
       return { kind: 'committed' }
     } catch (error) {
@@ -136,18 +146,21 @@ const writeProducts =
     }
   }
 
-/** The Store on DynamoDB: consistent batch reads, one transaction per write, batch puts. */
-export const makeDynamoStore = (options: DynamoStoreOptions): Store => ({
-  checkTables: () => checkTables(options.client, options.names),
-  readProducts: readProducts(options),
-  writeProducts: writeProducts(options),
-  keepRejected: keepRejected(options),
+/** A view's Store on DynamoDB: consistent batch reads, one transaction per write, batch puts. */
+export const makeDynamoStore = <Event, State>(
+  view: View<Event, State>,
+  options: DynamoStoreOptions,
+): Store<State> => ({
+  checkTables: () => checkTables(options.client, view, options.names),
+  readStates: readStates(view, options),
+  writeStates: writeStates(view, options),
+  keepRejected: keepRejected(view, options),
 })
 
 /**
  * A number as read: as a JS number when it is one exactly enough, else (beyond 2^53, as
  * another program may write) as its text, for the item codec to refuse. Left to the SDK,
- * such a number throws while the whole batch answer is read, failing every product of
+ * such a number throws while the whole batch answer is read, failing every key of
  * the batch instead of the one item.
  */
 const readNumber = (text: string): number | string => {

@@ -5,13 +5,13 @@ import type {
 } from 'aws-lambda'
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
-import { defaultRetryPolicy, type RetryPolicy } from '../adapters/backoff'
-import { parseKinesisRecord, shardIdOf } from '../adapters/kinesisRecord'
-import { decodeEvent, type ProductEvent, requireRoutedByProduct } from '../domain/events'
-import { commitBatch, describeError } from './commitBatch'
-import { groupByProduct, type PlannedWrite, type ProductBatch, planProduct } from './commitPlan'
-import { type Rejection, rejectDuplicates, rejectedRecord, rejectProduct } from './rejection'
+import { defaultRetryPolicy, type RetryPolicy } from './backoff'
+import { commitBatch, describeError } from './commit'
+import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
+import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
+import { type Rejection, rejectDuplicates, rejectedRecord, rejectKey } from './rejection'
 import type { Store } from './store'
+import type { View } from './view'
 
 /** The one log line of a batch: counts, ids and positions, never a payload. */
 export interface BatchSummary {
@@ -25,9 +25,10 @@ export interface BatchSummary {
   readonly folded: number
   readonly skipped: number
   readonly rejected: number
-  /** Of the rejected, fan-out duplicates of events already folded. */
+  /** Of the rejected, duplicates of events already folded (the view names them). */
   readonly duplicates: number
-  readonly products: number
+  /** Distinct keys (a view's states) the batch's events belong to. */
+  readonly keys: number
   readonly writes: number
   readonly transactions: number
   readonly retries: number
@@ -47,8 +48,8 @@ export interface InvocationContext {
   readonly getRemainingTimeInMillis: () => number
 }
 
-export interface HandlerDeps {
-  readonly store: Store
+export interface HandlerDeps<State> {
+  readonly store: Store<State>
   readonly log?: (summary: BatchSummary) => void
   /** For conflicts and re-folds; the SDK client retries failed calls itself. */
   readonly retry?: RetryPolicy
@@ -65,34 +66,37 @@ export const logJsonLine = (summary: BatchSummary): void => {
 }
 
 /** A record decoded into one of the view's events, with its index in the batch. */
-interface ProductRecord {
-  readonly event: ProductEvent
+interface EventRecord<Event> {
+  readonly event: Event
   readonly recordIndex: number
 }
 
-type Classified =
-  | ({ readonly kind: 'event' } & ProductRecord)
+type Classified<Event> =
+  | ({ readonly kind: 'event' } & EventRecord<Event>)
   | { readonly kind: 'foreign'; readonly recordIndex: number }
   | ({ readonly kind: 'rejected' } & Rejection)
 
 /** Decodes one record once, where it enters: an event, another view's event, or rejected. */
-const classify = (record: KinesisStreamRecord, recordIndex: number): Classified =>
-  pipe(
-    parseKinesisRecord(record),
-    E.chain(({ payload, position }) => decodeEvent(payload, position)),
-    E.chain(requireRoutedByProduct(record.kinesis.partitionKey)),
-    E.match(
-      (reason): Classified => ({
-        kind: 'rejected',
-        recordIndex,
-        rejected: rejectedRecord(record, reason),
-      }),
-      (decoded): Classified =>
-        decoded.kind === 'event'
-          ? { kind: 'event', event: decoded.event, recordIndex }
-          : { kind: 'foreign', recordIndex },
-    ),
-  )
+const classify =
+  <Event, State>(view: View<Event, State>) =>
+  (record: KinesisStreamRecord, recordIndex: number): Classified<Event> =>
+    pipe(
+      parseKinesisRecord(record),
+      E.chain(({ payload, position }) =>
+        view.decode(payload, position, record.kinesis.partitionKey),
+      ),
+      E.match(
+        (reason): Classified<Event> => ({
+          kind: 'rejected',
+          recordIndex,
+          rejected: rejectedRecord(record, reason),
+        }),
+        (decoded): Classified<Event> =>
+          decoded.kind === 'event'
+            ? { kind: 'event', event: decoded.event, recordIndex }
+            : { kind: 'foreign', recordIndex },
+      ),
+    )
 
 interface Outcome {
   readonly unfinished: ReadonlyArray<number>
@@ -100,7 +104,10 @@ interface Outcome {
 }
 
 /** Keeps rejected records; if even that fails, they stay unfinished for Lambda to retry. */
-const keepAll = async (store: Store, rejections: ReadonlyArray<Rejection>): Promise<Outcome> => {
+const keepAll = async (
+  store: Pick<Store<unknown>, 'keepRejected'>,
+  rejections: ReadonlyArray<Rejection>,
+): Promise<Outcome> => {
   if (rejections.length === 0) return { unfinished: [] }
   try {
     await store.keepRejected(rejections.map((r) => r.rejected))
@@ -130,48 +137,50 @@ const NOTHING_COMMITTED = {
   refolds: 0,
 }
 
-/** Plans each product's write on its stored state; a product whose item is unreadable is rejected. */
-const planAll = (
+/** Plans each key's write on its stored state; a key whose item is unreadable is rejected. */
+const planAll = <Event, State>(
+  view: View<Event, State>,
   records: ReadonlyArray<KinesisStreamRecord>,
-  batches: ReadonlyArray<ProductBatch>,
-  stored: Awaited<ReturnType<Store['readProducts']>>,
+  batches: ReadonlyArray<KeyBatch<Event>>,
+  stored: Awaited<ReturnType<Store<State>['readStates']>>,
 ) => {
-  const writes: PlannedWrite[] = []
+  const writes: PlannedWrite<Event, State>[] = []
   const rejections: Rejection[] = []
   const duplicates: Rejection[] = []
   for (const batch of batches) {
-    const item = stored.get(batch.productId)
+    const item = stored.get(batch.key)
     if (item !== undefined && E.isLeft(item)) {
-      rejections.push(...rejectProduct(records, batch, item.left))
+      rejections.push(...rejectKey(records, batch, item.left))
       continue
     }
-    const plan = planProduct(batch, item?.right)
+    const plan = planKey(view, batch, item?.right)
     duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
     if (plan.planned !== undefined) writes.push(plan.planned)
   }
   return { writes, rejections, duplicates }
 }
 
-/** Reads the batch's products, folds their events and commits; a read failure leaves all unfinished. */
-const foldAndCommit = async (
-  deps: HandlerDeps,
+/** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
+const foldAndCommit = async <Event, State>(
+  view: View<Event, State>,
+  deps: HandlerDeps<State>,
   records: ReadonlyArray<KinesisStreamRecord>,
-  events: ReadonlyArray<ProductRecord>,
+  batches: ReadonlyArray<KeyBatch<Event>>,
   hasTime: () => boolean,
 ): Promise<FoldOutcome> => {
-  if (events.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
-  const batches = groupByProduct(events)
+  if (batches.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
   const stored = await deps.store
-    .readProducts(batches.map((b) => b.productId))
-    .catch((error: unknown) => `reading products: ${describeError(error)}`)
+    .readStates(batches.map((b) => b.key))
+    .catch((error: unknown) => `reading states: ${describeError(error)}`)
   if (typeof stored === 'string') {
-    return { unfinished: events.map((e) => e.recordIndex), failure: stored, ...NOTHING_COMMITTED }
+    const unfinished = batches.flatMap((b) => b.recordIndexes)
+    return { unfinished, failure: stored, ...NOTHING_COMMITTED }
   }
-  const planned = planAll(records, batches, stored)
+  const planned = planAll(view, records, batches, stored)
   const policy = deps.retry ?? defaultRetryPolicy
-  const result = await commitBatch(deps.store, { policy, hasTime }, planned.writes)
+  const result = await commitBatch(view, deps.store, { policy, hasTime }, planned.writes)
   const refused = result.unstorable.flatMap(({ planned: p, reason }) =>
-    rejectProduct(records, p.batch, `commit: ${reason}`, p.folds),
+    rejectKey(records, p.batch, `commit: ${reason}`, p.folds),
   )
   return {
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
@@ -223,7 +232,7 @@ const unhandled = (
   message: 'batch',
   ...placeOf(records, context),
   records: records.length,
-  ...{ folded: 0, skipped: 0, rejected: 0, duplicates: 0, products: 0, writes: 0 },
+  ...{ folded: 0, skipped: 0, rejected: 0, duplicates: 0, keys: 0, writes: 0 },
   ...{ transactions: 0, retries: 0, refolds: 0 },
   failedFrom: records[0]?.kinesis.sequenceNumber ?? null,
   unfinishedBatches: records.length > 0 ? 1 : 0,
@@ -236,7 +245,9 @@ const unhandled = (
  * Checks the tables once per container, before the first batch: a configuration error
  * fails every batch, loudly, until it is fixed; it never sends a record to Rejected.
  */
-const tablesChecked = (store: Store): (() => Promise<string | undefined>) => {
+const tablesChecked = (
+  store: Pick<Store<unknown>, 'checkTables'>,
+): (() => Promise<string | undefined>) => {
   let checked = false
   return async () => {
     if (checked) return undefined
@@ -251,11 +262,14 @@ const tablesChecked = (store: Store): (() => Promise<string | undefined>) => {
 }
 
 /**
- * Handles one Kinesis batch: decode, group by product, read, fold, commit. A repeat of
- * any batch changes nothing. Returns the first unfinished record as the batch item
- * failure, so that Lambda resumes there and shard order holds.
+ * A view's Lambda handler. Each Kinesis batch: decode, group by key, read, fold, commit.
+ * A repeat of any batch changes nothing. Returns the first unfinished record as the
+ * batch item failure, so that Lambda resumes there and shard order holds.
  */
-export const makeHandler = (deps: HandlerDeps) => {
+export const makeViewHandler = <Event, State>(
+  view: View<Event, State>,
+  deps: HandlerDeps<State>,
+) => {
   const log = deps.log ?? logJsonLine
   const checkTables = tablesChecked(deps.store)
   return async (
@@ -266,7 +280,7 @@ export const makeHandler = (deps: HandlerDeps) => {
     const misconfigured = await checkTables()
     const summary =
       misconfigured === undefined
-        ? await handleBatch(deps, event.Records, context, started)
+        ? await handleBatch(view, deps, event.Records, context, started)
         : unhandled(event.Records, context, misconfigured, started)
     log(summary)
     const failedFrom = summary.failedFrom
@@ -281,7 +295,7 @@ type RecordOutcome = 'folded' | 'skipped' | 'rejected' | 'unfinished'
  * (Lambda delivers it again) wins over rejected, which wins over folded.
  */
 const outcomesOf = (
-  classified: ReadonlyArray<Classified>,
+  classified: ReadonlyArray<Classified<unknown>>,
   rejections: ReadonlyArray<Rejection>,
   unfinished: ReadonlyArray<number>,
 ): RecordOutcome[] => {
@@ -295,19 +309,23 @@ const outcomesOf = (
 }
 
 /** Decodes, folds and commits one batch, and says what came of it in its log line. */
-const handleBatch = async (
-  deps: HandlerDeps,
+const handleBatch = async <Event, State>(
+  view: View<Event, State>,
+  deps: HandlerDeps<State>,
   records: ReadonlyArray<KinesisStreamRecord>,
   context: InvocationContext | undefined,
   started: number,
 ): Promise<BatchSummary> => {
   const reserve = deps.reserveMs ?? DEFAULT_RESERVE_MS
   const hasTime = () => (context?.getRemainingTimeInMillis() ?? Infinity) > reserve
-  const classified = records.map(classify)
-  const events = classified.filter((c) => c.kind === 'event')
+  const classified = records.map(classify(view))
+  const batches = groupByKey(
+    view.keyOf,
+    classified.filter((c) => c.kind === 'event'),
+  )
   const rejected = classified.filter((c) => c.kind === 'rejected')
   const kept = await keepAll(deps.store, rejected)
-  const folded = await foldAndCommit(deps, records, events, hasTime)
+  const folded = await foldAndCommit(view, deps, records, batches, hasTime)
   const keptLater = await keepAll(deps.store, folded.rejections)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)
@@ -322,7 +340,7 @@ const handleBatch = async (
     skipped: count('skipped'),
     rejected: count('rejected'),
     duplicates: folded.duplicates.filter((at) => outcomes[at] === 'rejected').length,
-    products: new Set(events.map((e) => e.event.productId)).size,
+    keys: batches.length,
     writes: folded.writes,
     transactions: folded.transactions,
     retries: folded.retries,

@@ -1,8 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
-import { shardIdOf } from '../adapters/kinesisRecord'
 import { keptReason } from '../domain/codecs'
-import { eventIdOf } from '../domain/position'
-import type { ProductBatch } from './commitPlan'
+import { shardIdOf } from './kinesisRecord'
+import type { Duplicate, KeyBatch } from './plan'
 import type { RejectedRecord } from './store'
 
 /** A record of the batch, by its index, on its way to Rejected. */
@@ -25,7 +24,7 @@ export const rejectedRecord = (record: KinesisStreamRecord, reason: string): Rej
 /** The Rejected entry of the batch event at `at`, with its reason; none for an unknown index. */
 const rejectionOf = (
   records: ReadonlyArray<KinesisStreamRecord>,
-  batch: ProductBatch,
+  batch: KeyBatch<unknown>,
   at: number,
   reason: string,
 ): Rejection[] => {
@@ -37,30 +36,24 @@ const rejectionOf = (
 }
 
 /**
- * Fan-out duplicates of a product's batch go to Rejected, naming the ingress record they
- * repeat: nothing is lost, and a fan-out that reorders events shows up there.
+ * Duplicates of events already folded go to Rejected with the view's reason (naming the
+ * event they repeat): nothing is lost, and a producer that repeats itself shows up there.
  */
 export const rejectDuplicates = (
   records: ReadonlyArray<KinesisStreamRecord>,
-  batch: ProductBatch,
-  duplicates: ReadonlyArray<number>,
-): Rejection[] =>
-  duplicates.flatMap((at) => {
-    const ingress = batch.events[at]?.ingress
-    if (ingress === undefined) return []
-    const reason = `fan-out duplicate of ${eventIdOf(ingress)}: that event is already folded`
-    return rejectionOf(records, batch, at, reason)
-  })
+  batch: KeyBatch<unknown>,
+  duplicates: ReadonlyArray<Duplicate>,
+): Rejection[] => duplicates.flatMap(({ at, reason }) => rejectionOf(records, batch, at, reason))
 
 /**
- * The one place that sends a product's records of this batch to Rejected: when its
- * stored item cannot be read (all its records), or when DynamoDB refuses its commit for
- * good (the records that commit would have folded, none it folded before). Retrying
- * cannot help either, so the records are kept with the reason and the shard goes on.
+ * The one place that sends a key's records of this batch to Rejected: when its stored
+ * item cannot be read (all its records), or when DynamoDB refuses its commit for good
+ * (the records that commit would have folded, none it folded before). Retrying cannot
+ * help either, so the records are kept with the reason and the shard goes on.
  */
-export const rejectProduct = (
+export const rejectKey = (
   records: ReadonlyArray<KinesisStreamRecord>,
-  batch: ProductBatch,
+  batch: KeyBatch<unknown>,
   reason: string,
   eventIndexes: ReadonlyArray<number> = batch.events.map((_, at) => at),
 ): Rejection[] => eventIndexes.flatMap((at) => rejectionOf(records, batch, at, reason))

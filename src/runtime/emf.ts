@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics'
-import type { BatchSummary } from '../handlers/processBatch'
+import type { BatchSummary } from './handler'
 
-/** The CloudWatch namespace of the view's metrics. */
+/** The CloudWatch namespace of the views' metrics; each view is a value of the `service` dimension. */
 export const METRICS_NAMESPACE = 'WinnerView'
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit]
@@ -26,10 +26,10 @@ const METRICS: ReadonlyArray<[keyof BatchSummary, Unit]> = [
  * as properties, its counts as metrics in the `WinnerView` namespace with the dimensions
  * service and stage (never a shard or a user: those would make a metric per value).
  */
-export const emfRecordOf = (stage: string) => {
+export const emfRecordOf = (service: string, stage: string) => {
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
-    serviceName: 'winner-view',
+    serviceName: service,
     defaultDimensions: { stage },
   })
   return (summary: BatchSummary): Record<string, unknown> => {
@@ -44,8 +44,8 @@ export const emfRecordOf = (stage: string) => {
 }
 
 /** Writes each batch's EMF record as one line on standard output (CloudWatch Logs in Lambda). */
-export const emfLogger = (stage: string): ((summary: BatchSummary) => void) => {
-  const recordOf = emfRecordOf(stage)
+export const emfLogger = (service: string, stage: string): ((summary: BatchSummary) => void) => {
+  const recordOf = emfRecordOf(service, stage)
   return (summary) => {
     process.stdout.write(`${JSON.stringify(recordOf(summary))}\n`)
   }

@@ -1,4 +1,4 @@
-import type { ProductWrite, WriteOutcome } from '../handlers/store'
+import type { WriteOutcome } from './store'
 
 /** A reason DynamoDB gives for cancelling one item of a transaction. */
 interface CancellationReason {
@@ -25,7 +25,7 @@ const CONFLICT_CODES = new Set([
 const codesOf = (reasons: ReadonlyArray<CancellationReason>): string[] =>
   reasons.map((reason) => reason.Code ?? 'None').filter((code) => code !== 'None')
 
-/** A failed condition on a product's Put: another invocation folded it first. */
+/** A failed condition on a state's Put: another invocation folded it first. */
 export const isStale = (reason: CancellationReason | undefined): boolean =>
   reason?.Code === 'ConditionalCheckFailed'
 
@@ -38,11 +38,11 @@ export const isPermanent = (error: DynamoError): boolean => error.name === 'Vali
 
 const cancelled = (
   reasons: ReadonlyArray<CancellationReason>,
-  writes: ReadonlyArray<ProductWrite>,
+  writes: ReadonlyArray<{ readonly key: string }>,
 ): WriteOutcome => {
-  // Items are the Puts first, in the order of `writes`, so an index names a product.
+  // Items are the Puts first, in the order of `writes`, so an index names a key.
   const stale = writes.filter((_, at) => isStale(reasons[at]))
-  if (stale.length > 0) return { kind: 'stale', productIds: stale.map((w) => w.state.productId) }
+  if (stale.length > 0) return { kind: 'stale', keys: stale.map((w) => w.key) }
   const codes = codesOf(reasons)
   if (codes.length === 0) return { kind: 'conflict', reason: 'cancelled without a reason' }
   if (isRetryable(reasons)) return { kind: 'conflict', reason: codes.join(', ') }
@@ -53,7 +53,7 @@ const cancelled = (
 /** DynamoDB's answer to a failed TransactWriteItems, as a value. */
 export const interpretWriteError = (
   error: unknown,
-  writes: ReadonlyArray<ProductWrite>,
+  writes: ReadonlyArray<{ readonly key: string }>,
 ): WriteOutcome => {
   const failure = (typeof error === 'object' && error !== null ? error : {}) as DynamoError
   if (failure.name === 'TransactionCanceledException')

@@ -4,7 +4,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { type TableDefinition, type TableNames, viewTables } from './tables'
+import type { TableDefinition } from './tables'
+import { type AnyView, tablesOf, type ViewTableNames } from './view'
 
 type Described = DescribeTableCommandOutput['Table']
 
@@ -90,15 +91,13 @@ export const describeTable = async (client: DynamoDBDocumentClient, name: string
  */
 export const checkTables = async (
   client: DynamoDBDocumentClient,
-  names: TableNames,
+  view: AnyView,
+  names: ViewTableNames,
 ): Promise<void> => {
-  for (const role of Object.keys(viewTables) as Array<keyof TableNames>) {
+  for (const { role, definition } of tablesOf(view)) {
     const name = names[role]
-    const problem = tableMismatch(
-      name,
-      await describeTable(client, name),
-      viewTables[role].definition,
-    )
+    if (name === undefined) throw new Error(`no table is named for the ${role} table`)
+    const problem = tableMismatch(name, await describeTable(client, name), definition)
     if (problem !== undefined) throw new Error(problem)
   }
 }

@@ -1,0 +1,23 @@
+import { makeDocumentClient, makeDynamoStore } from './dynamoStore'
+import { emfLogger } from './emf'
+import { makeViewHandler } from './handler'
+import { stageFromEnv, viewTableNamesFromEnv } from './tables'
+import type { View } from './view'
+
+/**
+ * A view's Lambda handler as deployed: its store on DynamoDB and its EMF log line, built
+ * once per container at module load. The endpoint comes from the SDK's own settings
+ * (AWS_ENDPOINT_URL_DYNAMODB for a local run); the stage and the tables' names from the
+ * environment serverless.yml sets, failing at load, naming the variable, when one is missing.
+ */
+export const lambdaHandlerOf = <Event, State>(
+  view: View<Event, State>,
+  env: NodeJS.ProcessEnv = process.env,
+) =>
+  makeViewHandler(view, {
+    store: makeDynamoStore(view, {
+      client: makeDocumentClient(),
+      names: viewTableNamesFromEnv(view, env),
+    }),
+    log: emfLogger(view.name, stageFromEnv(env)),
+  })

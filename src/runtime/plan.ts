@@ -1,0 +1,125 @@
+import type { StateWrite } from './store'
+import type { AggregateDelta, View } from './view'
+
+/** One key's events in a batch, in shard order, with the records they came from. */
+export interface KeyBatch<Event> {
+  readonly key: string
+  readonly events: ReadonlyArray<Event>
+  readonly recordIndexes: ReadonlyArray<number>
+}
+
+/** A key's batch with the write that commits it. */
+export interface PlannedWrite<Event, State> {
+  readonly batch: KeyBatch<Event>
+  readonly write: StateWrite<State>
+  /** The indexes of the batch's events this write folds (not folded before, not duplicates). */
+  readonly folds: ReadonlyArray<number>
+}
+
+/** A batch event the view recognised as a duplicate of one already folded, and why. */
+export interface Duplicate {
+  readonly at: number
+  readonly reason: string
+}
+
+/** A key's batch planned on its stored state: the write, if any, and its duplicates. */
+export interface KeyPlan<Event, State> {
+  /** Undefined when every event was folded already: a batch delivered again costs no write. */
+  readonly planned?: PlannedWrite<Event, State>
+  readonly duplicates: ReadonlyArray<Duplicate>
+}
+
+/**
+ * Folds a key's batch onto its stored state, in one pass, judging each event at its
+ * place: folded (the position moved), a duplicate the view names, or folded before.
+ */
+export const planKey = <Event, State>(
+  view: View<Event, State>,
+  batch: KeyBatch<Event>,
+  stored: State | undefined,
+): KeyPlan<Event, State> => {
+  const before = stored ?? view.initial(batch.key)
+  const folds: number[] = []
+  const duplicates: Duplicate[] = []
+  let current = before
+  batch.events.forEach((event, at) => {
+    const next = view.evolve(current, event)
+    if (view.positionOf(next) !== view.positionOf(current)) folds.push(at)
+    else {
+      const reason = view.duplicateOf?.(current, event)
+      if (reason !== undefined) duplicates.push({ at, reason })
+    }
+    current = next
+  })
+  if (folds.length === 0) return { duplicates }
+  const write = {
+    key: batch.key,
+    state: current,
+    expectedPosition: view.positionOf(before),
+    deltas: view.deltas(before, current),
+  }
+  return { duplicates, planned: { batch, folds, write } }
+}
+
+/** Groups events by key, keeping shard order and each key's first appearance. */
+export const groupByKey = <Event>(
+  keyOf: (event: Event) => string,
+  events: ReadonlyArray<{ readonly event: Event; readonly recordIndex: number }>,
+): KeyBatch<Event>[] => {
+  const groups = new Map<string, { key: string; events: Event[]; recordIndexes: number[] }>()
+  for (const { event, recordIndex } of events) {
+    const key = keyOf(event)
+    const group = groups.get(key) ?? { key, events: [], recordIndexes: [] }
+    group.events.push(event)
+    group.recordIndexes.push(recordIndex)
+    groups.set(key, group)
+  }
+  return [...groups.values()]
+}
+
+/** A text that names one aggregate item: its table and its key, attribute by attribute. */
+export const aggregateItemKey = (delta: Pick<AggregateDelta, 'table' | 'key'>): string =>
+  JSON.stringify([delta.table, Object.entries(delta.key).sort(([a], [b]) => (a < b ? -1 : 1))])
+
+/** Sums deltas per aggregate item; ADD commutes, so order does not matter. */
+export const mergeDeltas = (deltas: ReadonlyArray<AggregateDelta>): AggregateDelta[] => {
+  const merged = new Map<string, AggregateDelta>()
+  for (const delta of deltas) {
+    const key = aggregateItemKey(delta)
+    const seen = merged.get(key)
+    if (seen === undefined) {
+      merged.set(key, delta)
+      continue
+    }
+    const add = { ...seen.add }
+    for (const [name, value] of Object.entries(delta.add)) add[name] = (add[name] ?? 0) + value
+    merged.set(key, { ...seen, add })
+  }
+  return [...merged.values()]
+}
+
+/**
+ * Packs writes into transactions of at most `maxItems` items, a Put per key plus one
+ * update per distinct aggregate item, so that no item appears twice in one transaction.
+ */
+export const packTransactions = <W extends { readonly write: StateWrite<unknown> }>(
+  writes: ReadonlyArray<W>,
+  maxItems: number,
+): W[][] => {
+  const transactions: W[][] = []
+  let current: W[] = []
+  let aggregateItems = new Set<string>()
+  for (const planned of writes) {
+    const keys = planned.write.deltas.map(aggregateItemKey)
+    const added = new Set(keys.filter((key) => !aggregateItems.has(key))).size
+    if (current.length > 0 && current.length + aggregateItems.size + 1 + added > maxItems) {
+      transactions.push(current)
+      current = []
+      aggregateItems = new Set()
+    }
+    current.push(planned)
+    for (const key of keys) aggregateItems.add(key)
+  }
+  if (current.length > 0) transactions.push(current)
+  return transactions
+}

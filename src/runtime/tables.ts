@@ -1,0 +1,53 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
+import { type AnyView, tablesOf, type ViewTableNames } from './view'
+
+/**
+ * A table as the view defines it. The local stack and the tests create tables from it,
+ * and serverless.yml renders it as CloudFormation (the property names match).
+ */
+export type TableDefinition = Omit<CreateTableCommandInput, 'TableName' | 'BillingMode'>
+
+/** Every view's Rejected table: the record's bytes and the reason, by Lambda's eventID. */
+export const rejectedTable: TableDefinition = {
+  AttributeDefinitions: [{ AttributeName: 'eventId', AttributeType: 'S' }],
+  KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+}
+
+/** The deployment's name: table names carry it, so a stage's tables never clash with another's. */
+export const SERVICE = 'winner-view'
+
+/** A table's name in a stage: `winner-view-${stage}-${suffix}`. */
+export const tableNameFor = (stage: string, suffix: string): string =>
+  `${SERVICE}-${stage}-${suffix}`
+
+/** A view's tables' names in a stage, by role. */
+export const viewTableNamesFor = (view: AnyView, stage: string): ViewTableNames =>
+  Object.fromEntries(tablesOf(view).map((t) => [t.role, tableNameFor(stage, t.suffix)]))
+
+/** The environment variable that names a table of a role: `categorySales` → `TABLE_CATEGORY_SALES_NAME`. */
+export const tableVariableOf = (role: string): string =>
+  `TABLE_${role.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}_NAME`
+
+/** A view's tables' names from the environment, as serverless.yml sets them; throws naming what is missing. */
+export const viewTableNamesFromEnv = (view: AnyView, env: NodeJS.ProcessEnv): ViewTableNames =>
+  Object.fromEntries(
+    tablesOf(view).map(({ role }) => {
+      const variable = tableVariableOf(role)
+      const value = env[variable]
+      if (value === undefined || value === '')
+        throw new Error(`${variable} is not set: name the table in the environment`)
+      return [role, value]
+    }),
+  )
+
+/** The environment that names a view's tables. */
+export const tableEnvironment = (names: ViewTableNames): Record<string, string> =>
+  Object.fromEntries(Object.entries(names).map(([role, name]) => [tableVariableOf(role), name]))
+
+/** The stage, for the metrics' dimension, from the environment serverless.yml sets. */
+export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
+  const stage = env.WINNER_VIEW_STAGE
+  if (stage === undefined || stage === '')
+    throw new Error('WINNER_VIEW_STAGE is not set: name the stage in the environment')
+  return stage
+}
