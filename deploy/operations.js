@@ -1,14 +1,13 @@
 // What the stage's parameters decide at packaging time, rather than with CloudFormation
 // conditions on values already known: where alarms notify (a topic of the stack's own,
-// with an optional e-mail subscription, or an existing one), and whether the function
-// may decrypt a stream encrypted with a customer-managed KMS key.
+// with an optional e-mail subscription, or an existing one). Whether the functions may
+// decrypt a stream encrypted with a customer-managed key is decided in views.js.
 const NONE = 'none'
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage')
   const topicArn = await resolveVariable('param:alarmTopicArn')
   const email = await resolveVariable('param:alarmEmail')
-  const keyArn = await resolveVariable('param:streamKmsKeyArn')
   const Resources = {}
   if (topicArn === NONE) {
     Resources.AlarmTopic = {
@@ -20,19 +19,6 @@ module.exports = async ({ resolveVariable }) => {
         Type: 'AWS::SNS::Subscription',
         Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: email },
       }
-    }
-  }
-  if (keyArn !== NONE) {
-    Resources.StreamKeyPolicy = {
-      Type: 'AWS::IAM::Policy',
-      Properties: {
-        PolicyName: `winner-view-${stage}-stream-key`,
-        Roles: [{ Ref: 'IamRoleLambdaExecution' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: keyArn }],
-        },
-      },
     }
   }
   return {

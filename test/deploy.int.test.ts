@@ -4,15 +4,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { type TableNames, viewTables } from '../src/adapters/tables'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
 import { makeViewHandler } from '../src/runtime/handler'
-import { tableEnvironment } from '../src/runtime/tables'
+import { TABLE_ACTIONS, tableEnvironment, viewTableNamesFor } from '../src/runtime/tables'
+import { type AnyView, tablesOf as tablesOfView } from '../src/runtime/view'
+import { categorySalesView } from '../src/views/categorySales'
 import { winnerView } from '../src/views/winner'
-import { dynamoEndpoint, freshTables, testClient } from './support/dynamo'
+import {
+  createTablesOf,
+  dynamoEndpoint,
+  freshStage,
+  freshTables,
+  testClient,
+} from './support/dynamo'
 import {
   createData,
   creatorOrigin,
@@ -62,8 +69,17 @@ beforeAll(async () => {
 })
 
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type)
-const logicalIdOf = (name: keyof TableNames) =>
-  ({ contributions: 'ContributionsTable', scores: 'ScoresTable', rejected: 'RejectedTable' })[name]
+
+/** Each view as deployed: its function's, role's and mapping's logical ids, its alarms' prefix. */
+const DEPLOYED = [
+  { view: winnerView, id: 'Winner', alarms: '', queue: 'FailedBatchesQueue' },
+  {
+    view: categorySalesView,
+    id: 'CategorySales',
+    alarms: 'CategorySales',
+    queue: 'CategorySalesFailedBatchesQueue',
+  },
+] as const
 
 /** The IAM actions a DynamoDB call needs, per table: a transaction needs those of its items. */
 const iamActionsOf = (command: string, input: Record<string, unknown>): Array<[string, string]> => {
@@ -87,6 +103,37 @@ const iamActionsOf = (command: string, input: Record<string, unknown>): Array<[s
   return (tables.length > 0 ? tables : [String(input.TableName)]).map((table) => [table, action])
 }
 
+/** The DynamoDB actions a view's handler calls, per table's logical id, over a realistic log. */
+const actionsCalledBy = async (view: AnyView): Promise<Set<string>> => {
+  const names = viewTableNamesFor(view, freshStage())
+  await createTablesOf(view, names)
+  const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+  const used = new Set<string>()
+  const logicalIdOf = (table: string) => {
+    const found = tablesOfView(view).find(({ role }) => names[role] === table)
+    return found === undefined ? table : `${found.suffix}Table`
+  }
+  base.middlewareStack.add(
+    (next, context) => async (args) => {
+      for (const [table, action] of iamActionsOf(
+        context.commandName ?? '',
+        args.input as Record<string, unknown>,
+      ))
+        used.add(`${logicalIdOf(table)} ${action}`)
+      return next(args)
+    },
+    { step: 'initialize', name: 'iamRecorder' },
+  )
+  const handler = makeViewHandler(view, {
+    store: makeDynamoStore(view, { client: documentClientOf(base), names }),
+    log: () => {},
+  })
+  const workload = generateWorkload({ events: 1000, seed: 2, edgeCases: true })
+  for (const batch of batchesOf(toShards(workload, 1)[0] ?? [], 100)) await handler(batch)
+  base.destroy()
+  return used
+}
+
 describe('the deployment', () => {
   it('passes cfn-lint with no errors', async () => {
     const lint = await run('cfn-lint', [
@@ -98,30 +145,34 @@ describe('the deployment', () => {
     expect(lint).toBe(0)
   })
 
-  it('maps the stream to the handler from TRIM_HORIZON with partial failures, bisection, no record age limit and EventCount metrics', () => {
-    expect(resources.WinnerStreamMapping?.Properties).toMatchObject({
-      FunctionName: { 'Fn::GetAtt': ['WinnerLambdaFunction', 'Arn'] },
-      StartingPosition: 'TRIM_HORIZON',
-      BatchSize: 100,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BisectBatchOnFunctionError: true,
-      MaximumRecordAgeInSeconds: -1,
-      MaximumRetryAttempts: -1,
-      ParallelizationFactor: 1,
-      DestinationConfig: {
-        OnFailure: { Destination: { 'Fn::GetAtt': ['FailedBatchesQueue', 'Arn'] } },
-      },
-      MetricsConfig: { Metrics: ['EventCount'] },
-    })
-    expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(1)
-    expect(JSON.stringify(resources.WinnerStreamMapping?.Properties.EventSourceArn)).toContain(
-      ':stream/devStream',
-    )
-  })
+  it.each(DEPLOYED)(
+    'maps the stream to the $view.name function from TRIM_HORIZON with partial failures, bisection, no record age limit and EventCount metrics',
+    ({ id, queue }) => {
+      expect(resources[`${id}StreamMapping`]?.Properties).toMatchObject({
+        FunctionName: { 'Fn::GetAtt': [`${id}LambdaFunction`, 'Arn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRecordAgeInSeconds: -1,
+        MaximumRetryAttempts: -1,
+        ParallelizationFactor: 1,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } },
+        },
+        MetricsConfig: { Metrics: ['EventCount'] },
+      })
+      // One mapping per view: each view has its own position in every shard.
+      expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(2)
+      expect(JSON.stringify(resources[`${id}StreamMapping`]?.Properties.EventSourceArn)).toContain(
+        ':stream/devStream',
+      )
+    },
+  )
 
   it('runs the handler on nodejs24.x, arm64, with reserved concurrency and the tables and stage in its environment', () => {
-    const [fn] = ofType('AWS::Lambda::Function')
-    expect(fn?.Properties).toMatchObject({
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(2)
+    expect(resources.WinnerLambdaFunction?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'src/handlers/winner.handler',
@@ -134,12 +185,31 @@ describe('the deployment', () => {
           TABLE_REJECTED_NAME: { Ref: 'RejectedTable' },
         },
       },
+      Role: { 'Fn::GetAtt': ['WinnerRole', 'Arn'] },
     })
+    expect(resources.CategorySalesLambdaFunction?.Properties).toMatchObject({
+      Handler: 'src/handlers/categorySales.handler',
+      ReservedConcurrentExecutions: 10,
+      Environment: {
+        Variables: {
+          WINNER_VIEW_STAGE: 'dev',
+          TABLE_CATEGORY_PRODUCTS_NAME: { Ref: 'CategoryProductsTable' },
+          TABLE_CATEGORY_SALES_NAME: { Ref: 'CategorySalesTable' },
+          TABLE_CATEGORY_REJECTED_NAME: { Ref: 'CategoryRejectedTable' },
+        },
+      },
+      Role: { 'Fn::GetAtt': ['CategorySalesRole', 'Arn'] },
+    })
+    // Each function sees its own tables only.
+    const winnerVariables = JSON.stringify(resources.WinnerLambdaFunction?.Properties.Environment)
+    expect(winnerVariables).not.toContain('CATEGORY')
   })
 
   it('creates the tables from the one definition, named after the service, kept on remove but not on a failed create', () => {
-    for (const [name, { suffix, definition }] of Object.entries(viewTables)) {
-      const table = resources[logicalIdOf(name as keyof TableNames)] as Resource & {
+    const all = DEPLOYED.flatMap(({ view }) => tablesOfView(view))
+    expect(ofType('AWS::DynamoDB::Table')).toHaveLength(all.length)
+    for (const { suffix, definition } of all) {
+      const table = resources[`${suffix}Table`] as Resource & {
         DeletionPolicy: string
         UpdateReplacePolicy: string
       }
@@ -157,14 +227,18 @@ describe('the deployment', () => {
     }
   })
 
-  it.each([
-    ['IteratorAgeAlarm', 'AWS/Lambda', 'IteratorAge', 'Maximum', 3_600_000, 5],
-    ['ErrorsAlarm', 'AWS/Lambda', 'Errors', 'Sum', 0, 1],
-    ['ThrottlesAlarm', 'AWS/Lambda', 'Throttles', 'Sum', 0, 1],
-    ['UnfinishedBatchesAlarm', 'WinnerView', 'unfinishedBatches', 'Sum', 0, 3],
-    ['RejectedAlarm', 'WinnerView', 'rejected', 'Sum', 0, 1],
-    ['FailedBatchesAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 0, 1],
-  ])(
+  it.each(
+    ['', 'CategorySales'].flatMap((prefix) =>
+      [
+        ['IteratorAgeAlarm', 'AWS/Lambda', 'IteratorAge', 'Maximum', 3_600_000, 5],
+        ['ErrorsAlarm', 'AWS/Lambda', 'Errors', 'Sum', 0, 1],
+        ['ThrottlesAlarm', 'AWS/Lambda', 'Throttles', 'Sum', 0, 1],
+        ['UnfinishedBatchesAlarm', 'WinnerView', 'unfinishedBatches', 'Sum', 0, 3],
+        ['RejectedAlarm', 'WinnerView', 'rejected', 'Sum', 0, 1],
+        ['FailedBatchesAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 0, 1],
+      ].map(([id, ...rest]) => [`${prefix}${id}`, ...rest] as const),
+    ),
+  )(
     "alarms with %s on %s %s (%s above %d for %d periods), notifying the stack's topic",
     (id, namespace, metric, statistic, threshold, periods) => {
       expect(resources[id]?.Properties).toMatchObject({
@@ -181,12 +255,22 @@ describe('the deployment', () => {
   )
 
   it('notifies a topic of its own with no subscription unless an e-mail is given, and draws a dashboard', () => {
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(6)
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(12)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
     expect(ofType('AWS::SNS::Subscription')).toEqual([])
     expect(resources.UnfinishedBatchesAlarm?.Properties.Dimensions).toEqual([
       { Name: 'service', Value: 'winner-view' },
       { Name: 'stage', Value: 'dev' },
+    ])
+    expect(resources.CategorySalesRejectedAlarm?.Properties).toMatchObject({
+      AlarmName: 'winner-view-dev-category-sales-rejected',
+      Dimensions: [
+        { Name: 'service', Value: 'category-sales' },
+        { Name: 'stage', Value: 'dev' },
+      ],
+    })
+    expect(resources.CategorySalesIteratorAgeAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'FunctionName', Value: { Ref: 'CategorySalesLambdaFunction' } },
     ])
     const body = JSON.stringify(resources.Dashboard?.Properties.DashboardBody)
     for (const metric of ['IteratorAge', 'unfinishedBatches', 'rejected', 'newestRecordAgeMs'])
@@ -224,6 +308,11 @@ describe('the deployment', () => {
       await readFile(join(prodFolder, 'cloudformation-template-update-stack.json'), 'utf8'),
     ).Resources as Record<string, Resource>
     expect(prod.ContributionsTable?.Properties.DeletionProtectionEnabled).toBe(true)
+    expect(prod.CategorySalesTable?.Properties.DeletionProtectionEnabled).toBe(true)
+    expect(prod.StreamKeyPolicy?.Properties.Roles).toEqual([
+      { Ref: 'WinnerRole' },
+      { Ref: 'CategorySalesRole' },
+    ])
     expect(prod.StreamKeyPolicy?.Properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -244,60 +333,52 @@ describe('the deployment', () => {
     )
   })
 
-  it('grants on each table exactly the DynamoDB actions the handler calls, and no wildcard action', async () => {
-    const names = await freshTables()
-    const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
-    const used = new Set<string>()
-    base.middlewareStack.add(
-      (next, context) => async (args) => {
-        for (const [table, action] of iamActionsOf(
-          context.commandName ?? '',
-          args.input as Record<string, unknown>,
-        )) {
-          const role = (Object.keys(names) as Array<keyof TableNames>).find(
-            (key) => names[key] === table,
-          )
-          used.add(`${role ? logicalIdOf(role) : table} ${action}`)
-        }
-        return next(args)
-      },
-      { step: 'initialize', name: 'iamRecorder' },
-    )
-    const handler = makeViewHandler(winnerView, {
-      store: makeDynamoStore(winnerView, { client: documentClientOf(base), names }),
-      log: () => {},
-    })
-    for (const batch of batchesOf(
-      toShards(generateWorkload({ events: 1000, seed: 2, edgeCases: true }), 1)[0] ?? [],
-      100,
-    )) {
-      await handler(batch)
-    }
-    base.destroy()
-    const [role] = ofType('AWS::IAM::Role')
-    type Policy = { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }
-    const policies = (role?.Properties.Policies ?? []) as Policy[]
-    const statements = policies[0]?.PolicyDocument.Statement ?? []
-    const granted = statements.flatMap((s) =>
-      s.Action.filter((a) => a.startsWith('dynamodb:')).map(
-        (a) => `${(s.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]} ${a}`,
-      ),
-    )
-    expect(new Set(granted)).toEqual(used)
-    expect(statements.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([])
-    const awsResources = statements.filter((s) => !s.Action.some((a) => a.startsWith('logs:')))
-    expect(JSON.stringify(awsResources.map((s) => s.Resource))).not.toContain('*')
+  it.each(DEPLOYED)(
+    'grants the $view.name role on each of its tables exactly the DynamoDB actions its handler calls, and no wildcard',
+    async ({ view, id }) => {
+      const used = await actionsCalledBy(view)
+      type Statement = { Action: string[]; Resource: unknown }
+      type Policy = { PolicyDocument: { Statement: Statement[] } }
+      const policies = (resources[`${id}Role`]?.Properties.Policies ?? []) as Policy[]
+      expect(policies).toHaveLength(1)
+      const statements = policies[0]?.PolicyDocument.Statement ?? []
+      const granted = statements.flatMap((s) =>
+        s.Action.filter((a) => a.startsWith('dynamodb:')).map(
+          (a) => `${(s.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]} ${a}`,
+        ),
+      )
+      expect(new Set(granted)).toEqual(used)
+      expect(statements.flatMap((s) => s.Action).filter((a) => a.includes('*'))).toEqual([])
+      const awsResources = statements.filter((s) => !s.Action.some((a) => a.startsWith('logs:')))
+      expect(JSON.stringify(awsResources.map((s) => s.Resource))).not.toContain('*')
+      // Its own queue and log group, none of the other view's.
+      const text = JSON.stringify(statements)
+      expect(text).toContain(
+        `/aws/lambda/winner-view-dev-${id === 'Winner' ? 'winner' : 'categorySales'}:*`,
+      )
+      const other = DEPLOYED.find((d) => d.id !== id)
+      expect(text).not.toContain(`"${other?.queue}"`)
+    },
+  )
+
+  it('grants what the runtime says it calls on each kind of table', () => {
+    const statements = JSON.stringify(resources.CategorySalesRole?.Properties.Policies)
+    for (const actions of Object.values(TABLE_ACTIONS))
+      expect(statements).toContain(JSON.stringify(actions))
   })
 
-  it('keeps the bundle within its budget and leaves the local stack out of it', async () => {
-    const zip = join(devFolder, 'winner.zip')
-    expect((await stat(zip)).size).toBeLessThan(ZIP_BUDGET_BYTES)
-    const { stdout: bundle } = await run('unzip', ['-p', zip, 'src/handlers/winner.js'], {
-      maxBuffer: 8 * 1024 * 1024,
-    })
-    expect(Buffer.byteLength(bundle)).toBeLessThan(BUNDLE_BUDGET_BYTES)
-    expect(bundle).not.toMatch(/kinesalite|DynamoDBLocal|cli-progress/)
-  })
+  it.each(['winner', 'categorySales'])(
+    'keeps the %s bundle within its budget and leaves the local stack out of it',
+    async (name) => {
+      const zip = join(devFolder, `${name}.zip`)
+      expect((await stat(zip)).size).toBeLessThan(ZIP_BUDGET_BYTES)
+      const { stdout: bundle } = await run('unzip', ['-p', zip, `src/handlers/${name}.js`], {
+        maxBuffer: 8 * 1024 * 1024,
+      })
+      expect(Buffer.byteLength(bundle)).toBeLessThan(BUNDLE_BUDGET_BYTES)
+      expect(bundle).not.toMatch(/kinesalite|DynamoDBLocal|cli-progress/)
+    },
+  )
 
   it('loads the bundled handler in a fresh node and folds a batch into DynamoDB Local', async () => {
     const names = await freshTables()

@@ -51,3 +51,14 @@ export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
     throw new Error('WINNER_VIEW_STAGE is not set: name the stage in the environment')
   return stage
 }
+
+/**
+ * The DynamoDB actions the runtime calls on each kind of a view's tables, for a
+ * least-privilege role: a transaction is authorised by the actions of its items, and
+ * every table is described once per container. The deployment grants exactly these.
+ */
+export const TABLE_ACTIONS = {
+  state: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem'],
+  aggregate: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
+  rejected: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+} as const
