@@ -115,7 +115,8 @@ describe('committing a batch through conflicts', () => {
 describe('committing a batch when the store does not answer', () => {
   it('leaves that transaction and every later one unfinished, without trying it again', async () => {
     const store = scriptedStore(['pass-through', unavailable])
-    const result = await commitBatch(winnerView, store, options, creations(120))
+    const oneAtATime = { ...options, concurrency: 1 }
+    const result = await commitBatch(winnerView, store, oneAtATime, creations(120))
     expect(store.calls.map((call) => call.length)).toEqual([50, 50])
     expect(idsOf(result.unfinished)).toEqual(Array.from({ length: 70 }, (_, at) => `p${at + 50}`))
     expect(result).toMatchObject({ transactions: 1, retries: 0, failure: unavailable.reason })
@@ -164,5 +165,57 @@ describe('committing a batch that DynamoDB refuses for good', () => {
       ['B'],
     ])
     expect(result).toMatchObject({ unfinished: [], refolds: 1 })
+  })
+})
+
+describe('committing transactions at once', () => {
+  /** A store that answers after a few milliseconds and counts the transactions in flight. */
+  const slowStore = (answers: Parameters<typeof scriptedStore>[0] = []) => {
+    const store = scriptedStore(answers)
+    const flight = { now: 0, most: 0 }
+    const writeStates: typeof store.writeStates = Object.assign(
+      async (writes: Parameters<typeof store.writeStates>[0]) => {
+        flight.now += 1
+        flight.most = Math.max(flight.most, flight.now)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        flight.now -= 1
+        return store.writeStates(writes)
+      },
+      { calls: store.calls },
+    )
+    return { store: { ...store, writeStates }, flight }
+  }
+  const fourAtOnce = { ...options, concurrency: 4 }
+  const byAlice = (count: number) =>
+    Array.from({ length: count }, (_, at) => plan([created(`p${at}`, 'alice', at)]))
+
+  it('runs transactions that share no aggregate item at the same time, up to the limit', async () => {
+    const { store, flight } = slowStore()
+    const result = await commitBatch(winnerView, store, fourAtOnce, creations(250))
+    expect(result).toMatchObject({ transactions: 5, unfinished: [] })
+    expect(flight.most).toBe(4)
+    expect(store.tables.states.size).toBe(250)
+  })
+
+  it('runs transactions that share a Scores item one after the other', async () => {
+    const { store, flight } = slowStore()
+    const result = await commitBatch(winnerView, store, fourAtOnce, byAlice(150))
+    expect(result.transactions).toBeGreaterThan(1)
+    expect(flight.most).toBe(1)
+    expect(scoreOf(store.tables, 'alice', 'creator')).toMatchObject({ products: 150 })
+  })
+
+  it('after a failure starts no transaction more: those started commit, the rest is unfinished', async () => {
+    const { store } = slowStore(['pass-through', unavailable])
+    const twoAtOnce = { ...options, concurrency: 2 }
+    const result = await commitBatch(winnerView, store, twoAtOnce, creations(250))
+    // Two in flight: the second fails; those that started before its answer commit,
+    // and of the five no transaction starts after it.
+    expect(result).toMatchObject({ failure: unavailable.reason })
+    expect(store.calls.length).toBeLessThan(5)
+    expect(result.transactions).toBe(store.calls.length - 1)
+    expect(result.committed.length + result.unfinished.length).toBe(250)
+    expect(result.unfinished.length).toBeGreaterThanOrEqual(100)
+    expect(store.tables.states.size).toBe(result.committed.length)
   })
 })

@@ -23,6 +23,7 @@ const writesArb = fc.array(fc.array(deltaArb, { maxLength: 2 }), { maxLength: 40
     (deltas, at): PlannedWrite<ProductEvent, ProductState> => ({
       batch: { key: `p${at}`, events: [], recordIndexes: [at] },
       folds: [],
+      duplicates: [],
       write: {
         key: `p${at}`,
         state: initial(`p${at}`),

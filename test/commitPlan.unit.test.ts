@@ -14,6 +14,7 @@ const write = (
 ): PlannedWrite<ProductEvent, ProductState> => ({
   batch: { key: productId, events: [], recordIndexes: [] },
   folds: [],
+  duplicates: [],
   write: {
     state: initial(productId),
     key: productId,

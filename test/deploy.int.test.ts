@@ -273,7 +273,13 @@ describe('the deployment', () => {
       { Name: 'FunctionName', Value: { Ref: 'CategorySalesLambdaFunction' } },
     ])
     const body = JSON.stringify(resources.Dashboard?.Properties.DashboardBody)
-    for (const metric of ['IteratorAge', 'unfinishedBatches', 'rejected', 'newestRecordAgeMs', 'category-sales'])
+    for (const metric of [
+      'IteratorAge',
+      'unfinishedBatches',
+      'rejected',
+      'newestRecordAgeMs',
+      'category-sales',
+    ])
       expect(body).toContain(metric)
   })
 

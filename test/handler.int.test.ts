@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import type { TableNames } from '../src/adapters/tables'
-import type { ProductState } from '../src/domain/product'
+import { initial, type ProductState } from '../src/domain/product'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
@@ -306,6 +306,28 @@ describe('the handler on DynamoDB Local', () => {
     expect(calls).toBeGreaterThan(2)
     expect(await stored(names)).toEqual(expectedOf(shard))
     base.destroy()
+  })
+})
+
+describe('the DynamoDB store', () => {
+  it('answers a transaction sent again with the same items as done, and applies it once', async () => {
+    const names = await freshTables()
+    const store = storeFor(client, names)
+    const write = {
+      key: 'p1',
+      state: { ...initial('p1'), creator: alice, lastSequenceNumber: sequenceNumber(1) },
+      expectedPosition: undefined,
+      deltas: winnerView.deltas(initial('p1'), { ...initial('p1'), creator: alice }),
+    }
+    expect(await store.writeStates([write])).toEqual({ kind: 'committed' })
+    // A lost answer: the same request again, as the SDK's retry or a duplicate invocation sends it.
+    expect(await store.writeStates([write])).toEqual({ kind: 'committed' })
+    expect((await readView(client, names)).scores).toEqual([
+      { userId: alice, role: 'creator', score: 0, products: 1 },
+    ])
+    // Other items are another request: its condition sees the item written.
+    const other = { ...write, state: { ...write.state, brand: 'B' } }
+    expect(await store.writeStates([other])).toEqual({ kind: 'stale', keys: ['p1'] })
   })
 })
 

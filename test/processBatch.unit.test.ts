@@ -59,13 +59,26 @@ interface Setup {
   readonly tables?: WinnerTables
   readonly store?: Partial<Store<ProductState>>
   readonly reserveMs?: number
+  readonly commitConcurrency?: number
 }
 
 /** A handler on the in-memory store with scripted writes, and the log lines it wrote. */
-const setup = ({ answers = [], tables, store: overrides = {}, reserveMs = 5_000 }: Setup = {}) => {
+const setup = ({
+  answers = [],
+  tables,
+  store: overrides = {},
+  reserveMs = 5_000,
+  commitConcurrency,
+}: Setup = {}) => {
   const store = { ...scriptedStore(answers, tables), ...overrides }
   const log = jest.fn<void, [BatchSummary]>()
-  const handler = makeViewHandler(winnerView, { store, log, retry: quickPolicy, reserveMs })
+  const handler = makeViewHandler(winnerView, {
+    store,
+    log,
+    retry: quickPolicy,
+    reserveMs,
+    ...(commitConcurrency === undefined ? {} : { commitConcurrency }),
+  })
   return { store, log, tables: store.tables, handler }
 }
 
@@ -129,7 +142,10 @@ describe('the handler when DynamoDB answers with an error', () => {
     const records = Array.from({ length: 120 }, (_, n) =>
       create(n, `p${n}`, creatorOrigin(`u${n}`)),
     )
-    const { handler, store, log, tables } = setup({ answers: ['pass-through', unavailable] })
+    const { handler, store, log, tables } = setup({
+      answers: ['pass-through', unavailable],
+      commitConcurrency: 1,
+    })
     expect(await handler(batch(...records, buy(120, 'p0'), buy(121, 'p99')))).toEqual(failedAt(50))
     expect(store.calls).toHaveLength(2)
     expect(tables.states.size).toBe(50)
@@ -306,6 +322,91 @@ describe('records whose outcomes overlap', () => {
       failedAt(1),
     )
     expect(summaryOf(log)).toMatchObject({ folded: 0, rejected: 0, duplicates: 0 })
+  })
+})
+
+describe('duplicates judged on the state the commit applies to', () => {
+  const egressBuy = (n: number, ingressAt: number) =>
+    at(n, {
+      schema: 'com.nordstrom/retail-stream-egress/1-0-0',
+      origin: creatorOrigin('buyer'),
+      timeOrigin: '2026-11-26T10:00:00.000Z',
+      data: purchaseData('p1'),
+      eventId: `shardId-000000000009:${sequenceNumber(ingressAt)}`,
+      timeIngest: '2026-11-26T10:00:01.000Z',
+      timeProcess: '2026-11-26T10:00:02.000Z',
+    })
+
+  it('keeps no duplicate in Rejected while its product is unfinished, and keeps it once the product commits', async () => {
+    const { handler, tables, log } = setup({ answers: [unavailable] })
+    const records = batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50))
+    expect(await handler(records)).toEqual(failedAt(1))
+    expect(rejectedIds(tables)).toEqual([])
+    expect(await handler(records)).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
+    expect(log.mock.calls[1]?.[0]).toMatchObject({ folded: 2, rejected: 1, duplicates: 1 })
+  })
+
+  it('keeps a duplicate that only the re-read state shows, when another writer folded its original', async () => {
+    const tables = freshTables()
+    // The other writer folds the sale with ingress 50; ours then brings it again, and a create.
+    const { handler, log } = setup({
+      tables,
+      answers: [otherWriter(tables, create(1, 'p1'), egressBuy(2, 50))],
+    })
+    expect(await handler(batch(create(1, 'p1'), egressBuy(3, 50)))).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
+    expect(tables.rejected.get(eventIdOf(3))?.reason).toMatch(/^fan-out duplicate of /)
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 1 })
+    expect(summaryOf(log)).toMatchObject({ refolds: 1, rejected: 1, duplicates: 1 })
+  })
+})
+
+describe('the states a container committed', () => {
+  it('folds a later batch onto them without reading, and catches a state changed elsewhere by its condition', async () => {
+    const tables = freshTables()
+    let reads = 0
+    const counting = memoryStore(winnerView, tables)
+    const { handler, log } = setup({
+      tables,
+      store: {
+        readStates: (keys) => {
+          reads += 1
+          return counting.readStates(keys)
+        },
+      },
+    })
+    expect(await handler(batch(create(1, 'p1'), buy(2, 'p1')))).toEqual(allDone)
+    expect(reads).toBe(1)
+    expect(await handler(batch(buy(3, 'p1'), create(4, 'p2')))).toEqual(allDone)
+    // p1 from the cache, p2 taken for new: no read.
+    expect(reads).toBe(1)
+    // Another writer moves p1 on; the cached state is behind, the condition says so.
+    await makeViewHandler(winnerView, { store: memoryStore(winnerView, tables), log: () => {} })(
+      batch(buy(5, 'p1')),
+    )
+    expect(await handler(batch(buy(6, 'p1')))).toEqual(allDone)
+    expect(reads).toBe(2)
+    expect(log.mock.calls[2]?.[0]).toMatchObject({ refolds: 1, retries: 1 })
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 4, creatorScore: 4 })
+    expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 4, products: 2 })
+  })
+
+  it('reads every batch when the cache is off', async () => {
+    let reads = 0
+    const tables = freshTables()
+    const counting = memoryStore(winnerView, tables)
+    const store = {
+      ...counting,
+      readStates: (keys: ReadonlyArray<string>) => {
+        reads += 1
+        return counting.readStates(keys)
+      },
+    }
+    const handler = makeViewHandler(winnerView, { store, log: () => {}, cacheSize: 0 })
+    await handler(batch(create(1, 'p1')))
+    await handler(batch(buy(2, 'p1')))
+    expect(reads).toBe(2)
   })
 })
 

@@ -1,6 +1,14 @@
 import * as E from 'fp-ts/Either'
 import { backoffDelay, type RetryPolicy, sleep } from './backoff'
-import { type PlannedWrite, packTransactions, planKey } from './plan'
+import {
+  aggregateItemKey,
+  clusterByAggregates,
+  type Duplicate,
+  type KeyBatch,
+  type PlannedWrite,
+  packTransactions,
+  planKey,
+} from './plan'
 import { MAX_TRANSACTION_ITEMS, type Store, type WriteOutcome } from './store'
 import type { View } from './view'
 
@@ -10,8 +18,17 @@ export interface Unstorable<Event, State> {
   readonly reason: string
 }
 
+/** A key found folded elsewhere on a re-read: nothing left to write, its duplicates judged there. */
+export interface Settled<Event> {
+  readonly batch: KeyBatch<Event>
+  readonly duplicates: ReadonlyArray<Duplicate>
+}
+
 /** What committing a batch's keys came to. */
 export interface CommitResult<Event, State> {
+  /** The writes that committed, as they finally were (after any re-fold). */
+  readonly committed: ReadonlyArray<PlannedWrite<Event, State>>
+  readonly settled: ReadonlyArray<Settled<Event>>
   /** Keys not committed (the store did not answer, or time ran out): records unfinished. */
   readonly unfinished: ReadonlyArray<PlannedWrite<Event, State>>
   /** Keys no retry can store: their records go to Rejected. */
@@ -38,21 +55,26 @@ export interface CommitOptions {
   readonly policy: RetryPolicy
   /** False when too little time is left to start another attempt. */
   readonly hasTime: () => boolean
+  /** Transactions of a batch in flight at once, if they share no aggregate item (at least 1). */
+  readonly concurrency?: number
 }
 
-/** One batch's commit: what it writes with, and the counters its transactions share. */
+/** One batch's commit: what it writes with, and what its transactions found, shared. */
 interface Commit<Event, State> {
   readonly view: View<Event, State>
   readonly store: Store<State>
   readonly options: CommitOptions
   retries: number
   refolds: number
+  transactions: number
+  readonly committed: PlannedWrite<Event, State>[]
+  readonly settled: Settled<Event>[]
   readonly unstorable: Unstorable<Event, State>[]
 }
 
 /**
  * Re-reads keys someone else wrote first and folds this batch onto what they hold.
- * A key already folded there drops out; one whose item cannot be read is unstorable.
+ * A key already folded there drops out, settled; one whose item cannot be read is unstorable.
  */
 const refold = async <Event, State>(
   commit: Commit<Event, State>,
@@ -69,8 +91,10 @@ const refold = async <Event, State>(
       commit.unstorable.push({ planned, reason: stored.left })
       return []
     }
-    const again = planKey(commit.view, planned.batch, stored?.right).planned
-    return again === undefined ? [] : [again]
+    const again = planKey(commit.view, planned.batch, stored?.right)
+    if (again.planned !== undefined) return [again.planned]
+    commit.settled.push({ batch: planned.batch, duplicates: again.duplicates })
+    return []
   })
 }
 
@@ -94,6 +118,8 @@ const afterOutcome = async <Event, State>(
 ): Promise<TransactionResult<Event, State> | PlannedWrite<Event, State>[]> => {
   switch (outcome.kind) {
     case 'committed':
+      commit.committed.push(...current)
+      commit.transactions += 1
       return outcome
     case 'invalid':
       return refuse(commit, current, outcome.reason)
@@ -148,10 +174,81 @@ const commitTransaction = async <Event, State>(
 export const describeError = (error: unknown): string =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 
+/** Why a transaction and what was left of it did not commit. */
+interface Failed<Event, State> {
+  readonly reason: string
+  readonly remaining: PlannedWrite<Event, State>[]
+}
+
+/** Commits a transaction and, when DynamoDB refuses it, its parts one after the other. */
+const commitWithParts = async <Event, State>(
+  commit: Commit<Event, State>,
+  transaction: PlannedWrite<Event, State>[],
+): Promise<Failed<Event, State> | undefined> => {
+  const parts = [transaction]
+  for (let at = 0; at < parts.length; at += 1) {
+    const part = parts[at] ?? []
+    const result = await commitTransaction(commit, part).catch(
+      (error: unknown): TransactionResult<Event, State> => ({
+        kind: 'failed',
+        reason: describeError(error),
+        remaining: part,
+      }),
+    )
+    if (result.kind === 'split') parts.splice(at + 1, 0, ...result.parts)
+    if (result.kind === 'failed')
+      return {
+        reason: result.reason,
+        remaining: [...result.remaining, ...parts.slice(at + 1).flat()],
+      }
+  }
+  return undefined
+}
+
+/** At most `limit` tasks at once, in the order they ask. */
+const slots = (limit: number) => {
+  let free = Math.max(1, limit)
+  const waiting: Array<() => void> = []
+  return {
+    take: (): Promise<void> => {
+      if (free > 0) {
+        free -= 1
+        return Promise.resolve()
+      }
+      return new Promise((resolve) => waiting.push(resolve))
+    },
+    give: (): void => {
+      const next = waiting.shift()
+      if (next === undefined) free += 1
+      else next()
+    },
+  }
+}
+
 /**
- * Commits planned writes in transactions, one after the other so that two transactions
- * of a batch never race on an aggregate item. After a transaction that cannot commit,
- * the rest stays unfinished, for Lambda to deliver again.
+ * Orders transactions by the aggregate items they share: `after(transaction)` resolves
+ * when every earlier transaction that touches one of its items has finished. Called in
+ * the order of the transactions.
+ */
+const itemOrder = () => {
+  const lastUse = new Map<string, Promise<void>>()
+  return (transaction: ReadonlyArray<PlannedWrite<unknown, unknown>>) => {
+    const items = new Set(transaction.flatMap((p) => p.write.deltas.map(aggregateItemKey)))
+    const before = Promise.all([...items].flatMap((item) => lastUse.get(item) ?? []))
+    let done = () => {}
+    const finished = new Promise<void>((resolve) => {
+      done = resolve
+    })
+    for (const item of items) lastUse.set(item, finished)
+    return { before, done }
+  }
+}
+
+/**
+ * Commits planned writes in transactions. Transactions that share an aggregate item
+ * commit one after the other, in order, so that they never conflict on it; the others
+ * commit at once, up to `concurrency`. After a transaction that cannot commit, none is
+ * started any more: the rest stays unfinished, for Lambda to deliver again.
  */
 export const commitBatch = async <Event, State>(
   view: View<Event, State>,
@@ -159,36 +256,40 @@ export const commitBatch = async <Event, State>(
   options: CommitOptions,
   writes: ReadonlyArray<PlannedWrite<Event, State>>,
 ): Promise<CommitResult<Event, State>> => {
-  const queue = packTransactions(writes, MAX_TRANSACTION_ITEMS)
   const commit: Commit<Event, State> = {
-    view,
-    store,
-    options,
-    retries: 0,
-    refolds: 0,
-    unstorable: [],
+    ...{ view, store, options, retries: 0, refolds: 0, transactions: 0 },
+    ...{ committed: [], settled: [], unstorable: [] },
   }
-  const counters = () => ({
-    retries: commit.retries,
-    refolds: commit.refolds,
-    unstorable: commit.unstorable,
-  })
-  let transactions = 0
-  for (let at = 0; at < queue.length; at += 1) {
-    const transaction = queue[at] ?? []
-    const result = await commitTransaction(commit, transaction).catch(
-      (error: unknown): TransactionResult<Event, State> => ({
-        kind: 'failed',
-        reason: describeError(error),
-        remaining: transaction,
-      }),
-    )
-    if (result.kind === 'split') queue.splice(at + 1, 0, ...result.parts)
-    if (result.kind === 'committed') transactions += 1
-    if (result.kind === 'failed') {
-      const unfinished = [...result.remaining, ...queue.slice(at + 1).flat()]
-      return { ...counters(), unfinished, transactions, failure: result.reason }
-    }
+  const concurrency = options.concurrency ?? 1
+  // Clustered only when transactions may run at once: alone, the shard's order is as good.
+  const ordered = concurrency > 1 ? clusterByAggregates(writes) : writes
+  const queue = packTransactions(ordered, MAX_TRANSACTION_ITEMS)
+  const unfinished: PlannedWrite<Event, State>[] = []
+  let failure: string | undefined
+  const run = async (transaction: PlannedWrite<Event, State>[]) => {
+    // Once one transaction failed, none starts: Lambda delivers their records again.
+    const failed =
+      failure === undefined
+        ? await commitWithParts(commit, transaction)
+        : { reason: failure, remaining: transaction }
+    if (failed === undefined) return
+    failure ??= failed.reason
+    unfinished.push(...failed.remaining)
   }
-  return { ...counters(), unfinished: [], transactions }
+  const limit = slots(concurrency)
+  const inOrder = itemOrder()
+  await Promise.all(
+    queue.map(async (transaction) => {
+      const { before, done } = inOrder(transaction)
+      await before
+      await limit.take()
+      await run(transaction).finally(() => {
+        limit.give()
+        done()
+      })
+    }),
+  )
+  const { committed, settled, unstorable, transactions, retries, refolds } = commit
+  const result = { committed, settled, unstorable, transactions, retries, refolds, unfinished }
+  return failure === undefined ? result : { ...result, failure }
 }

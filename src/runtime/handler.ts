@@ -6,11 +6,12 @@ import type {
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from './backoff'
-import { commitBatch, describeError } from './commit'
+import { type CommitResult, commitBatch, describeError } from './commit'
 import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
 import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectKey } from './rejection'
-import type { Store } from './store'
+import { makeStateCache, type StateCache } from './stateCache'
+import type { Store, StoredState } from './store'
 import type { View } from './view'
 
 /** The one log line of a batch: counts, ids and positions, never a payload. */
@@ -50,12 +51,22 @@ export interface InvocationContext {
 
 export interface HandlerDeps<State> {
   readonly store: Store<State>
+  /** States kept by this container (the handler's lifetime); 0 reads every key every batch. */
+  readonly cacheSize?: number
+  /** Transactions of a batch in flight at once when they share no aggregate item. */
+  readonly commitConcurrency?: number
   readonly log?: (summary: BatchSummary) => void
   /** For conflicts and re-folds; the SDK client retries failed calls itself. */
   readonly retry?: RetryPolicy
   /** No transaction starts with less time than this left before the function times out. */
   readonly reserveMs?: number
 }
+
+/** About a container's hot keys: product states of a few hundred bytes, some 25 MB at most. */
+export const DEFAULT_CACHE_SIZE = 50_000
+
+/** Transactions of a batch in flight at once, when they share no aggregate item. */
+export const DEFAULT_COMMIT_CONCURRENCY = 4
 
 /** Enough for one transaction at the SDK's worst (three attempts of five seconds) and the log. */
 export const DEFAULT_RESERVE_MS = 16_000
@@ -137,12 +148,16 @@ const NOTHING_COMMITTED = {
   refolds: 0,
 }
 
-/** Plans each key's write on its stored state; a key whose item is unreadable is rejected. */
+/**
+ * Plans each key's write on its stored state; a key whose item is unreadable is rejected,
+ * and a key with nothing to write keeps its duplicates now (others keep theirs once the
+ * write that judged them commits).
+ */
 const planAll = <Event, State>(
   view: View<Event, State>,
   records: ReadonlyArray<KinesisStreamRecord>,
   batches: ReadonlyArray<KeyBatch<Event>>,
-  stored: Awaited<ReturnType<Store<State>['readStates']>>,
+  stored: ReadonlyMap<string, StoredState<State>>,
 ) => {
   const writes: PlannedWrite<Event, State>[] = []
   const rejections: Rejection[] = []
@@ -154,38 +169,98 @@ const planAll = <Event, State>(
       continue
     }
     const plan = planKey(view, batch, item?.right)
-    duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
-    if (plan.planned !== undefined) writes.push(plan.planned)
+    if (plan.planned === undefined)
+      duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
+    else writes.push(plan.planned)
   }
   return { writes, rejections, duplicates }
 }
+
+/**
+ * The stored states a batch's keys fold onto: those this container committed, from its
+ * cache, and a consistent read of the others. Once the container has read a batch, a
+ * key it holds no state of is taken for a new one (absent): the commit's condition
+ * refuses that guess when it is wrong, and the key is then read and folded again.
+ */
+const storedStatesOf = async <State>(
+  store: Store<State>,
+  cache: StateCache<State>,
+  keys: ReadonlyArray<string>,
+): Promise<Map<string, StoredState<State>>> => {
+  const found = new Map<string, StoredState<State>>()
+  for (const key of keys) {
+    const state = cache.get(key)
+    if (state !== undefined) found.set(key, E.right(state))
+  }
+  const missing = keys.filter((key) => !found.has(key))
+  if (missing.length === 0 || cache.warm()) return found
+  for (const [key, state] of await store.readStates(missing)) {
+    found.set(key, state)
+    if (E.isRight(state)) cache.remember(key, state.right)
+  }
+  cache.markWarm()
+  return found
+}
+
+/** The cache after a commit: committed states remembered, the others' state unknown. */
+const rememberCommitted = <Event, State>(
+  cache: StateCache<State>,
+  result: CommitResult<Event, State>,
+): void => {
+  for (const { batch, write } of result.committed) cache.remember(batch.key, write.state)
+  for (const { batch } of result.settled) cache.forget(batch.key)
+  for (const { batch } of result.unfinished) cache.forget(batch.key)
+  for (const { planned } of result.unstorable) cache.forget(planned.batch.key)
+}
+
+/** What a commit sends to Rejected: refused folds, and the duplicates of what it decided. */
+const rejectionsOf = <Event, State>(
+  records: ReadonlyArray<KinesisStreamRecord>,
+  result: CommitResult<Event, State>,
+) => ({
+  refused: result.unstorable.flatMap(({ planned: p, reason }) =>
+    rejectKey(records, p.batch, `commit: ${reason}`, p.folds),
+  ),
+  duplicates: [
+    ...result.committed,
+    ...result.settled,
+    ...result.unstorable.map((u) => u.planned),
+  ].flatMap(({ batch, duplicates }) => rejectDuplicates(records, batch, duplicates)),
+})
 
 /** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
 const foldAndCommit = async <Event, State>(
   view: View<Event, State>,
   deps: HandlerDeps<State>,
+  cache: StateCache<State>,
   records: ReadonlyArray<KinesisStreamRecord>,
   batches: ReadonlyArray<KeyBatch<Event>>,
   hasTime: () => boolean,
 ): Promise<FoldOutcome> => {
   if (batches.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
-  const stored = await deps.store
-    .readStates(batches.map((b) => b.key))
-    .catch((error: unknown) => `reading states: ${describeError(error)}`)
+  const stored = await storedStatesOf(
+    deps.store,
+    cache,
+    batches.map((b) => b.key),
+  ).catch((error: unknown) => `reading states: ${describeError(error)}`)
   if (typeof stored === 'string') {
     const unfinished = batches.flatMap((b) => b.recordIndexes)
     return { unfinished, failure: stored, ...NOTHING_COMMITTED }
   }
   const planned = planAll(view, records, batches, stored)
-  const policy = deps.retry ?? defaultRetryPolicy
-  const result = await commitBatch(view, deps.store, { policy, hasTime }, planned.writes)
-  const refused = result.unstorable.flatMap(({ planned: p, reason }) =>
-    rejectKey(records, p.batch, `commit: ${reason}`, p.folds),
-  )
+  const options = {
+    policy: deps.retry ?? defaultRetryPolicy,
+    hasTime,
+    concurrency: deps.commitConcurrency ?? DEFAULT_COMMIT_CONCURRENCY,
+  }
+  const result = await commitBatch(view, deps.store, options, planned.writes)
+  rememberCommitted(cache, result)
+  const { refused, duplicates } = rejectionsOf(records, result)
+  const allDuplicates = [...planned.duplicates, ...duplicates]
   return {
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
-    rejections: [...planned.rejections, ...planned.duplicates, ...refused],
-    duplicates: planned.duplicates.map((d) => d.recordIndex),
+    rejections: [...planned.rejections, ...allDuplicates, ...refused],
+    duplicates: allDuplicates.map((d) => d.recordIndex),
     writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
@@ -272,6 +347,7 @@ export const makeViewHandler = <Event, State>(
 ) => {
   const log = deps.log ?? logJsonLine
   const checkTables = tablesChecked(deps.store)
+  const cache = makeStateCache<State>(deps.cacheSize ?? DEFAULT_CACHE_SIZE)
   return async (
     event: KinesisStreamEvent,
     context?: InvocationContext,
@@ -280,7 +356,7 @@ export const makeViewHandler = <Event, State>(
     const misconfigured = await checkTables()
     const summary =
       misconfigured === undefined
-        ? await handleBatch(view, deps, event.Records, context, started)
+        ? await handleBatch(view, deps, cache, event.Records, context, started)
         : unhandled(event.Records, context, misconfigured, started)
     log(summary)
     const failedFrom = summary.failedFrom
@@ -312,6 +388,7 @@ const outcomesOf = (
 const handleBatch = async <Event, State>(
   view: View<Event, State>,
   deps: HandlerDeps<State>,
+  cache: StateCache<State>,
   records: ReadonlyArray<KinesisStreamRecord>,
   context: InvocationContext | undefined,
   started: number,
@@ -324,8 +401,11 @@ const handleBatch = async <Event, State>(
     classified.filter((c) => c.kind === 'event'),
   )
   const rejected = classified.filter((c) => c.kind === 'rejected')
-  const kept = await keepAll(deps.store, rejected)
-  const folded = await foldAndCommit(view, deps, records, batches, hasTime)
+  // Undecodable records and the batch's commits touch different tables: both at once.
+  const [kept, folded] = await Promise.all([
+    keepAll(deps.store, rejected),
+    foldAndCommit(view, deps, cache, records, batches, hasTime),
+  ])
   const keptLater = await keepAll(deps.store, folded.rejections)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)

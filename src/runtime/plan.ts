@@ -8,18 +8,20 @@ export interface KeyBatch<Event> {
   readonly recordIndexes: ReadonlyArray<number>
 }
 
+/** A batch event the view recognised as a duplicate of one already folded, and why. */
+export interface Duplicate {
+  readonly at: number
+  readonly reason: string
+}
+
 /** A key's batch with the write that commits it. */
 export interface PlannedWrite<Event, State> {
   readonly batch: KeyBatch<Event>
   readonly write: StateWrite<State>
   /** The indexes of the batch's events this write folds (not folded before, not duplicates). */
   readonly folds: ReadonlyArray<number>
-}
-
-/** A batch event the view recognised as a duplicate of one already folded, and why. */
-export interface Duplicate {
-  readonly at: number
-  readonly reason: string
+  /** The batch's duplicates, judged on the state this write applies to: kept once it commits. */
+  readonly duplicates: ReadonlyArray<Duplicate>
 }
 
 /** A key's batch planned on its stored state: the write, if any, and its duplicates. */
@@ -58,7 +60,7 @@ export const planKey = <Event, State>(
     expectedPosition: view.positionOf(before),
     deltas: view.deltas(before, current),
   }
-  return { duplicates, planned: { batch, folds, write } }
+  return { duplicates, planned: { batch, folds, duplicates, write } }
 }
 
 /** Groups events by key, keeping shard order and each key's first appearance. */
@@ -96,6 +98,21 @@ export const mergeDeltas = (deltas: ReadonlyArray<AggregateDelta>): AggregateDel
     merged.set(key, { ...seen, add })
   }
   return [...merged.values()]
+}
+
+/**
+ * Writes in an order that puts those touching the same aggregate items next to one
+ * another, so that packing gives fewer transactions sharing an item: those must commit
+ * one after the other, the others may commit at once. Keys commute, so order is free.
+ */
+export const clusterByAggregates = <W extends { readonly write: StateWrite<unknown> }>(
+  writes: ReadonlyArray<W>,
+): W[] => {
+  const clusterOf = (planned: W) => planned.write.deltas.map(aggregateItemKey).sort().join('\n')
+  return writes
+    .map((planned) => ({ planned, cluster: clusterOf(planned) }))
+    .sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0))
+    .map(({ planned }) => planned)
 }
 
 /**
