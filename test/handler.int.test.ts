@@ -4,7 +4,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda'
 import type { TableNames } from '../src/adapters/tables'
 import { initial, type ProductState } from '../src/domain/product'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
-import { readView } from '../src/local/viewReader'
+import { leaderboard, readView, scanAll } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { makeDynamoClient } from '../src/runtime/dynamoStore'
 import { type BatchSummary, makeViewHandler } from '../src/runtime/handler'
@@ -306,6 +306,35 @@ describe('the handler on DynamoDB Local', () => {
     expect(calls).toBeGreaterThan(2)
     expect(await stored(names)).toEqual(expectedOf(shard))
     base.destroy()
+  })
+})
+
+describe('the leaderboard over its index partitions', () => {
+  it('files every Scores item under role#k, uses many partitions, and reads the top of a role as the oracle ranks it', async () => {
+    const names = await freshTables()
+    const [shard = []] = toShards(generateWorkload({ events: 1500, seed: 9 }), 1)
+    await deliverAll(handlerFor(storeFor(client, names)), batchesOf(shard, 100))
+    const raw = await scanAll(client, names.scores)
+    const partitions = new Set(raw.map((item) => String(item.leaderboardKey)))
+    expect(
+      raw.every(
+        (item) =>
+          item.leaderboardKey === `${item.role}#${String(item.leaderboardKey).split('#')[1]}`,
+      ),
+    ).toBe(true)
+    expect([...partitions].every((key) => /^(creator|photographer)#[0-7]$/.test(key))).toBe(true)
+    expect(partitions.size).toBeGreaterThan(8)
+    for (const role of ['creator', 'photographer'] as const) {
+      const ranked = expectedOf(shard)
+        .scores.filter((s) => s.role === role)
+        .map(({ userId, score, products }) => ({ userId, score, products }))
+        .sort(
+          (a, b) =>
+            Number(b.score) - Number(a.score) ||
+            String(a.userId).localeCompare(String(b.userId), 'en'),
+        )
+      expect(await leaderboard(client, names, role, 7)).toEqual(ranked.slice(0, 7))
+    }
   })
 })
 

@@ -102,7 +102,9 @@ const addedBy = (items: ReturnType<typeof transactionItems>) =>
       if (Update === undefined) return []
       const added: Record<string, unknown> = {}
       const names = Update.ExpressionAttributeNames ?? {}
-      for (const clause of (Update.UpdateExpression ?? '').replace(/^ADD /, '').split(', ')) {
+      const expression = Update.UpdateExpression ?? ''
+      const adds = expression.slice(expression.indexOf('ADD ') + 'ADD '.length)
+      for (const clause of adds.split(', ')) {
         const [name = '', value = ''] = clause.split(' ')
         added[names[name] ?? name] = Update.ExpressionAttributeValues?.[value]
       }

@@ -1,5 +1,11 @@
 import { fold, initial } from '../src/domain/product'
-import { mergeDeltas, scoreDeltas } from '../src/domain/scores'
+import {
+  LEADERBOARD_PARTITIONS,
+  leaderboardKeyOf,
+  leaderboardKeysOf,
+  mergeDeltas,
+  scoreDeltas,
+} from '../src/domain/scores'
 import { created, photographed, purchased } from './support/events'
 
 describe('scoreDeltas', () => {
@@ -40,5 +46,25 @@ describe('mergeDeltas', () => {
       { userId: 'alice', role: 'creator', score: 5, products: 1 },
       { userId: 'alice', role: 'photographer', score: 1, products: 1 },
     ])
+  })
+})
+
+describe('the leaderboard partitions', () => {
+  it('files each user of a role under one of its partitions, always the same, and uses them all', () => {
+    const users = Array.from({ length: 400 }, (_, at) => `user-${at}`)
+    const keys = users.map((userId) => leaderboardKeyOf('creator', userId))
+    expect(users.map((userId) => leaderboardKeyOf('creator', userId))).toEqual(keys)
+    expect(new Set(keys)).toEqual(new Set(leaderboardKeysOf('creator')))
+    expect(leaderboardKeysOf('photographer')).toEqual(
+      Array.from({ length: LEADERBOARD_PARTITIONS }, (_, k) => `photographer#${k}`),
+    )
+    // No partition holds much more than its share (50 of 400 over 8).
+    const counts = [...new Set(keys)].map((key) => keys.filter((k) => k === key).length)
+    expect(Math.max(...counts)).toBeLessThan(80)
+  })
+
+  it('names the partition by the role and a number below the count', () => {
+    expect(leaderboardKeyOf('photographer', 'ada')).toMatch(/^photographer#[0-7]$/)
+    expect(leaderboardKeyOf('creator', '')).toMatch(/^creator#[0-7]$/)
   })
 })

@@ -27,10 +27,11 @@ describe('checking a table against the view definition', () => {
         AttributeDefinitions: [
           { AttributeName: 'userId', AttributeType: 'S' as const },
           { AttributeName: 'role', AttributeType: 'S' as const },
+          { AttributeName: 'leaderboardKey', AttributeType: 'S' as const },
           { AttributeName: 'score', AttributeType: 'S' as const },
         ],
       },
-      'table S has the key attribute types (role:S, score:S, userId:S), the view needs (role:S, score:N, userId:S)',
+      'table S has the key attribute types (leaderboardKey:S, role:S, score:S, userId:S), the view needs (leaderboardKey:S, role:S, score:N, userId:S)',
     ],
     [
       'a leaderboard keyed on another attribute',
@@ -38,13 +39,30 @@ describe('checking a table against the view definition', () => {
         ...scoresTable,
         GlobalSecondaryIndexes: [
           {
-            IndexName: 'ScoresByRole',
+            IndexName: 'Leaderboard',
             KeySchema: [{ AttributeName: 'score', KeyType: 'HASH' as const }],
             Projection: { ProjectionType: 'ALL' as const },
           },
         ],
       },
-      'table S has the indexes (ScoresByRole (score:HASH)), the view needs (ScoresByRole (role:HASH, score:RANGE))',
+      'table S has the indexes (Leaderboard (score:HASH)), the view needs (Leaderboard (leaderboardKey:HASH, score:RANGE))',
+    ],
+    [
+      'the leaderboard of before, one partition per role',
+      {
+        ...scoresTable,
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'ScoresByRole',
+            KeySchema: [
+              { AttributeName: 'role', KeyType: 'HASH' as const },
+              { AttributeName: 'score', KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          },
+        ],
+      },
+      'table S has the indexes (), the view needs (Leaderboard (leaderboardKey:HASH, score:RANGE))',
     ],
     [
       'a key without the role',

@@ -38,6 +38,7 @@ export const scoresTable: TableDefinition = {
   AttributeDefinitions: [
     { AttributeName: 'userId', AttributeType: 'S' },
     { AttributeName: 'role', AttributeType: 'S' },
+    { AttributeName: 'leaderboardKey', AttributeType: 'S' },
     { AttributeName: 'score', AttributeType: 'N' },
   ],
   KeySchema: [
@@ -46,10 +47,11 @@ export const scoresTable: TableDefinition = {
   ],
   GlobalSecondaryIndexes: [
     {
-      // The leaderboard: per role, users by score.
-      IndexName: 'ScoresByRole',
+      // The leaderboard: per role, users by score, over LEADERBOARD_PARTITIONS partitions
+      // (`role#k`) so that no index partition takes every score change of a role.
+      IndexName: 'Leaderboard',
       KeySchema: [
-        { AttributeName: 'role', KeyType: 'HASH' },
+        { AttributeName: 'leaderboardKey', KeyType: 'HASH' },
         { AttributeName: 'score', KeyType: 'RANGE' },
       ],
       Projection: { ProjectionType: 'ALL' },

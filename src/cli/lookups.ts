@@ -45,7 +45,7 @@ const userLines = (userId: string, view: UserView): string[] => [
 
 /** `winner-view top`: the leaderboard of each role. */
 const topCommand = (cli: Command): Command =>
-  readOptions(cli.command('top').description('the leaderboard, from the ScoresByRole index'))
+  readOptions(cli.command('top').description('the leaderboard, from the Leaderboard index'))
     .option('--role <role>', 'creator or photographer (default: both)', roleOf)
     .option('--limit <n>', 'how many users per role', wholeNumber(1, 1000), 10)
     .option('--json', 'as JSON')

@@ -44,3 +44,29 @@ export const mergeDeltas = (deltas: ReadonlyArray<ScoreDelta>): ScoreDelta[] => 
   }
   return [...merged.values()]
 }
+
+/**
+ * How many index partitions a role's leaderboard is spread over. A role as the index's
+ * partition key would put every score change of a role into one partition, and a
+ * throttled index throttles every shard's transactions; `role#k` spreads them over N.
+ * Changing N moves every user: rewrite the attribute on all Scores items first.
+ */
+export const LEADERBOARD_PARTITIONS = 8
+
+/** FNV-1a over the text's UTF-16 code units: a stable, well-spread 32-bit number. */
+const fnv1a = (text: string): number => {
+  let hash = 0x811c9dc5
+  for (let at = 0; at < text.length; at += 1) {
+    hash ^= text.charCodeAt(at)
+    hash = Math.imul(hash, 0x01000193) >>> 0
+  }
+  return hash
+}
+
+/** The leaderboard partition of a user's score in a role: `role#k`, k from the user id. */
+export const leaderboardKeyOf = (role: Role, userId: string): string =>
+  `${role}#${fnv1a(userId) % LEADERBOARD_PARTITIONS}`
+
+/** Every leaderboard partition of a role: the top of a role is the top of their merge. */
+export const leaderboardKeysOf = (role: Role): string[] =>
+  Array.from({ length: LEADERBOARD_PARTITIONS }, (_, k) => `${role}#${k}`)

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
-import type { Role } from '../domain/scores'
+import { leaderboardKeysOf, type Role } from '../domain/scores'
 import { assembleRejected, type RejectedView } from './rejectedReader'
 
 type Item = Record<string, unknown>
@@ -63,34 +63,57 @@ export const readView = async (
   ])
   return {
     contributions: contributions.sort(byKeys('productId')),
-    scores: scores.sort(byKeys('userId', 'role')),
+    // The leaderboard partition is where the index files a score, not part of the view.
+    scores: scores.map(({ leaderboardKey, ...score }) => score).sort(byKeys('userId', 'role')),
     rejected: assembleRejected(rejected).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en')),
   }
 }
 
-/** The leaderboard of one role: the top users by score, from the ScoresByRole index. */
+/** A user's entry in a role's leaderboard. */
+export interface LeaderboardEntry {
+  readonly userId: string
+  readonly score: number
+  readonly products: number
+}
+
+/** Highest score first; equal scores by user id, so that the order never depends on a partition. */
+const byScore = (a: LeaderboardEntry, b: LeaderboardEntry): number =>
+  b.score - a.score || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)
+
+/**
+ * The leaderboard of one role: the top users by score. The Leaderboard index spreads a
+ * role over LEADERBOARD_PARTITIONS partitions (`role#k`); the top `limit` of each, read
+ * at once, merged, hold the top `limit` of the role.
+ */
 export const leaderboard = async (
   client: DynamoDBDocumentClient,
   names: TableNames,
   role: Role,
   limit: number,
-): Promise<Array<{ userId: string; score: number; products: number }>> => {
-  const page = await client.send(
-    new QueryCommand({
-      TableName: names.scores,
-      IndexName: 'ScoresByRole',
-      KeyConditionExpression: '#role = :role',
-      ExpressionAttributeNames: { '#role': 'role' },
-      ExpressionAttributeValues: { ':role': role },
-      ScanIndexForward: false,
-      Limit: limit,
-    }),
+): Promise<LeaderboardEntry[]> => {
+  const pages = await Promise.all(
+    leaderboardKeysOf(role).map((key) =>
+      client.send(
+        new QueryCommand({
+          TableName: names.scores,
+          IndexName: 'Leaderboard',
+          KeyConditionExpression: 'leaderboardKey = :key',
+          ExpressionAttributeValues: { ':key': key },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      ),
+    ),
   )
-  return (page.Items ?? []).map((item) => ({
-    userId: String(item.userId),
-    score: Number(item.score),
-    products: Number(item.products),
-  }))
+  return pages
+    .flatMap((page) => page.Items ?? [])
+    .map((item) => ({
+      userId: String(item.userId),
+      score: Number(item.score),
+      products: Number(item.products),
+    }))
+    .sort(byScore)
+    .slice(0, limit)
 }
 
 /** A category's totals as the category sales view keeps them. */

@@ -2,14 +2,15 @@ import { itemToProduct, productToItem } from '../adapters/items'
 import { viewTables } from '../adapters/tables'
 import { decodeProductRecord, type ProductEvent } from '../domain/events'
 import { evolve, fanOutDuplicateReason, initial, type ProductState } from '../domain/product'
-import { type ScoreDelta, scoreDeltas } from '../domain/scores'
+import { leaderboardKeyOf, type ScoreDelta, scoreDeltas } from '../domain/scores'
 import type { AggregateDelta, View } from '../runtime/view'
 
-/** A change to a user's Scores item, as the runtime ADDs it. */
+/** A change to a user's Scores item, as the runtime ADDs it, with the leaderboard partition it sits in. */
 const scoresUpdate = (delta: ScoreDelta): AggregateDelta => ({
   table: 'scores',
   key: { userId: delta.userId, role: delta.role },
   add: { score: delta.score, products: delta.products },
+  set: { leaderboardKey: leaderboardKeyOf(delta.role, delta.userId) },
 })
 
 /**
