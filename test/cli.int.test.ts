@@ -5,7 +5,18 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
-import { oracleRecordsOfLines, oracleTables, oracleView } from './support/oracle'
+import {
+  oracleCategoryTables,
+  oracleRecordsOfLines,
+  oracleTables,
+  oracleView,
+} from './support/oracle'
+
+/** What replay writes of each category: the oracle's CategorySales items without their key. */
+const expectedCategories = (lines: ReadonlyArray<string>) =>
+  oracleCategoryTables(oracleRecordsOfLines(lines)).categorySales.map(
+    ({ categoryKey, ...totals }) => totals,
+  )
 
 jest.setTimeout(120_000)
 
@@ -76,6 +87,29 @@ describe('the winner-view CLI', () => {
       rejected: expected.rejected,
       skipped,
     })
+    expect(result.categorySales.length).toBeGreaterThan(5)
+    expect(result.categorySales).toEqual(expectedCategories(lines))
+  })
+
+  it('replays at parallelization factor 4 with a fault rate of 0.3 into the tables both oracles predict', async () => {
+    const faulty = await replay(log, [
+      '--shards',
+      '2',
+      '--batch-size',
+      '20',
+      '--parallelization-factor',
+      '4',
+      '--fault-rate',
+      '0.3',
+      '--seed',
+      '11',
+    ])
+    expect(faulty.stats.faults).toBeGreaterThan(5)
+    expect(faulty.stats.redeliveries).toBeGreaterThan(0)
+    // Up to four batches of 20 per page of 80 records: more batches than pages.
+    expect(faulty.stats.batches).toBeGreaterThan(lines.length / 80)
+    expect(tablesOf(faulty)).toEqual(oracleTables(oracleRecordsOfLines(lines)))
+    expect(faulty.categorySales).toEqual(expectedCategories(lines))
   })
 
   it('replays with a fault rate of 0.3 into the tables the oracle predicts', async () => {

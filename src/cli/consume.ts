@@ -1,28 +1,37 @@
 import type { Command } from 'commander'
 import { consume, requireStream } from '../local/consume'
 import type { StackOptions } from '../local/localStack'
-import { stackOptions, wholeNumber } from './flags'
+import { parallelizationOption, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard } from './output'
 import { withStack } from './stack'
 
+interface ConsumeFlags extends StackOptions {
+  readonly stream: string
+  readonly batchSize: number
+  readonly parallelizationFactor: number
+}
+
 /** `winner-view consume`: consume an existing stream to its end and print the leaderboard. */
 export const consumeCommand = (cli: Command): Command =>
-  stackOptions(
-    cli
-      .command('consume')
-      .description('consume an existing stream to its end and print the leaderboard'),
+  parallelizationOption(
+    stackOptions(
+      cli
+        .command('consume')
+        .description('consume an existing stream to its end and print the leaderboard'),
+    ),
   )
     .requiredOption(
       '--stream <name>',
       'the stream to read from TRIM_HORIZON (or the saved checkpoints)',
     )
     .option('--batch-size <n>', 'records per handler invocation', wholeNumber(1, 10_000), 100)
-    .action(async (flags: StackOptions & { stream: string; batchSize: number }) => {
+    .action(async (flags: ConsumeFlags) => {
       await withStack(flags, async (stack, signal) => {
         await requireStream(stack, flags.stream)
         const result = await consume(stack, {
           streamName: flags.stream,
           batchSize: flags.batchSize,
+          parallelizationFactor: flags.parallelizationFactor,
           signal,
         })
         await printLeaderboard(stack, result)

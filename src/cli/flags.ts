@@ -26,7 +26,17 @@ export interface RunFlags extends StackOptions {
   readonly shards: number
   readonly batchSize: number
   readonly seed: number
+  readonly parallelizationFactor: number
 }
+
+/** Lambda's ParallelizationFactor for the local poller: batches of a shard in flight at once. */
+export const parallelizationOption = (command: Command): Command =>
+  command.option(
+    '--parallelization-factor <n>',
+    'batches of one shard in flight at once, split by partition key (as the event source mapping)',
+    wholeNumber(1, 10),
+    1,
+  )
 
 /** Where the stack runs: endpoints, ports and stage. */
 export const stackOptions = (command: Command): Command =>
@@ -55,9 +65,9 @@ export const stackOptions = (command: Command): Command =>
       'local',
     )
 
-/** The stack's flags plus the stream's shape: shards, batch size, seed. */
+/** The stack's flags plus the stream's shape: shards, batch size, parallelization, seed. */
 export const runOptions = (command: Command): Command =>
-  stackOptions(command)
+  parallelizationOption(stackOptions(command))
     .option('--shards <n>', 'shards of the stream', wholeNumber(1, 64), 4)
     .option(
       '--batch-size <n>',

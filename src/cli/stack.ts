@@ -47,6 +47,7 @@ export const publishAndConsume = async (
   const result = await consume(stack, {
     streamName,
     batchSize: flags.batchSize,
+    parallelizationFactor: flags.parallelizationFactor,
     onProgress: consuming.advance,
     signal,
     ...(faultRate > 0 ? { faults: { rate: faultRate, random } } : {}),

@@ -1,3 +1,4 @@
+import { fnv1a } from './hash'
 import type { ProductState } from './product'
 
 export type Role = 'creator' | 'photographer'
@@ -52,16 +53,6 @@ export const mergeDeltas = (deltas: ReadonlyArray<ScoreDelta>): ScoreDelta[] => 
  * Changing N moves every user: rewrite the attribute on all Scores items first.
  */
 export const LEADERBOARD_PARTITIONS = 8
-
-/** FNV-1a over the text's UTF-16 code units: a stable, well-spread 32-bit number. */
-const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5
-  for (let at = 0; at < text.length; at += 1) {
-    hash ^= text.charCodeAt(at)
-    hash = Math.imul(hash, 0x01000193) >>> 0
-  }
-  return hash
-}
 
 /** The leaderboard partition of a user's score in a role: `role#k`, k from the user id. */
 export const leaderboardKeyOf = (role: Role, userId: string): string =>

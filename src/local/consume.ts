@@ -21,6 +21,8 @@ export interface RunTotals {
 export interface ConsumeOptions {
   readonly streamName: string
   readonly batchSize: number
+  /** Batches of one shard in flight at once, split by partition key (default 1). */
+  readonly parallelizationFactor?: number
   readonly faults?: FaultPlan
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
@@ -98,6 +100,7 @@ const consumeView = async (
       consumerOf(view, options.streamName),
     ),
     batchSize: options.batchSize,
+    parallelizationFactor: options.parallelizationFactor ?? 1,
     // Injected faults come again at once: the test is of the outcome, not of the wait.
     ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

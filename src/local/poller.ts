@@ -11,6 +11,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda'
+import { fnv1a } from '../domain/hash'
 import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
 import { listShards } from './kinesis'
@@ -32,6 +33,12 @@ export interface PollerOptions {
   readonly signal?: AbortSignal
   /** Consecutive failed deliveries of one batch before the poller gives up (Lambda would keep going). */
   readonly maxFailures?: number
+  /**
+   * Batches of one shard in flight at once (1 to 10), as Lambda's ParallelizationFactor:
+   * records split by partition key, each key's in order, the checkpoint at the earliest
+   * record not finished.
+   */
+  readonly parallelizationFactor?: number
 }
 
 export interface PollerStats {
@@ -101,7 +108,37 @@ const failedIndex = (
 // A handler that throws fails the whole batch, as in Lambda.
 const THROWN: KinesisStreamBatchResponse = { batchItemFailures: [{ itemIdentifier: '' }] }
 
-/** Hands one batch to the handler and moves the checkpoint past what it finished. */
+/**
+ * A page's records split into `factor` ordered sub-streams by partition key, as Lambda
+ * splits a shard at a parallelization factor: each key's records stay in one, in order.
+ * Each holds its records' indexes in the page.
+ */
+export const subStreamsOf = (records: ReadonlyArray<_Record>, factor: number): number[][] => {
+  const streams = Array.from({ length: Math.max(1, factor) }, (): number[] => [])
+  records.forEach((record, at) => {
+    streams[fnv1a(record.PartitionKey ?? '') % streams.length]?.push(at)
+  })
+  return streams.filter((stream) => stream.length > 0)
+}
+
+/** Hands one sub-stream to the handler; the page index of its first unfinished record, if any. */
+const deliverSubStream = async (
+  options: PollerOptions,
+  page: ReadonlyArray<KinesisStreamRecord>,
+  indexes: ReadonlyArray<number>,
+): Promise<number | undefined> => {
+  const event = { Records: indexes.flatMap((at) => page[at] ?? []) }
+  const response = await options.handler(event).catch(() => THROWN)
+  const failedAt = failedIndex(event.Records, response)
+  return failedAt === undefined ? undefined : indexes[failedAt]
+}
+
+/**
+ * Hands a page to the handler, in one batch or, at a parallelization factor, in one
+ * batch per sub-stream at once, and moves the checkpoint past the records before the
+ * earliest one any batch left unfinished. Records after it that did finish come again
+ * from there: the handler finds them folded.
+ */
 const deliver = async (
   options: PollerOptions,
   cursor: ShardCursor,
@@ -109,11 +146,13 @@ const deliver = async (
   stats: PollerStats,
 ) => {
   const shardId = cursor.shard.ShardId ?? ''
-  const event = { Records: records.map((r) => toLambdaRecord(options.streamName, shardId, r)) }
-  stats.batches += 1
+  const page = records.map((r) => toLambdaRecord(options.streamName, shardId, r))
+  const streams = subStreamsOf(records, options.parallelizationFactor ?? 1)
+  stats.batches += streams.length
   stats.recordsDelivered += records.length
-  const response = await options.handler(event).catch(() => THROWN)
-  const failedAt = failedIndex(event.Records, response)
+  const failed = await Promise.all(streams.map((s) => deliverSubStream(options, page, s)))
+  const unfinished = failed.filter((at) => at !== undefined)
+  const failedAt = unfinished.length === 0 ? undefined : Math.min(...unfinished)
   const done = failedAt ?? records.length
   const last = records[done - 1]?.SequenceNumber
   if (last !== undefined) {
@@ -130,7 +169,11 @@ const readPage = async (options: PollerOptions, cursor: ShardCursor) => {
   cursor.iterator ??= await iteratorFor(options, cursor)
   try {
     return await options.kinesis.send(
-      new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: options.batchSize }),
+      // A batch for each sub-stream: a page of batchSize × factor records.
+      new GetRecordsCommand({
+        ShardIterator: cursor.iterator,
+        Limit: options.batchSize * (options.parallelizationFactor ?? 1),
+      }),
     )
   } catch (error) {
     if (!(error instanceof ExpiredIteratorException)) throw error
