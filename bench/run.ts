@@ -1,311 +1,307 @@
 import { writeFile } from 'node:fs/promises'
+import { cpus } from 'node:os'
 import { join } from 'node:path'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import type { _Record } from '@aws-sdk/client-kinesis'
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { KinesisStreamEvent } from 'aws-lambda'
 import { Command } from 'commander'
-import { type TableNames, tableNamesFor } from '../src/adapters/tables'
-import { decodeEvent, type ProductEvent } from '../src/domain/events'
-import { initial, type ProductState, products } from '../src/domain/product'
-import { foldByKey } from '../src/domain/projection'
-import { mergeDeltas, type ScoreDelta, scoreDeltas } from '../src/domain/scores'
-import { checkpointsTable, checkpointsTableFor, dynamoCheckpoints } from '../src/local/checkpoints'
-import {
-  createTable,
-  createViewTables,
-  LOCAL_AWS,
-  startDynamoDbLocal,
-} from '../src/local/dynamodbLocal'
-import { createStream, makeKinesisClient, putRecords } from '../src/local/kinesis'
+import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/localStack'
-import { drainStream, type KinesisHandler, toLambdaRecord } from '../src/local/poller'
-import { toOutgoing } from '../src/local/replayLog'
-import { meterRequests, totalRequests, writeRequests } from '../src/local/requestMeter'
-import { readView, type ViewContents } from '../src/local/viewReader'
-import { generateWorkload } from '../src/local/workload'
-import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
-import { makeViewHandler } from '../src/runtime/handler'
-import { memoryStore } from '../src/runtime/memoryStore'
-import { winnerView } from '../src/views/winner'
-import { makeBaselineHandler } from './baseline'
+import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
+import { measureHandlerCpu, measureOneBatch, measureRoundTripModel } from './models'
+import { eventsOf, measurePureFold, type PureFold, pureFoldOf } from './pureFold'
+import {
+  type Endpoints,
+  round,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+  type System,
+} from './scenarios'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
-
-interface Scenario {
-  readonly name: string
-  readonly batchSize: number
-  readonly handlerFor: (client: DynamoDBDocumentClient, names: TableNames) => KinesisHandler
-}
-
-const SCENARIOS: Scenario[] = [
-  {
-    name: 'winner-view, batch 5',
-    batchSize: 5,
-    handlerFor: (client, names) => viewHandler(client, names),
-  },
-  {
-    name: 'winner-view, batch 100',
-    batchSize: 100,
-    handlerFor: (client, names) => viewHandler(client, names),
-  },
-  { name: 'original algorithm, batch 5', batchSize: 5, handlerFor: makeBaselineHandler },
-]
-
-const viewHandler = (client: DynamoDBDocumentClient, names: TableNames) =>
-  makeViewHandler(winnerView, {
-    store: makeDynamoStore(winnerView, { client, names }),
-    log: () => {},
-  })
-
-const round = (value: number, digits = 1) => Number(value.toFixed(digits))
-
-/** The events of a JSON-lines log, each product's in file order; lines that do not decode are left out. */
-const eventsOf = (lines: ReadonlyArray<string>): ProductEvent[] =>
-  lines.flatMap((line, at) => {
-    let payload: unknown
-    try {
-      payload = JSON.parse(line)
-    } catch {
-      return []
-    }
-    const decoded = decodeEvent(payload, {
-      shardId: 'shardId-000000000000',
-      sequenceNumber: String(at + 1),
-    })
-    return decoded._tag === 'Right' && decoded.right.kind === 'event' ? [decoded.right.event] : []
-  })
-
-/** What every run must equal: the pure fold of the log, its products and their merged scores. */
-interface PureFold {
-  readonly contributions: ReadonlyArray<ProductState>
-  readonly scores: ReadonlyArray<ScoreDelta>
-}
-
-const pureFoldOf = (events: ReadonlyArray<ProductEvent>): PureFold => {
-  const contributions = [...foldByKey(products, events).values()]
-  const deltas = contributions.flatMap((state) => scoreDeltas(initial(state.productId), state))
-  return { contributions, scores: mergeDeltas(deltas) }
-}
-
-/** Semantic fields only: the baseline keeps no positions and no per-role scores on products. */
-const sameView = (stored: ViewContents, expected: PureFold) => {
-  const pick = (items: ReadonlyArray<Record<string, unknown>> | ReadonlyArray<ProductState>) =>
-    items.map(({ productId, creator, photographer, purchases }) => ({
-      productId,
-      creator,
-      photographer,
-      purchases,
-    }))
-  const scoresDiffer =
-    expected.scores.filter(
-      (s) =>
-        !stored.scores.some(
-          (t) =>
-            t.userId === s.userId &&
-            t.role === s.role &&
-            t.score === s.score &&
-            t.products === s.products,
-        ),
-    ).length + Math.max(0, stored.scores.length - expected.scores.length)
-  const productsDiffer = pick(expected.contributions).filter(
-    (e) =>
-      JSON.stringify(e) !==
-      JSON.stringify(pick(stored.contributions).find((s) => s.productId === e.productId)),
-  ).length
-  return { equal: scoresDiffer === 0 && productsDiffer === 0, scoresDiffer, productsDiffer }
-}
-
-const runScenario = async (
-  scenario: Scenario,
-  endpoints: { dynamodb: string; kinesis: string },
-  streamName: string,
-  events: number,
-  expected: PureFold,
-) => {
-  const stage = `bench${scenario.name.replace(/[^a-z0-9]/gi, '')}`
-  const names = tableNamesFor(stage)
-  const plain = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
-  await createViewTables(plain, winnerView, names)
-  await createTable(plain, checkpointsTableFor(stage), checkpointsTable)
-  const metered = new DynamoDBClient({ ...LOCAL_AWS, endpoint: endpoints.dynamodb })
-  const meter = meterRequests(metered)
-  const kinesis = makeKinesisClient({ ...LOCAL_AWS, endpoint: endpoints.kinesis })
-  const started = performance.now()
-  await drainStream({
-    kinesis,
-    streamName,
-    batchSize: scenario.batchSize,
-    handler: scenario.handlerFor(documentClientOf(metered), names),
-    // Checkpoints are the poller's (Lambda keeps its own): on a client of their own, not metered.
-    checkpoints: dynamoCheckpoints(documentClientOf(plain), checkpointsTableFor(stage), streamName),
-  })
-  const seconds = (performance.now() - started) / 1000
-  const view = await readView(documentClientOf(plain), names)
-  const requests = totalRequests(meter)
-  const writes = writeRequests(meter)
-  plain.destroy()
-  metered.destroy()
-  kinesis.destroy()
-  return {
-    scenario: scenario.name,
-    batchSize: scenario.batchSize,
-    seconds: round(seconds, 2),
-    eventsPerSecond: Math.round(events / seconds),
-    requests,
-    requestsPer1000Events: round((requests * 1000) / events),
-    writeRequestsPer1000Events: round((writes * 1000) / events),
-    readCapacityUnits: round(meter.capacity.read),
-    writeCapacityUnits: round(meter.capacity.write),
-    requestsByOperation: Object.fromEntries(meter.requests),
-    matchesPureFold: sameView(view, expected),
-  }
-}
-
-/** The pure fold alone, in memory: events folded per second, over repeated passes of at least 2 s. */
-const measurePureFold = (events: ReadonlyArray<ProductEvent>) => {
-  foldByKey(products, events)
-  let folded = 0
-  const started = performance.now()
-  while (performance.now() - started < 2000) {
-    foldByKey(products, events)
-    folded += events.length
-  }
-  return Math.round(folded / ((performance.now() - started) / 1000))
-}
-
-/** The handler's CPU time per record, without I/O: decode, group, fold, plan, on batches of 100. */
-const measureHandlerCpu = async (lines: string[]) => {
-  const records = lines.map(
-    (line, at): _Record => ({
-      SequenceNumber: (
-        49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n + BigInt(at)
-      ).toString(),
-      PartitionKey: 'p',
-      Data: Buffer.from(line, 'utf8'),
-      ApproximateArrivalTimestamp: new Date(0),
-    }),
-  )
-  const batches: KinesisStreamEvent[] = []
-  for (let at = 0; at < records.length; at += 100) {
-    batches.push({
-      Records: records
-        .slice(at, at + 100)
-        .map((r) => toLambdaRecord('bench', 'shardId-000000000000', r)),
-    })
-  }
-  const pass = async () => {
-    const handler = makeViewHandler(winnerView, { store: memoryStore(winnerView), log: () => {} })
-    for (const batch of batches) await handler(batch)
-  }
-  await pass()
-  const passes = 5
-  const before = process.cpuUsage()
-  for (let i = 0; i < passes; i += 1) await pass()
-  const used = process.cpuUsage(before)
-  return round((used.user + used.system) / (passes * records.length), 2)
-}
-
-const printTable = (rows: Awaited<ReturnType<typeof runScenario>>[]) => {
-  const header = [
-    'scenario',
-    'events/s',
-    'requests/1k ev',
-    'writes/1k ev',
-    'RCU',
-    'WCU',
-    'wall s',
-    'equals fold',
-  ]
-  const body = rows.map((r) => [
-    r.scenario,
-    String(r.eventsPerSecond),
-    String(r.requestsPer1000Events),
-    String(r.writeRequestsPer1000Events),
-    String(r.readCapacityUnits),
-    String(r.writeCapacityUnits),
-    String(r.seconds),
-    r.matchesPureFold.equal
-      ? 'yes'
-      : `no (${r.matchesPureFold.scoresDiffer} scores, ${r.matchesPureFold.productsDiffer} products)`,
-  ])
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0)))
-  const line = (cells: string[]) =>
-    `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
-  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'))
-}
 
 interface BenchFlags {
   readonly events: number
   readonly shards: number
   readonly seed: number
+  readonly latency: number
+  readonly shardEvents: number
+  readonly originalEvents: number
+  readonly catalogEvents: number
 }
 
-/** Prints the table and the ratios, and writes bench/results.json. */
-const report = async (
-  flags: BenchFlags,
-  rows: Awaited<ReturnType<typeof runScenario>>[],
-  pureFoldEventsPerSecond: number,
-  handlerCpuMicrosPerRecord: number,
-) => {
-  printTable(rows)
-  const [, ours, baseline] = rows
-  const ratios = {
-    writeRequestsPer1000Events: round(
-      (ours?.writeRequestsPer1000Events ?? 0) / (baseline?.writeRequestsPer1000Events ?? 1),
+const foldOf = (...parts: ReadonlyArray<ReadonlyArray<WorkloadRecord>>): PureFold =>
+  pureFoldOf(eventsOf(parts.flat().map((r) => r.data)))
+
+const scenario = (
+  name: string,
+  system: System,
+  records: ReadonlyArray<WorkloadRecord>,
+  shape: Partial<Scenario> & Pick<Scenario, 'shards' | 'batchSize'>,
+): Scenario => ({
+  name,
+  system,
+  records,
+  latencyMs: 0,
+  expected: foldOf(shape.warmup ?? [], records),
+  ...shape,
+})
+
+/** One shard, batch 100, at latency 0 and at the given latency: events per second per shard. */
+const perShardScenarios = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) => {
+  const ours = workload.slice(0, flags.shardEvents)
+  const original = workload.slice(0, flags.originalEvents)
+  return [0, flags.latency].flatMap((latencyMs) => [
+    scenario(`winner-view, 1 shard, ${latencyMs} ms`, 'winner-view', ours, {
+      shards: 1,
+      batchSize: 100,
+      latencyMs,
+    }),
+    scenario(`original, 1 shard, ${latencyMs} ms`, 'original', original, {
+      shards: 1,
+      batchSize: 100,
+      latencyMs,
+    }),
+  ])
+}
+
+/** The whole workload over the shards, as the first benchmark measured it. */
+const streamScenarios = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) => [
+  scenario(`winner-view, ${flags.shards} shards, batch 100`, 'winner-view', workload, {
+    shards: flags.shards,
+    batchSize: 100,
+  }),
+  scenario(`original, ${flags.shards} shards, batch 5`, 'original', workload, {
+    shards: flags.shards,
+    batchSize: 5,
+  }),
+]
+
+/** The same events over a catalog of the workload's own size and of ten times it. */
+const catalogScenarios = (flags: BenchFlags) => {
+  const natural = Math.round(flags.catalogEvents * 0.08)
+  return [natural, natural * 10].flatMap((catalog) => {
+    const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
+    const shape = { shards: flags.shards, warmup: all.slice(0, catalog) }
+    const records = all.slice(catalog)
+    return [
+      scenario(`winner-view, catalog ${catalog}`, 'winner-view', records, {
+        ...shape,
+        batchSize: 100,
+      }),
+      scenario(`original, catalog ${catalog}`, 'original', records, { ...shape, batchSize: 5 }),
+    ]
+  })
+}
+
+const warmupScenario = (workload: ReadonlyArray<WorkloadRecord>) =>
+  scenario('warm-up', 'winner-view', workload.slice(0, 1000), { shards: 1, batchSize: 100 })
+
+const faultScenario = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) =>
+  scenario('winner-view, factor 4, faults 0.2', 'winner-view', workload.slice(0, 5000), {
+    shards: 2,
+    batchSize: 50,
+    parallelizationFactor: 4,
+    faultRate: 0.2,
+    latencyMs: Math.min(flags.latency, 5),
+  })
+
+const runAll = async (scenarios: ReadonlyArray<Scenario>, endpoints: Endpoints) => {
+  const results: ScenarioResult[] = []
+  for (const each of scenarios) {
+    process.stderr.write(`running: ${each.name} (${each.records.length} events)\n`)
+    results.push(await runScenario(each, endpoints))
+  }
+  return results
+}
+
+const equalsText = (m: ScenarioResult['matchesPureFold']) =>
+  m.equal ? 'yes' : `no (${m.scoresDiffer} scores, ${m.productsDiffer} products)`
+
+/** A Markdown table of rows, each a list of cells, the first row the header. */
+const printTable = (rows: ReadonlyArray<ReadonlyArray<string | number>>) => {
+  const cells = rows.map((row) => row.map(String))
+  const widths = (cells[0] ?? []).map((_, i) =>
+    Math.max(...cells.map((row) => row[i]?.length ?? 0)),
+  )
+  const line = (row: string[]) => `| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`
+  const [header = [], ...body] = cells
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'))
+}
+
+const printScenarios = (title: string, results: ReadonlyArray<ScenarioResult>) => {
+  console.log(`\n${title}`)
+  printTable([
+    [
+      'scenario',
+      'events',
+      'ev/s/shard',
+      'req/1k ev',
+      'writes/1k',
+      'RCU/1k',
+      'WCU/1k',
+      's',
+      'equals fold',
+    ],
+    ...results.map((r) => [
+      r.scenario,
+      r.events,
+      r.eventsPerSecondPerShard,
+      r.requestsPer1000Events,
+      r.writeRequestsPer1000Events,
+      r.readUnitsPer1000Events,
+      r.writeUnitsPer1000Events,
+      r.seconds,
+      equalsText(r.matchesPureFold),
+    ]),
+  ])
+}
+
+const ratio = (a: number | undefined, b: number | undefined, digits = 2) =>
+  round((a ?? 0) / (b === undefined || b === 0 ? 1 : b), digits)
+
+const find = (results: ReadonlyArray<ScenarioResult>, name: string) =>
+  results.find((r) => r.scenario === name)
+
+/** The targets of the issue, each as measured here. */
+const ratiosOf = (flags: BenchFlags, sections: Awaited<ReturnType<typeof measureSections>>) => {
+  const { perShard, stream, catalog, oneBatch } = sections
+  const at = (latency: number, system: string) =>
+    find(perShard, `${system}, 1 shard, ${latency} ms`)?.eventsPerSecondPerShard
+  const requests = (system: string, index: number) =>
+    catalog.filter((r) => r.system === system)[index]?.requestsPer1000Events
+  return {
+    perShardAtLatency: ratio(at(flags.latency, 'winner-view'), at(flags.latency, 'original')),
+    perShardAtZero: ratio(at(0, 'winner-view'), at(0, 'original')),
+    streamEventsPerSecond: ratio(stream[0]?.eventsPerSecond, stream[1]?.eventsPerSecond),
+    streamWriteRequests: ratio(
+      stream[0]?.writeRequestsPer1000Events,
+      stream[1]?.writeRequestsPer1000Events,
       4,
     ),
-    eventsPerSecond: round((ours?.eventsPerSecond ?? 0) / (baseline?.eventsPerSecond ?? 1), 2),
+    catalogRequestGrowth: ratio(requests('winner-view', 1), requests('winner-view', 0)),
+    originalCatalogRequestGrowth: ratio(requests('original', 1), requests('original', 0)),
+    oneBatchNowOverBefore: ratio(oneBatch[1]?.seconds, oneBatch[0]?.seconds),
   }
+}
+
+const measureSections = async (
+  flags: BenchFlags,
+  workload: ReadonlyArray<WorkloadRecord>,
+  endpoints: Endpoints,
+) => {
+  // Unreported: the first run on a fresh emulator pays for its start (JIT, first tables).
+  await runAll([warmupScenario(workload)], endpoints)
+  const perShard = await runAll(perShardScenarios(flags, workload), endpoints)
+  process.stderr.write('running: the round-trip model\n')
+  const model = await measureRoundTripModel(
+    workload.slice(0, flags.shardEvents),
+    foldOf(workload.slice(0, flags.shardEvents)),
+    flags.latency,
+    100,
+  )
+  const stream = await runAll(streamScenarios(flags, workload), endpoints)
+  const catalog = await runAll(catalogScenarios(flags), endpoints)
+  const [faults] = await runAll([faultScenario(flags, workload)], endpoints)
+  const big = generateWorkload({ events: 7500, seed: flags.seed, catalog: 2500 })
+  const bigFold = foldOf(big)
+  process.stderr.write('running: one batch of 10,000 records\n')
+  const oneBatch = [
+    await measureOneBatch(
+      endpoints.dynamodb,
+      big,
+      bigFold,
+      'before: no cache, one transaction at a time',
+      {
+        cacheSize: 0,
+        commitConcurrency: 1,
+      },
+    ),
+    await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now: defaults', {}),
+  ]
+  return { perShard, model, stream, catalog, faults, oneBatch }
+}
+
+const printSections = (sections: Awaited<ReturnType<typeof measureSections>>) => {
+  printScenarios('Per shard (1 shard, batch 100)', sections.perShard)
+  const { model } = sections
   console.log(
-    `\nbatch 100 vs original: ${ratios.writeRequestsPer1000Events}x the write requests, ${ratios.eventsPerSecond}x the events/s`,
+    `\n${model.scenario}: ${model.eventsPerSecondPerShard} events/s per shard (${model.events} events, equals fold: ${equalsText(model.matchesPureFold)})`,
   )
-  console.log(
-    `pure fold: ${pureFoldEventsPerSecond.toLocaleString('en-US')} events/s; handler CPU: ${handlerCpuMicrosPerRecord} µs per record`,
-  )
-  const results = {
-    date: new Date().toISOString(),
-    node: process.version,
-    machine: { cpus: (await import('node:os')).cpus().length, arch: process.arch },
-    workload: { events: flags.events, shards: flags.shards, seed: flags.seed, edgeCases: false },
-    scenarios: rows,
-    ratios,
-    pureFoldEventsPerSecond,
-    handlerCpuMicrosPerRecord,
-  }
-  // Runs bundled from .bench/, the way the Lambda artifact is built.
-  await writeFile(
-    join(__dirname, '..', 'bench', 'results.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
-  )
+  printScenarios('The whole stream', sections.stream)
+  printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
+  if (sections.faults)
+    printScenarios('Parallelization factor 4, faults injected', [sections.faults])
+  console.log('\nOne batch of 10,000 records')
+  printTable([
+    ['handler', 'records', 'products', 'transactions', 's', 'unfinished', 'equals fold'],
+    ...sections.oneBatch.map((b) => [
+      b.scenario,
+      b.records,
+      b.products,
+      b.transactions,
+      b.seconds,
+      b.unfinished,
+      equalsText(b.matchesPureFold),
+    ]),
+  ])
+}
+
+const parseFlags = (): BenchFlags => {
+  const whole = (v: string) => Number.parseInt(v, 10)
+  return new Command('bench')
+    .option('--events <n>', 'events of the whole-stream scenarios', whole, 20_000)
+    .option('--shards <n>', 'shards of the whole-stream and catalog scenarios', whole, 4)
+    .option('--seed <n>', 'seed of the workloads', whole, 42)
+    .option(
+      '--latency <ms>',
+      'added to every DynamoDB call, with jitter, in the latency rows',
+      whole,
+      25,
+    )
+    .option('--shard-events <n>', "events of this view's per-shard scenarios", whole, 4000)
+    .option('--original-events <n>', "events of the original's per-shard scenarios", whole, 600)
+    .option(
+      '--catalog-events <n>',
+      'events after the catalog in the catalog scenarios',
+      whole,
+      5000,
+    )
+    .parse(process.argv)
+    .opts<BenchFlags>()
 }
 
 const main = async () => {
-  const flags = new Command('bench')
-    .option('--events <n>', 'events in the workload', (v) => Number.parseInt(v, 10), 20_000)
-    .option('--shards <n>', 'shards of the stream', (v) => Number.parseInt(v, 10), 4)
-    .option('--seed <n>', 'seed of the workload', (v) => Number.parseInt(v, 10), 42)
-    .parse(process.argv)
-    .opts<BenchFlags>()
+  const flags = parseFlags()
   const workload = generateWorkload({ events: flags.events, seed: flags.seed })
-  const lines = workload.map((r) => r.data)
-  const events = eventsOf(lines)
-  const expected = pureFoldOf(events)
-  const [dynamo, kinesisService] = await Promise.all([startDynamoDbLocal(), startKinesalite()])
+  const [dynamo, kinesis] = await Promise.all([startDynamoDbLocal(), startKinesalite()])
   try {
-    const endpoints = { dynamodb: dynamo.endpoint, kinesis: kinesisService.endpoint }
-    const kinesis = makeKinesisClient({ ...LOCAL_AWS, endpoint: endpoints.kinesis })
-    await createStream(kinesis, 'benchStream', flags.shards)
-    await putRecords(kinesis, 'benchStream', toOutgoing(workload))
-    kinesis.destroy()
-    const rows = []
-    for (const scenario of SCENARIOS) {
-      process.stderr.write(`running: ${scenario.name}\n`)
-      rows.push(await runScenario(scenario, endpoints, 'benchStream', flags.events, expected))
+    const endpoints = { dynamodb: dynamo.endpoint, kinesis: kinesis.endpoint }
+    const sections = await measureSections(flags, workload, endpoints)
+    const events = eventsOf(workload.map((r) => r.data))
+    const pureFoldEventsPerSecond = measurePureFold(events)
+    const handlerCpuMicrosPerRecord = await measureHandlerCpu(workload)
+    printSections(sections)
+    const ratios = ratiosOf(flags, sections)
+    console.log(`\nratios: ${JSON.stringify(ratios)}`)
+    console.log(
+      `pure fold: ${pureFoldEventsPerSecond} events/s; handler CPU ${handlerCpuMicrosPerRecord} µs/record`,
+    )
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: cpus().length, arch: process.arch },
+      flags,
+      ...sections,
+      ratios,
+      pureFoldEventsPerSecond,
+      handlerCpuMicrosPerRecord,
     }
-    await report(flags, rows, measurePureFold(events), await measureHandlerCpu(lines))
+    // Runs bundled from .bench/, the way the Lambda artifact is built.
+    await writeFile(
+      join(__dirname, '..', 'bench', 'results.json'),
+      `${JSON.stringify(results, null, 2)}\n`,
+    )
   } finally {
-    await Promise.all([dynamo.stop(), kinesisService.stop()])
+    await Promise.all([dynamo.stop(), kinesis.stop()])
   }
 }
 

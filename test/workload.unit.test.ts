@@ -52,3 +52,18 @@ describe('the workload generator', () => {
     expect(generateWorkload({ events: 3000, seed: 1 }).some((r) => isOdd(r.data))).toBe(false)
   })
 })
+
+describe('a workload with a catalog', () => {
+  it('creates the catalog first, each product once, and spreads the purchases that follow over it', () => {
+    const idsOf = (records: ReturnType<typeof generateWorkload>, schema: string) =>
+      records.filter((r) => r.data.includes(schema)).map((r) => r.partitionKey)
+    const small = generateWorkload({ events: 3000, seed: 4 })
+    const large = generateWorkload({ events: 3000, seed: 4, catalog: 2000 })
+    expect(large).toHaveLength(5000)
+    const catalog = large.slice(0, 2000)
+    expect(idsOf(catalog, 'product/create/1-0-0')).toHaveLength(2000)
+    expect(new Set(catalog.map((r) => r.partitionKey)).size).toBe(2000)
+    const bought = (records: typeof small) => new Set(idsOf(records, 'product/purchase/1-0-0')).size
+    expect(bought(large.slice(2000))).toBeGreaterThan(2 * bought(small))
+  })
+})

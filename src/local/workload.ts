@@ -11,6 +11,11 @@ export interface WorkloadOptions {
   readonly seed: number
   /** Mix in duplicates, photos before creates, unknown products, other views' events, bad records. */
   readonly edgeCases?: boolean
+  /**
+   * Products created before the `events` (their creates come first, extra): a larger
+   * catalog for the same stream of events, whose purchases then spread over more products.
+   */
+  readonly catalog?: number
 }
 
 /** A small, seeded generator (mulberry32): the same seed gives the same workload. */
@@ -154,12 +159,8 @@ const edgeEvent = (g: Generator, creators: number, photographers: number): Workl
  * A seeded, realistic stream: dozens of creators and photographers, thousands of products
  * of skewed popularity, purchases after create and photo; edge cases on demand (~5%).
  */
-export const generateWorkload = ({
-  events,
-  seed,
-  edgeCases = false,
-}: WorkloadOptions): WorkloadRecord[] => {
-  const random = seededRandom(seed)
+export const generateWorkload = (options: WorkloadOptions): WorkloadRecord[] => {
+  const random = seededRandom(options.seed)
   const g: Generator = {
     random,
     pick: (items) => items[Math.floor(random() * items.length)] as (typeof items)[number],
@@ -171,9 +172,15 @@ export const generateWorkload = ({
   }
   const creators = 40
   const photographers = 25
-  return Array.from({ length: events }, () =>
-    edgeCases && random() < 0.05
-      ? edgeEvent(g, creators, photographers)
-      : regularEvent(g, creators, photographers),
+  const catalog = Array.from({ length: Math.max(0, options.catalog ?? 0) }, () =>
+    nextCreate(g, creators),
   )
+  return [
+    ...catalog,
+    ...Array.from({ length: options.events }, () =>
+      options.edgeCases === true && random() < 0.05
+        ? edgeEvent(g, creators, photographers)
+        : regularEvent(g, creators, photographers),
+    ),
+  ]
 }
