@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -90,6 +90,21 @@ const ROWS = (board: string) => `[...document.querySelectorAll('#${board} tr')].
 const rowsOf = (page: Page, board: 'creators' | 'photographers') =>
   page.evaluate<Row[]>(ROWS(board))
 
+// Run in the page, as ROWS: the categories board, as the page shows it.
+const CATEGORIES = `[...document.querySelectorAll('#categories tr')].map((row) => {
+  const cells = [...row.querySelectorAll('td')].map((td) => td.textContent)
+  return { category: row.dataset.category, unitsSold: Number(cells[2]), products: Number(cells[3]) }
+})`
+
+const categoriesOf = (page: Page) =>
+  page.evaluate<Array<{ category: string; unitsSold: number; products: number }>>(CATEGORIES)
+
+/** The categories that sold the most, most first, ties by category: as replay's totals rank. */
+const topOf = (totals: Array<{ category: string; unitsSold: number; products: number }>) =>
+  [...totals]
+    .sort((a, b) => b.unitsSold - a.unitsSold || a.category.localeCompare(b.category, 'en'))
+    .slice(0, 10)
+
 const topJson = async () => JSON.parse((await cli('top', '--json')).stdout)
 
 describe('the live leaderboard page', () => {
@@ -104,6 +119,8 @@ describe('the live leaderboard page', () => {
     expect(await page.getAttribute('#creators tr:first-child td:nth-child(2)', 'title')).toBe(
       before.creator[0].userId,
     )
+    const replayed = JSON.parse(await readFile(join(folder, 'out.json'), 'utf8'))
+    expect(await categoriesOf(page)).toEqual(topOf(replayed.categorySales))
     const totals = await page.textContent('#totals')
     await page.screenshot({ path: join(folder, 'before.png') })
 
@@ -128,6 +145,6 @@ describe('the live leaderboard page', () => {
     expect((await fetch(url, { method: 'POST' })).status).toBe(405)
     expect((await fetch(`${url}nope`)).status).toBe(404)
     const board = (await (await fetch(`${url}api/board`)).json()) as Record<string, unknown>
-    expect(Object.keys(board)).toEqual(['creators', 'photographers', 'totals'])
+    expect(Object.keys(board)).toEqual(['creators', 'photographers', 'categories', 'totals'])
   })
 })

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { readBoard } from '../local/board'
-import type { Stack, StackOptions } from '../local/localStack'
+import { categorySalesTableOf, type Stack, type StackOptions } from '../local/localStack'
 import { readOptions, wholeNumber } from './flags'
 import { withStack } from './stack'
 
@@ -20,7 +20,7 @@ const boardServer = (stack: Stack, limit: number): Server =>
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     if (path === '/') return send(200, 'text/html; charset=utf-8', PAGE)
     if (path !== '/api/board') return send(404, 'text/plain', 'not found\n')
-    readBoard(stack.dynamo, stack.names, limit).then(
+    readBoard(stack.dynamo, stack.names, categorySalesTableOf(stack), limit).then(
       (board) => send(200, 'application/json', JSON.stringify(board)),
       (error: unknown) => send(502, 'application/json', JSON.stringify({ error: String(error) })),
     )

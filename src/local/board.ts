@@ -1,11 +1,19 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
-import { leaderboard, scanPages } from './viewReader'
+import {
+  type CategoryTotals,
+  leaderboard,
+  readCategorySales,
+  scanPages,
+  topCategories,
+} from './viewReader'
 
-/** What the live page shows: the top of each role and the totals. */
+/** What the live page shows: the top of each role, the top categories and the totals. */
 export interface Board {
   readonly creators: Awaited<ReturnType<typeof leaderboard>>
   readonly photographers: Awaited<ReturnType<typeof leaderboard>>
+  /** From the category sales view: the categories with the most units sold. */
+  readonly categories: ReadonlyArray<CategoryTotals>
   readonly totals: {
     readonly products: number
     readonly purchases: number
@@ -39,19 +47,23 @@ const rejectedCount = async (client: DynamoDBDocumentClient, table: string) => {
 }
 
 /**
- * The board, read now: the leaderboards from the index, and totals scanned from the
- * tables (cheap on the local stack; on a large deployed table each refresh is a scan).
+ * The board, read now: the leaderboards from the index, the categories and totals
+ * scanned from the tables (cheap on the local stack; on a large deployed table each
+ * refresh is a scan of Contributions).
  */
 export const readBoard = async (
   client: DynamoDBDocumentClient,
   names: TableNames,
+  categorySalesTable: string,
   limit: number,
 ): Promise<Board> => {
-  const [creators, photographers, products, rejected] = await Promise.all([
+  const [creators, photographers, categories, products, rejected] = await Promise.all([
     leaderboard(client, names, 'creator', limit),
     leaderboard(client, names, 'photographer', limit),
+    readCategorySales(client, categorySalesTable),
     productTotals(client, names.contributions),
     rejectedCount(client, names.rejected),
   ])
-  return { creators, photographers, totals: { ...products, rejected } }
+  const top = topCategories(categories, limit)
+  return { creators, photographers, categories: top, totals: { ...products, rejected } }
 }

@@ -136,7 +136,8 @@ export const stageStatus = async (
   lambda?: { readonly client: LambdaClient; readonly functionName: string },
 ): Promise<StageStatus> => {
   const stream = await streamStatus(stack.kinesis, streamName)
-  const names = Object.values(stack.names)
+  // Every view's tables: the winner view's first, as the stack lists its views.
+  const names = Object.values(stack.views).flatMap((view) => Object.values(view.names))
   const counts = await Promise.all(names.map((name) => itemCount(stack.dynamo, name)))
   const rejected = await scanAll(stack.dynamo, stack.names.rejected)
   const mapping =
