@@ -12,6 +12,7 @@ import { type HandlerDeps, makeViewHandler } from '../src/runtime/handler'
 import { memoryStore } from '../src/runtime/memoryStore'
 import type { Store } from '../src/runtime/store'
 import { winnerView } from '../src/views/winner'
+import { addLatency } from './latency'
 import { type PureFold, sameView } from './pureFold'
 import { round } from './scenarios'
 
@@ -92,9 +93,11 @@ export const measureOneBatch = async (
   expected: PureFold,
   name: string,
   settings: Pick<HandlerDeps<ProductState>, 'cacheSize' | 'commitConcurrency'>,
+  latencyMs = 0,
 ) => {
   const raw = new DynamoDBClient({ ...LOCAL_AWS, endpoint })
-  const names = tableNamesFor(`onebatch${name.replace(/[^a-z0-9]/gi, '')}`)
+  addLatency(raw, latencyMs)
+  const names = tableNamesFor(`onebatch${latencyMs}${name.replace(/[^a-z0-9]/gi, '')}`)
   await createViewTables(raw, winnerView, names)
   const client = documentClientOf(raw)
   let summary: { transactions: number; durationMs: number } | undefined
@@ -110,6 +113,7 @@ export const measureOneBatch = async (
   raw.destroy()
   return {
     scenario: name,
+    latencyMs,
     records: records.length,
     products: new Set(records.map((r) => r.partitionKey)).size,
     transactions: summary?.transactions ?? 0,

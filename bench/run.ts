@@ -180,6 +180,7 @@ const ratiosOf = (flags: BenchFlags, sections: Awaited<ReturnType<typeof measure
     catalogRequestGrowth: ratio(requests('winner-view', 1), requests('winner-view', 0)),
     originalCatalogRequestGrowth: ratio(requests('original', 1), requests('original', 0)),
     oneBatchNowOverBefore: ratio(oneBatch[1]?.seconds, oneBatch[0]?.seconds),
+    oneBatchNowOverBeforeAtLatency: ratio(oneBatch[3]?.seconds, oneBatch[2]?.seconds),
   }
 }
 
@@ -204,19 +205,14 @@ const measureSections = async (
   const big = generateWorkload({ events: 7500, seed: flags.seed, catalog: 2500 })
   const bigFold = foldOf(big)
   process.stderr.write('running: one batch of 10,000 records\n')
-  const oneBatch = [
-    await measureOneBatch(
-      endpoints.dynamodb,
-      big,
-      bigFold,
-      'before: no cache, one transaction at a time',
-      {
-        cacheSize: 0,
-        commitConcurrency: 1,
-      },
-    ),
-    await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now: defaults', {}),
-  ]
+  const before = { cacheSize: 0, commitConcurrency: 1 }
+  const oneBatch = []
+  for (const latency of [0, flags.latency]) {
+    oneBatch.push(
+      await measureOneBatch(endpoints.dynamodb, big, bigFold, 'before', before, latency),
+      await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now', {}, latency),
+    )
+  }
   return { perShard, model, stream, catalog, faults, oneBatch }
 }
 
@@ -231,10 +227,23 @@ const printSections = (sections: Awaited<ReturnType<typeof measureSections>>) =>
   if (sections.faults)
     printScenarios('Parallelization factor 4, faults injected', [sections.faults])
   console.log('\nOne batch of 10,000 records')
+  console.log(
+    'before: no cache, one transaction at a time (the commit loop as it was); now: the defaults',
+  )
   printTable([
-    ['handler', 'records', 'products', 'transactions', 's', 'unfinished', 'equals fold'],
+    [
+      'handler',
+      'latency ms',
+      'records',
+      'products',
+      'transactions',
+      's',
+      'unfinished',
+      'equals fold',
+    ],
     ...sections.oneBatch.map((b) => [
       b.scenario,
+      b.latencyMs,
       b.records,
       b.products,
       b.transactions,

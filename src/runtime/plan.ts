@@ -79,9 +79,20 @@ export const groupByKey = <Event>(
   return [...groups.values()]
 }
 
-/** A text that names one aggregate item: its table and its key, attribute by attribute. */
-export const aggregateItemKey = (delta: Pick<AggregateDelta, 'table' | 'key'>): string =>
-  JSON.stringify([delta.table, Object.entries(delta.key).sort(([a], [b]) => (a < b ? -1 : 1))])
+const itemKeys = new WeakMap<object, string>()
+
+/**
+ * A text that names one aggregate item: its table and its key, attribute by attribute.
+ * Kept per delta (packing, ordering and merging ask for it again and again).
+ */
+export const aggregateItemKey = (delta: Pick<AggregateDelta, 'table' | 'key'>): string => {
+  const known = itemKeys.get(delta)
+  if (known !== undefined) return known
+  const names = Object.keys(delta.key).sort()
+  const text = JSON.stringify([delta.table, ...names.flatMap((name) => [name, delta.key[name]])])
+  itemKeys.set(delta, text)
+  return text
+}
 
 /** Sums deltas per aggregate item; ADD commutes, so order does not matter. */
 export const mergeDeltas = (deltas: ReadonlyArray<AggregateDelta>): AggregateDelta[] => {
