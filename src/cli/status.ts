@@ -12,7 +12,8 @@ const printStatus = (status: StageStatus): void => {
   console.log(
     `stream ${stream.name}: ${stream.openShards} open of ${stream.shards.length} shards, retention ${stream.retentionHours} h, oldest record ${stream.oldestRecordHours === undefined ? 'none' : `${stream.oldestRecordHours.toFixed(1)} h old`}`,
   )
-  for (const table of status.tables) console.log(`table ${table.name}: ${table.items ?? '?'} items`)
+  for (const { name, items } of status.tables)
+    console.log(`table ${name}: ${items ?? '?'} ${items === 1 ? 'item' : 'items'}`)
   const rejected = status.rejectedByReason.reduce((n, r) => n + r.records, 0)
   console.log(`rejected records: ${rejected}`)
   for (const { reason, records } of status.rejectedByReason) console.log(`  ${records}\t${reason}`)
