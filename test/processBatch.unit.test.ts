@@ -45,6 +45,17 @@ const garbage = (n: number) =>
     partitionKey: 'p1',
   })
 const batch = (...records: KinesisStreamRecord[]) => ({ Records: records })
+/** A purchase of p1 through the fan-out: an egress envelope repeating ingress record `ingressAt`. */
+const egressBuy = (n: number, ingressAt: number) =>
+  at(n, {
+    schema: 'com.nordstrom/retail-stream-egress/1-0-0',
+    origin: creatorOrigin('buyer'),
+    timeOrigin: '2026-11-26T10:00:00.000Z',
+    data: purchaseData('p1'),
+    eventId: `shardId-000000000009:${sequenceNumber(ingressAt)}`,
+    timeIngest: '2026-11-26T10:00:01.000Z',
+    timeProcess: '2026-11-26T10:00:02.000Z',
+  })
 const eventIdOf = (n: number) => `${SHARD}:${sequenceNumber(n)}`
 const failedAt = (n: number) => ({ batchItemFailures: [{ itemIdentifier: sequenceNumber(n) }] })
 const allDone = { batchItemFailures: [] }
@@ -289,17 +300,6 @@ describe('a batch delivered twice', () => {
 })
 
 describe('records whose outcomes overlap', () => {
-  const egressBuy = (n: number, ingressAt: number) =>
-    at(n, {
-      schema: 'com.nordstrom/retail-stream-egress/1-0-0',
-      origin: creatorOrigin('buyer'),
-      timeOrigin: '2026-11-26T10:00:00.000Z',
-      data: purchaseData('p1'),
-      eventId: `shardId-000000000009:${sequenceNumber(ingressAt)}`,
-      timeIngest: '2026-11-26T10:00:01.000Z',
-      timeProcess: '2026-11-26T10:00:02.000Z',
-    })
-
   it('rejects only the records a refused commit would have folded, not those folded before', async () => {
     const { handler, tables } = setup({ answers: ['pass-through', invalid] })
     await handler(batch(create(1, 'p1'), buy(2, 'p1')))
@@ -326,17 +326,6 @@ describe('records whose outcomes overlap', () => {
 })
 
 describe('duplicates judged on the state the commit applies to', () => {
-  const egressBuy = (n: number, ingressAt: number) =>
-    at(n, {
-      schema: 'com.nordstrom/retail-stream-egress/1-0-0',
-      origin: creatorOrigin('buyer'),
-      timeOrigin: '2026-11-26T10:00:00.000Z',
-      data: purchaseData('p1'),
-      eventId: `shardId-000000000009:${sequenceNumber(ingressAt)}`,
-      timeIngest: '2026-11-26T10:00:01.000Z',
-      timeProcess: '2026-11-26T10:00:02.000Z',
-    })
-
   it('keeps no duplicate in Rejected while its product is unfinished, and keeps it once the product commits', async () => {
     const { handler, tables, log } = setup({ answers: [unavailable] })
     const records = batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50))
