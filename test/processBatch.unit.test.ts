@@ -381,6 +381,31 @@ describe('the states a container committed', () => {
     expect(scoreOf(tables, alice, 'creator')).toMatchObject({ score: 4, products: 2 })
   })
 
+  it('reads a key before keeping a duplicate judged on its cached state, as no commit checks it', async () => {
+    const tables = freshTables()
+    let reads = 0
+    const counting = memoryStore(winnerView, tables)
+    const { handler, log } = setup({
+      tables,
+      store: {
+        readStates: (keys) => {
+          reads += 1
+          return counting.readStates(keys)
+        },
+      },
+    })
+    expect(await handler(batch(create(1, 'p1'), egressBuy(2, 50)))).toEqual(allDone)
+    expect(reads).toBe(1)
+    // Only a duplicate: nothing to write, so it is confirmed on a read before it is kept.
+    expect(await handler(batch(egressBuy(3, 50)))).toEqual(allDone)
+    expect(reads).toBe(2)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
+    expect(log.mock.calls[1]?.[0]).toMatchObject({ rejected: 1, duplicates: 1, writes: 0 })
+    // A plain redelivery on the cached state needs no read.
+    expect(await handler(batch(egressBuy(2, 50)))).toEqual(allDone)
+    expect(reads).toBe(2)
+  })
+
   it('reads every batch when the cache is off', async () => {
     let reads = 0
     const tables = freshTables()

@@ -162,6 +162,7 @@ const planAll = <Event, State>(
   const writes: PlannedWrite<Event, State>[] = []
   const rejections: Rejection[] = []
   const duplicates: Rejection[] = []
+  const duplicateKeys: string[] = []
   for (const batch of batches) {
     const item = stored.get(batch.key)
     if (item !== undefined && E.isLeft(item)) {
@@ -169,11 +170,44 @@ const planAll = <Event, State>(
       continue
     }
     const plan = planKey(view, batch, item?.right)
-    if (plan.planned === undefined)
+    if (plan.planned !== undefined) writes.push(plan.planned)
+    else if (plan.duplicates.length > 0) {
       duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
-    else writes.push(plan.planned)
+      duplicateKeys.push(batch.key)
+    }
   }
-  return { writes, rejections, duplicates }
+  return { writes, rejections, duplicates, duplicateKeys }
+}
+
+/**
+ * Plans the batch on the stored states. A key with duplicates and nothing to write was
+ * judged on a cached state that no commit's condition will check: it is read, so that
+ * a record folded elsewhere meanwhile is not kept in Rejected as a duplicate.
+ */
+const planOnStoredStates = async <Event, State>(
+  view: View<Event, State>,
+  store: Store<State>,
+  cache: StateCache<State>,
+  records: ReadonlyArray<KinesisStreamRecord>,
+  batches: ReadonlyArray<KeyBatch<Event>>,
+) => {
+  const { states, cached } = await storedStatesOf(
+    store,
+    cache,
+    batches.map((b) => b.key),
+  )
+  const planned = planAll(view, records, batches, states)
+  const doubtful = planned.duplicateKeys.filter((key) => cached.has(key))
+  if (doubtful.length === 0) return planned
+  const fresh = await store.readStates(doubtful)
+  for (const key of doubtful) {
+    const state = fresh.get(key)
+    if (state === undefined) states.delete(key)
+    else states.set(key, state)
+    if (state !== undefined && E.isRight(state)) cache.remember(key, state.right)
+    else cache.forget(key)
+  }
+  return planAll(view, records, batches, states)
 }
 
 /**
@@ -186,20 +220,21 @@ const storedStatesOf = async <State>(
   store: Store<State>,
   cache: StateCache<State>,
   keys: ReadonlyArray<string>,
-): Promise<Map<string, StoredState<State>>> => {
-  const found = new Map<string, StoredState<State>>()
+) => {
+  const states = new Map<string, StoredState<State>>()
   for (const key of keys) {
     const state = cache.get(key)
-    if (state !== undefined) found.set(key, E.right(state))
+    if (state !== undefined) states.set(key, E.right(state))
   }
-  const missing = keys.filter((key) => !found.has(key))
-  if (missing.length === 0 || cache.warm()) return found
+  const cached = new Set(states.keys())
+  const missing = keys.filter((key) => !cached.has(key))
+  if (missing.length === 0 || cache.warm()) return { states, cached }
   for (const [key, state] of await store.readStates(missing)) {
-    found.set(key, state)
+    states.set(key, state)
     if (E.isRight(state)) cache.remember(key, state.right)
   }
   cache.markWarm()
-  return found
+  return { states, cached }
 }
 
 /** The cache after a commit: committed states remembered, the others' state unknown. */
@@ -238,16 +273,13 @@ const foldAndCommit = async <Event, State>(
   hasTime: () => boolean,
 ): Promise<FoldOutcome> => {
   if (batches.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
-  const stored = await storedStatesOf(
-    deps.store,
-    cache,
-    batches.map((b) => b.key),
-  ).catch((error: unknown) => `reading states: ${describeError(error)}`)
-  if (typeof stored === 'string') {
+  const planned = await planOnStoredStates(view, deps.store, cache, records, batches).catch(
+    (error: unknown) => `reading states: ${describeError(error)}`,
+  )
+  if (typeof planned === 'string') {
     const unfinished = batches.flatMap((b) => b.recordIndexes)
-    return { unfinished, failure: stored, ...NOTHING_COMMITTED }
+    return { unfinished, failure: planned, ...NOTHING_COMMITTED }
   }
-  const planned = planAll(view, records, batches, stored)
   const options = {
     policy: deps.retry ?? defaultRetryPolicy,
     hasTime,
