@@ -52,4 +52,35 @@ describe('the local event source poller', () => {
     expect(firstOfChildren).toBeGreaterThan(delivered.lastIndexOf(parent.ShardId ?? ''))
     expect(delivered).toHaveLength(records.length)
   })
+
+  it('goes on through failures that each finish some records, and gives up only on those that finish none', async () => {
+    const stream = 'alwaysPartial'
+    await createStream(stack.kinesis, stream, 1)
+    await putRecords(stack.kinesis, stream, records.slice(0, 60))
+    let deliveries = 0
+    // Every delivery of more than one record fails from its second: one record a time.
+    const partial = async (event: KinesisStreamEvent) => {
+      deliveries += 1
+      const second = event.Records[1]?.kinesis.sequenceNumber
+      return { batchItemFailures: second === undefined ? [] : [{ itemIdentifier: second }] }
+    }
+    const stats = await drainStream({
+      ...pollerOn(stream, []),
+      handler: partial,
+      retryDelayMs: () => 0,
+      maxFailures: 5,
+    })
+    expect(stats.recordsAdvanced).toBe(60)
+    expect(deliveries).toBeGreaterThan(50)
+    const stuck = drainStream({
+      ...pollerOn('alwaysPartial', []),
+      checkpoints: dynamoCheckpoints(stack.dynamo, stack.checkpointsTable, 'fresh-consumer'),
+      handler: async (event: KinesisStreamEvent) => ({
+        batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber ?? '' }],
+      }),
+      retryDelayMs: () => 0,
+      maxFailures: 5,
+    })
+    await expect(stuck).rejects.toThrow(/a batch failed 6 times in a row/)
+  })
 })

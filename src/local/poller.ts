@@ -31,7 +31,7 @@ export interface PollerOptions {
   /** Called after each batch with how many records the checkpoint moved past. */
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
-  /** Consecutive failed deliveries of one batch before the poller gives up (Lambda would keep going). */
+  /** Failed deliveries in a row that finish no record before the poller gives up (Lambda would keep going). */
   readonly maxFailures?: number
   /**
    * Batches of one shard in flight at once (1 to 10), as Lambda's ParallelizationFactor:
@@ -222,6 +222,10 @@ const deliverPage = async (
 ): Promise<number> => {
   const failedAt = await deliver(options, cursor, records, stats)
   if (failedAt !== undefined) {
+    // A failure after some records finished is a new batch's first: only failures that
+    // move nothing count towards giving up (with several batches of a page at once, one
+    // of them failing is common while the shard moves on).
+    if (failedAt > 0) cursor.failures = 0
     await retryFromCheckpoint(options, cursor, stats)
     return failedAt
   }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import {
   BatchGetCommand,
@@ -134,25 +133,14 @@ const keepRejected =
     }
   }
 
-/**
- * The transaction's idempotency token: a digest of its items. DynamoDB answers a repeat
- * within ten minutes (the SDK's retry after a lost answer, or the same batch from a
- * duplicate invocation) as the request already done, instead of a failed condition that
- * costs a read and a re-fold. Equal items are the same effect, so equal tokens are safe.
- */
-export const requestTokenOf = (items: unknown): string =>
-  createHash('sha256').update(JSON.stringify(items)).digest('base64url').slice(0, 36)
-
 const writeStates =
   <Event, State>(view: View<Event, State>, { client, names }: DynamoStoreOptions) =>
   async (writes: ReadonlyArray<StateWrite<State>>): Promise<WriteOutcome> => {
-    const TransactItems = transactionItems(view, names, writes)
     try {
+      // The SDK gives each transaction a ClientRequestToken and its retries reuse it: a
+      // retry after a lost answer is the same request to DynamoDB, done once.
       await client.send(
-        new TransactWriteCommand({
-          TransactItems,
-          ClientRequestToken: requestTokenOf(TransactItems),
-        }),
+        new TransactWriteCommand({ TransactItems: transactionItems(view, names, writes) }),
       )
       return { kind: 'committed' }
     } catch (error) {
