@@ -326,14 +326,36 @@ describe('records whose outcomes overlap', () => {
 })
 
 describe('duplicates judged on the state the commit applies to', () => {
-  it('keeps no duplicate in Rejected while its product is unfinished, and keeps it once the product commits', async () => {
-    const { handler, tables, log } = setup({ answers: [unavailable] })
+  it('keeps a duplicate before the commit that moves its product past it, even when that commit then fails', async () => {
+    const { handler, tables } = setup({ answers: [unavailable] })
     const records = batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50))
     expect(await handler(records)).toEqual(failedAt(1))
-    expect(rejectedIds(tables)).toEqual([])
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
     expect(await handler(records)).toEqual(allDone)
     expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
-    expect(log.mock.calls[1]?.[0]).toMatchObject({ folded: 2, rejected: 1, duplicates: 1 })
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 1 })
+  })
+
+  it('commits nothing when its duplicates cannot be kept, so that none is passed and lost', async () => {
+    let refusals = 1
+    const tables = freshTables()
+    const keeping = memoryStore(winnerView, tables)
+    const { handler, log } = setup({
+      tables,
+      store: {
+        keepRejected: async (kept) => {
+          if (refusals-- > 0) throw new Error('throttled')
+          return keeping.keepRejected(kept)
+        },
+      },
+    })
+    const records = batch(create(1, 'p1'), egressBuy(2, 50), egressBuy(3, 50), egressBuy(4, 60))
+    expect(await handler(records)).toEqual(failedAt(1))
+    expect(tables.states.size).toBe(0)
+    expect(summaryOf(log)?.failure).toBe('keeping rejected records: Error: throttled')
+    expect(await handler(records)).toEqual(allDone)
+    expect(rejectedIds(tables)).toEqual([eventIdOf(3)])
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 2 })
   })
 
   it('keeps a duplicate that only the re-read state shows, when another writer folded its original', async () => {

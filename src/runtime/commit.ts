@@ -55,6 +55,11 @@ export interface CommitOptions {
   readonly policy: RetryPolicy
   /** False when too little time is left to start another attempt. */
   readonly hasTime: () => boolean
+  /**
+   * Keeps in Rejected the duplicates a re-fold judged, before the write that moves the
+   * key past them: once it is past them, a duplicate delivered again reads as folded.
+   */
+  readonly keepDuplicates?: (judged: ReadonlyArray<Settled<unknown>>) => Promise<void>
   /** Transactions of a batch in flight at once, if they share no aggregate item (at least 1). */
   readonly concurrency?: number
 }
@@ -84,7 +89,8 @@ const refold = async <Event, State>(
   commit.refolds += 1
   const stale = new Set(staleKeys)
   const fresh = await commit.store.readStates(staleKeys)
-  return transaction.flatMap((planned) => {
+  const judged: Settled<Event>[] = []
+  const next = transaction.flatMap((planned) => {
     if (!stale.has(planned.batch.key)) return [planned]
     const stored = fresh.get(planned.batch.key)
     if (stored !== undefined && E.isLeft(stored)) {
@@ -92,10 +98,14 @@ const refold = async <Event, State>(
       return []
     }
     const again = planKey(commit.view, planned.batch, stored?.right)
+    judged.push({ batch: planned.batch, duplicates: again.duplicates })
     if (again.planned !== undefined) return [again.planned]
     commit.settled.push({ batch: planned.batch, duplicates: again.duplicates })
     return []
   })
+  const withDuplicates = judged.filter((j) => j.duplicates.length > 0)
+  if (withDuplicates.length > 0) await commit.options.keepDuplicates?.(withDuplicates)
+  return next
 }
 
 /** A key DynamoDB refuses for good; in a larger transaction, each key is tried alone. */
@@ -125,8 +135,12 @@ const afterOutcome = async <Event, State>(
       return refuse(commit, current, outcome.reason)
     case 'unavailable':
       return { kind: 'failed', reason: outcome.reason, remaining: current }
-    case 'stale':
-      return refold(commit, current, outcome.keys)
+    case 'stale': {
+      // A re-fold can add aggregate items (a key taken for new had a creator): repacked.
+      const next = await refold(commit, current, outcome.keys)
+      const parts = packTransactions(next, MAX_TRANSACTION_ITEMS)
+      return parts.length > 1 ? { kind: 'split', parts } : next
+    }
     case 'conflict': {
       const { policy } = commit.options
       if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt))
@@ -147,6 +161,21 @@ const beforeAttempt = <Event, State>(
   return undefined
 }
 
+/** One attempt: the store's answer and what it means; an error leaves what is left now. */
+const attemptOnce = async <Event, State>(
+  commit: Commit<Event, State>,
+  current: PlannedWrite<Event, State>[],
+  attempt: number,
+): Promise<TransactionResult<Event, State> | PlannedWrite<Event, State>[]> => {
+  try {
+    const outcome = await commit.store.writeStates(current.map((planned) => planned.write))
+    return await afterOutcome(commit, current, outcome, attempt)
+  } catch (error) {
+    // What is left of the transaction now, not what it was: a settled key is done.
+    return { kind: 'failed', reason: describeError(error), remaining: current }
+  }
+}
+
 /**
  * Commits one transaction: a failed condition re-reads and re-folds, a conflict backs off
  * and tries again, and a transaction DynamoDB refuses is split key by key.
@@ -161,11 +190,11 @@ const commitTransaction = async <Event, State>(
     const before = beforeAttempt(commit.options, current)
     if (before !== undefined) return before
     if (attempt > 1) commit.retries += 1
-    const outcome = await commit.store.writeStates(current.map((planned) => planned.write))
-    const next = await afterOutcome(commit, current, outcome, attempt)
+    const next = await attemptOnce(commit, current, attempt)
     if (!Array.isArray(next)) return next
     current = next
   }
+  if (current.length === 0) return { kind: 'settled' }
   const reason = `gave up after ${policy.maxAttempts} attempts`
   return { kind: 'failed', reason, remaining: current }
 }
@@ -180,27 +209,31 @@ interface Failed<Event, State> {
   readonly remaining: PlannedWrite<Event, State>[]
 }
 
-/** Commits a transaction and, when DynamoDB refuses it, its parts one after the other. */
+/** The parts not started yet, as failed, when another transaction of the batch failed. */
+const haltedBy = <Event, State>(
+  reason: string | undefined,
+  rest: PlannedWrite<Event, State>[],
+): Failed<Event, State> | undefined =>
+  reason === undefined || rest.length === 0 ? undefined : { reason, remaining: rest }
+
+/**
+ * Commits a transaction and, when it is split, its parts one after the other; no part
+ * starts after another transaction of the batch failed (`stopped`).
+ */
 const commitWithParts = async <Event, State>(
   commit: Commit<Event, State>,
   transaction: PlannedWrite<Event, State>[],
+  stopped: () => string | undefined,
 ): Promise<Failed<Event, State> | undefined> => {
   const parts = [transaction]
   for (let at = 0; at < parts.length; at += 1) {
-    const part = parts[at] ?? []
-    const result = await commitTransaction(commit, part).catch(
-      (error: unknown): TransactionResult<Event, State> => ({
-        kind: 'failed',
-        reason: describeError(error),
-        remaining: part,
-      }),
-    )
+    const result = await commitTransaction(commit, parts[at] ?? [])
     if (result.kind === 'split') parts.splice(at + 1, 0, ...result.parts)
+    const rest = parts.slice(at + 1).flat()
     if (result.kind === 'failed')
-      return {
-        reason: result.reason,
-        remaining: [...result.remaining, ...parts.slice(at + 1).flat()],
-      }
+      return { reason: result.reason, remaining: [...result.remaining, ...rest] }
+    const halted = haltedBy(stopped(), rest)
+    if (halted !== undefined) return halted
   }
   return undefined
 }
@@ -270,7 +303,7 @@ export const commitBatch = async <Event, State>(
     // Once one transaction failed, none starts: Lambda delivers their records again.
     const failed =
       failure === undefined
-        ? await commitWithParts(commit, transaction)
+        ? await commitWithParts(commit, transaction, () => failure)
         : { reason: failure, remaining: transaction }
     if (failed === undefined) return
     failure ??= failed.reason

@@ -6,7 +6,7 @@ import type {
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from './backoff'
-import { type CommitResult, commitBatch, describeError } from './commit'
+import { type CommitResult, commitBatch, describeError, type Settled } from './commit'
 import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
 import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectKey } from './rejection'
@@ -130,7 +130,10 @@ const keepAll = async (
 }
 
 interface FoldOutcome extends Outcome {
+  /** Every record of the events this batch sends to Rejected, kept already or in `later`. */
   readonly rejections: ReadonlyArray<Rejection>
+  /** Those still to keep: records a refused commit would have folded. */
+  readonly later: ReadonlyArray<Rejection>
   /** Of the rejections, the records that are fan-out duplicates. */
   readonly duplicates: ReadonlyArray<number>
   readonly writes: number
@@ -141,6 +144,7 @@ interface FoldOutcome extends Outcome {
 
 const NOTHING_COMMITTED = {
   rejections: [],
+  later: [],
   duplicates: [],
   writes: 0,
   transactions: 0,
@@ -212,9 +216,9 @@ const planOnStoredStates = async <Event, State>(
 
 /**
  * The stored states a batch's keys fold onto: those this container committed, from its
- * cache, and a consistent read of the others. Once the container has read a batch, a
- * key it holds no state of is taken for a new one (absent): the commit's condition
- * refuses that guess when it is wrong, and the key is then read and folded again.
+ * cache, and a consistent read of the others, or, once a read found none of them stored,
+ * the others taken for new ones (absent): the commit's condition refuses that guess
+ * when it is wrong, the key is then read and folded again, and reads resume.
  */
 const storedStatesOf = async <State>(
   store: Store<State>,
@@ -228,12 +232,13 @@ const storedStatesOf = async <State>(
   }
   const cached = new Set(states.keys())
   const missing = keys.filter((key) => !cached.has(key))
-  if (missing.length === 0 || cache.warm()) return { states, cached }
-  for (const [key, state] of await store.readStates(missing)) {
+  if (missing.length === 0 || cache.guessesNew()) return { states, cached }
+  const read = await store.readStates(missing)
+  for (const [key, state] of read) {
     states.set(key, state)
     if (E.isRight(state)) cache.remember(key, state.right)
   }
-  cache.markWarm()
+  cache.learnFromRead(read.size > 0)
   return { states, cached }
 }
 
@@ -248,20 +253,36 @@ const rememberCommitted = <Event, State>(
   for (const { planned } of result.unstorable) cache.forget(planned.batch.key)
 }
 
-/** What a commit sends to Rejected: refused folds, and the duplicates of what it decided. */
-const rejectionsOf = <Event, State>(
+/**
+ * What the plan sends to Rejected before anything commits: unreadable keys' records and
+ * every duplicate it judged. A duplicate must be kept before the write that moves its
+ * key past it, for delivered again after that it reads as folded, and would be lost.
+ */
+const keptBeforeCommit = <Event, State>(
   records: ReadonlyArray<KinesisStreamRecord>,
-  result: CommitResult<Event, State>,
-) => ({
-  refused: result.unstorable.flatMap(({ planned: p, reason }) =>
-    rejectKey(records, p.batch, `commit: ${reason}`, p.folds),
-  ),
-  duplicates: [
-    ...result.committed,
-    ...result.settled,
-    ...result.unstorable.map((u) => u.planned),
-  ].flatMap(({ batch, duplicates }) => rejectDuplicates(records, batch, duplicates)),
-})
+  planned: ReturnType<typeof planAll<Event, State>>,
+) => {
+  const duplicates = [
+    ...planned.duplicates,
+    ...planned.writes.flatMap((w) => rejectDuplicates(records, w.batch, w.duplicates)),
+  ]
+  return { all: [...planned.rejections, ...duplicates], duplicates }
+}
+
+/** Keeps the duplicates a re-fold judged, before its write; notes each record it kept. */
+const duplicateKeeper =
+  (
+    store: Pick<Store<unknown>, 'keepRejected'>,
+    records: ReadonlyArray<KinesisStreamRecord>,
+    kept: Rejection[],
+  ) =>
+  async (judged: ReadonlyArray<Settled<unknown>>): Promise<void> => {
+    const found = judged.flatMap(({ batch, duplicates }) =>
+      rejectDuplicates(records, batch, duplicates),
+    )
+    await store.keepRejected(found.map((r) => r.rejected))
+    kept.push(...found)
+  }
 
 /** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
 const foldAndCommit = async <Event, State>(
@@ -273,26 +294,38 @@ const foldAndCommit = async <Event, State>(
   hasTime: () => boolean,
 ): Promise<FoldOutcome> => {
   if (batches.length === 0) return { unfinished: [], ...NOTHING_COMMITTED }
+  const allUnfinished = (failure: string) => ({
+    unfinished: batches.flatMap((b) => b.recordIndexes),
+    failure,
+    ...NOTHING_COMMITTED,
+  })
   const planned = await planOnStoredStates(view, deps.store, cache, records, batches).catch(
     (error: unknown) => `reading states: ${describeError(error)}`,
   )
-  if (typeof planned === 'string') {
-    const unfinished = batches.flatMap((b) => b.recordIndexes)
-    return { unfinished, failure: planned, ...NOTHING_COMMITTED }
-  }
+  if (typeof planned === 'string') return allUnfinished(planned)
+  const before = keptBeforeCommit(records, planned)
+  const keptBefore = await keepAll(deps.store, before.all)
+  if (keptBefore.failure !== undefined) return allUnfinished(keptBefore.failure)
+  const keptOnRefold: Rejection[] = []
+  const keepDuplicates = duplicateKeeper(deps.store, records, keptOnRefold)
   const options = {
     policy: deps.retry ?? defaultRetryPolicy,
     hasTime,
     concurrency: deps.commitConcurrency ?? DEFAULT_COMMIT_CONCURRENCY,
+    keepDuplicates,
   }
   const result = await commitBatch(view, deps.store, options, planned.writes)
   rememberCommitted(cache, result)
-  const { refused, duplicates } = rejectionsOf(records, result)
-  const allDuplicates = [...planned.duplicates, ...duplicates]
+  if (result.refolds > 0) cache.learnFromRefusal()
+  const refused = result.unstorable.flatMap(({ planned: p, reason }) =>
+    rejectKey(records, p.batch, `commit: ${reason}`, p.folds),
+  )
+  const duplicates = [...before.duplicates, ...keptOnRefold]
   return {
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
-    rejections: [...planned.rejections, ...allDuplicates, ...refused],
-    duplicates: allDuplicates.map((d) => d.recordIndex),
+    rejections: [...before.all, ...keptOnRefold, ...refused],
+    later: refused,
+    duplicates: duplicates.map((d) => d.recordIndex),
     writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
@@ -438,7 +471,7 @@ const handleBatch = async <Event, State>(
     keepAll(deps.store, rejected),
     foldAndCommit(view, deps, cache, records, batches, hasTime),
   ])
-  const keptLater = await keepAll(deps.store, folded.rejections)
+  const keptLater = await keepAll(deps.store, folded.later)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)
   const outcomes = outcomesOf(classified, folded.rejections, unfinished)

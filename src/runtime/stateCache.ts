@@ -4,20 +4,29 @@
  * were committed by it before: their states need no read. A state someone else changed
  * since is caught by the commit's condition (the position it expects is no longer
  * there), which re-reads and re-folds: the cache saves reads, it never decides a result.
+ * The same holds for a key it guesses new: the condition `attribute_not_exists` checks it.
  */
 export interface StateCache<State> {
   readonly get: (key: string) => State | undefined
   readonly remember: (key: string, state: State) => void
   /** After an answer that leaves the stored state unknown (no answer, a refusal). */
   readonly forget: (key: string) => void
-  /** True once any batch was read: a key missing since then is taken for a new one. */
-  readonly warm: () => boolean
-  readonly markWarm: () => void
+  /** True when a key the cache does not hold is best taken for a new one, not read. */
+  readonly guessesNew: () => boolean
+  /** After a read of the keys it did not hold: whether any of them was stored. */
+  readonly learnFromRead: (anyStored: boolean) => void
+  /** After a commit whose condition refused a state taken from the cache or guessed. */
+  readonly learnFromRefusal: () => void
 }
 
+/**
+ * Guessing starts once a read of the keys the cache lacked found none of them stored
+ * (the container has caught up: what it has not seen is new), and stops when a commit's
+ * condition refuses a state (a container that starts mid-stream reads until then).
+ */
 export const makeStateCache = <State>(capacity: number): StateCache<State> => {
   const states = new Map<string, State>()
-  let warm = false
+  let guessing = false
   return {
     get: (key) => {
       const state = states.get(key)
@@ -39,9 +48,12 @@ export const makeStateCache = <State>(capacity: number): StateCache<State> => {
     forget: (key) => {
       states.delete(key)
     },
-    warm: () => warm && capacity > 0,
-    markWarm: () => {
-      warm = true
+    guessesNew: () => guessing && capacity > 0,
+    learnFromRead: (anyStored) => {
+      guessing = !anyStored
+    },
+    learnFromRefusal: () => {
+      guessing = false
     },
   }
 }
