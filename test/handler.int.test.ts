@@ -338,6 +338,13 @@ describe('the leaderboard over its index partitions', () => {
   })
 })
 
+/** The ClientRequestToken a request carries in its JSON body. */
+const tokenOf = (request: unknown): string => {
+  const sent = (request as { body?: string | Uint8Array }).body ?? ''
+  const body = typeof sent === 'string' ? sent : Buffer.from(sent).toString('utf8')
+  return String(JSON.parse(body).ClientRequestToken)
+}
+
 describe('the DynamoDB store', () => {
   it('commits once when the answer to a transaction is lost and the SDK sends it again', async () => {
     const names = await freshTables()
@@ -349,9 +356,7 @@ describe('the DynamoDB store', () => {
       (next, context) => async (args) => {
         const result = await next(args)
         if (context.commandName !== 'TransactWriteItemsCommand') return result
-        const sent = (args.request as { body?: string | Uint8Array }).body ?? ''
-        const body = typeof sent === 'string' ? sent : Buffer.from(sent).toString('utf8')
-        tokens.push(String(JSON.parse(body).ClientRequestToken))
+        tokens.push(tokenOf(args.request))
         if (lost > 0) return result
         lost += 1
         throw Object.assign(new Error('connection reset after the request'), {
