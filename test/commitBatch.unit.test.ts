@@ -219,3 +219,35 @@ describe('committing transactions at once', () => {
     expect(store.tables.states.size).toBe(result.committed.length)
   })
 })
+
+describe('committing a transaction whose keys settle on a re-read', () => {
+  it('is settled, not failed, when the re-read of its last attempt finds everything folded', async () => {
+    const store = scriptedStore([{ kind: 'stale', keys: ['p1'] }])
+    const ours = plan([created('p1', 'alice', 1)])
+    await commitNow(store.tables, [created('p1', 'alice', 1)])
+    const oneAttempt = { ...options, policy: { ...quickPolicy, maxAttempts: 1 } }
+    const result = await commitBatch(winnerView, store, oneAttempt, [ours])
+    expect(result).toMatchObject({ unfinished: [], refolds: 1 })
+    expect(result.failure).toBeUndefined()
+    expect(result.settled.map((s) => s.batch.key)).toEqual(['p1'])
+  })
+
+  it('leaves unfinished only what is left when a re-read throws, not a key settled before', async () => {
+    const memory = scriptedStore([
+      { kind: 'stale', keys: ['A', 'B'] },
+      { kind: 'stale', keys: ['B'] },
+    ])
+    await commitNow(memory.tables, [created('A', 'alice', 1)])
+    let reads = 0
+    const readStates = async (keys: ReadonlyArray<string>) => {
+      reads += 1
+      if (reads > 1) throw new Error('socket hang up')
+      return memory.readStates(keys)
+    }
+    const writes = [plan([created('A', 'alice', 1)]), plan([created('B', 'bob', 2)])]
+    const result = await commitBatch(winnerView, { ...memory, readStates }, options, writes)
+    expect(result.settled.map((s) => s.batch.key)).toEqual(['A'])
+    expect(idsOf(result.unfinished)).toEqual(['B'])
+    expect(result.failure).toBe('Error: socket hang up')
+  })
+})
