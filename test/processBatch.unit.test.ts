@@ -358,6 +358,19 @@ describe('duplicates judged on the state the commit applies to', () => {
     expect(tables.states.get('p1')).toMatchObject({ purchases: 2 })
   })
 
+  it('counts a duplicate judged again on a re-fold once', async () => {
+    const tables = freshTables()
+    const { handler, log } = setup({
+      tables,
+      answers: ['pass-through', otherWriter(tables, buy(3, 'p1'))],
+    })
+    expect(await handler(batch(create(1, 'p1'), egressBuy(2, 50)))).toEqual(allDone)
+    expect(await handler(batch(egressBuy(4, 50), buy(5, 'p1')))).toEqual(allDone)
+    expect(log.mock.calls[1]?.[0]).toMatchObject({ refolds: 1, rejected: 1, duplicates: 1 })
+    expect(rejectedIds(tables)).toEqual([eventIdOf(4)])
+    expect(tables.states.get('p1')).toMatchObject({ purchases: 3 })
+  })
+
   it('keeps a duplicate that only the re-read state shows, when another writer folded its original', async () => {
     const tables = freshTables()
     // The other writer folds the sale with ingress 50; ours then brings it again, and a create.

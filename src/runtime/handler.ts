@@ -325,7 +325,8 @@ const foldAndCommit = async <Event, State>(
     unfinished: result.unfinished.flatMap((p) => p.batch.recordIndexes),
     rejections: [...before.all, ...keptOnRefold, ...refused],
     later: refused,
-    duplicates: duplicates.map((d) => d.recordIndex),
+    // A record judged again on a re-fold is one record: counted once.
+    duplicates: [...new Set(duplicates.map((d) => d.recordIndex))],
     writes: planned.writes.length,
     transactions: result.transactions,
     retries: result.retries,
