@@ -2,10 +2,10 @@ import * as E from 'fp-ts/Either'
 import { backoffDelay, type RetryPolicy, sleep } from './backoff'
 import {
   aggregateItemKey,
-  clusterByAggregates,
   type Duplicate,
   type KeyBatch,
   type PlannedWrite,
+  packByClusters,
   packTransactions,
   planKey,
 } from './plan'
@@ -294,9 +294,11 @@ export const commitBatch = async <Event, State>(
     ...{ committed: [], settled: [], unstorable: [] },
   }
   const concurrency = options.concurrency ?? 1
-  // Clustered only when transactions may run at once: alone, the shard's order is as good.
-  const ordered = concurrency > 1 ? clusterByAggregates(writes) : writes
-  const queue = packTransactions(ordered, MAX_TRANSACTION_ITEMS)
+  // Packed by clusters only when transactions may run at once: alone, the shard's order is as good.
+  const queue =
+    concurrency > 1
+      ? packByClusters(writes, MAX_TRANSACTION_ITEMS)
+      : packTransactions(writes, MAX_TRANSACTION_ITEMS)
   const unfinished: PlannedWrite<Event, State>[] = []
   let failure: string | undefined
   const run = async (transaction: PlannedWrite<Event, State>[]) => {

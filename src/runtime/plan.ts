@@ -151,3 +151,73 @@ export const packTransactions = <W extends { readonly write: StateWrite<unknown>
   if (current.length > 0) transactions.push(current)
   return transactions
 }
+
+/** The items a write's transaction holds for it: its key's Put and its aggregate items. */
+const itemsOfWrite = (write: StateWrite<unknown>): string[] => [
+  `\u0000${write.key}`,
+  ...write.deltas.map(aggregateItemKey),
+]
+
+/** Writes linked by the items they share, directly or through others (union-find), in batch order. */
+export const clustersOf = <W extends { readonly write: StateWrite<unknown> }>(
+  writes: ReadonlyArray<W>,
+): W[][] => {
+  const parent = new Map<string, string>()
+  const root = (item: string): string => {
+    const up = parent.get(item) ?? item
+    if (up === item) return item
+    const top = root(up)
+    parent.set(item, top)
+    return top
+  }
+  for (const planned of writes) {
+    const [own = '', ...shared] = itemsOfWrite(planned.write)
+    for (const item of shared) parent.set(root(item), root(own))
+  }
+  const clusters = new Map<string, W[]>()
+  for (const planned of writes) {
+    const top = root(itemsOfWrite(planned.write)[0] ?? '')
+    const cluster = clusters.get(top) ?? []
+    cluster.push(planned)
+    clusters.set(top, cluster)
+  }
+  return [...clusters.values()]
+}
+
+/** The items a transaction of these writes holds: a Put per key, each aggregate item once. */
+export const itemsInTransaction = (
+  writes: ReadonlyArray<{ readonly write: StateWrite<unknown> }>,
+): number =>
+  writes.length + new Set(writes.flatMap((p) => p.write.deltas.map(aggregateItemKey))).size
+
+/**
+ * Packs writes into transactions of at most `maxItems` items so that as few as possible
+ * must wait for one another. Writes linked by shared aggregate items (a cluster) stay
+ * together; a cluster over the limit is split (clustered, then packed in order): its
+ * parts share items and commit one after the other. Clusters that fit fill the room
+ * left in any transaction, largest first, and share nothing with the rest of it, so
+ * they add no wait: a batch takes as many round trips as its largest cluster needs.
+ */
+export const packByClusters = <W extends { readonly write: StateWrite<unknown> }>(
+  writes: ReadonlyArray<W>,
+  maxItems: number,
+): W[][] => {
+  const clusters = clustersOf(writes).map((cluster) => ({
+    cluster,
+    size: itemsInTransaction(cluster),
+  }))
+  const transactions = clusters
+    .filter(({ size }) => size > maxItems)
+    .flatMap(({ cluster }) => packTransactions(clusterByAggregates(cluster), maxItems))
+    .map((transaction) => ({ writes: transaction, size: itemsInTransaction(transaction) }))
+  const fitting = clusters.filter(({ size }) => size <= maxItems).sort((a, b) => b.size - a.size)
+  for (const { cluster, size } of fitting) {
+    const room = transactions.find((t) => t.size + size <= maxItems)
+    if (room === undefined) transactions.push({ writes: [...cluster], size })
+    else {
+      room.writes.push(...cluster)
+      room.size += size
+    }
+  }
+  return transactions.map((t) => t.writes)
+}
