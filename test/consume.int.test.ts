@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { tableNamesFor } from '../src/adapters/tables'
 import { checkpointsTableFor } from '../src/local/checkpoints'
+import { consumerOf } from '../src/local/consume'
 import type { LocalService } from '../src/local/dynamodbLocal'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import {
@@ -19,6 +20,7 @@ import { recordsOfLines } from '../src/local/replayLog'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { documentClientOf } from '../src/runtime/dynamoStore'
+import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
 import { oracleRecordsOfLines, oracleTables } from './support/oracle'
@@ -86,14 +88,16 @@ describe('winner-view consume', () => {
     await putRecords(client, 'interruptedCli', recordsOfLines(lines.join('\n')))
     const first = spawn(process.execPath, consumeArgs('interruptedCli', 'cliresume'))
     const exited = new Promise<number | null>((resolve) => first.on('exit', resolve))
-    // Interrupt as soon as the first checkpoint is saved.
+    // Interrupt as soon as the winner view's first checkpoint is saved (the count below
+    // is its consumer's; the category view keeps checkpoints of its own).
     const checkpoints = checkpointsTableFor('cliresume')
+    const winner = consumerOf(winnerView, 'interruptedCli')
     for (let seen = 0; seen === 0; ) {
       await new Promise((resolve) => setTimeout(resolve, 100))
       const page = await dynamo()
         .send(new ScanCommand({ TableName: checkpoints }))
         .catch(() => ({ Items: [] }))
-      seen = page.Items?.length ?? 0
+      seen = (page.Items ?? []).filter((item) => item.streamName === winner).length
     }
     first.kill('SIGINT')
     expect(await exited).toBe(130)
