@@ -29,7 +29,7 @@ export const lambdaRecordsOf = (records: ReadonlyArray<WorkloadRecord>): Kinesis
     } satisfies _Record),
   )
 
-const batchesOf = (records: KinesisStreamRecord[], size: number): KinesisStreamEvent[] =>
+export const batchesOf = (records: KinesisStreamRecord[], size: number): KinesisStreamEvent[] =>
   Array.from({ length: Math.ceil(records.length / size) }, (_, at) => ({
     Records: records.slice(at * size, at * size + size),
   }))

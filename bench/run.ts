@@ -2,9 +2,11 @@ import { writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
+import { DEFAULT_BATCH_SIZE } from '../src/cli/flags'
 import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/localStack'
 import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
+import { type BatchShape, ceilingAt, measureBatchShape } from './batchShape'
 import { measureHandlerCpu, measureOneBatch, measureRoundTripModel } from './models'
 import { eventsOf, measurePureFold, type PureFold, pureFoldOf } from './pureFold'
 import {
@@ -45,21 +47,31 @@ const scenario = (
   ...shape,
 })
 
-/** One shard, batch 100, at latency 0 and at the given latency: events per second per shard. */
+/** The deployed event source mapping's batch size (serverless.yml, `batchSize`). */
+const DEPLOYED_BATCH_SIZE = DEFAULT_BATCH_SIZE
+
+/**
+ * One shard at latency 0 and at the given latency: events per second per shard, both
+ * systems at batch 100, and this view at its deployed batch size.
+ */
 const perShardScenarios = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) => {
   const ours = workload.slice(0, flags.shardEvents)
   const original = workload.slice(0, flags.originalEvents)
+  const oneShard = (batchSize: number, latencyMs: number) => ({ shards: 1, batchSize, latencyMs })
   return [0, flags.latency].flatMap((latencyMs) => [
-    scenario(`winner-view, 1 shard, ${latencyMs} ms`, 'winner-view', ours, {
-      shards: 1,
-      batchSize: 100,
-      latencyMs,
-    }),
-    scenario(`original, 1 shard, ${latencyMs} ms`, 'original', original, {
-      shards: 1,
-      batchSize: 100,
-      latencyMs,
-    }),
+    scenario(
+      `winner-view, 1 shard, ${latencyMs} ms`,
+      'winner-view',
+      ours,
+      oneShard(100, latencyMs),
+    ),
+    scenario(
+      `winner-view, 1 shard, batch ${DEPLOYED_BATCH_SIZE}, ${latencyMs} ms`,
+      'winner-view',
+      ours,
+      oneShard(DEPLOYED_BATCH_SIZE, latencyMs),
+    ),
+    scenario(`original, 1 shard, ${latencyMs} ms`, 'original', original, oneShard(100, latencyMs)),
   ])
 }
 
@@ -76,9 +88,13 @@ const streamScenarios = (flags: BenchFlags, workload: ReadonlyArray<WorkloadReco
 ]
 
 /** The same events over a catalog of the workload's own size and of ten times it. */
-const catalogScenarios = (flags: BenchFlags) => {
+const catalogSizes = (flags: BenchFlags) => {
   const natural = Math.round(flags.catalogEvents * 0.08)
-  return [natural, natural * 10].flatMap((catalog) => {
+  return [natural, natural * 10]
+}
+
+const catalogScenarios = (flags: BenchFlags) =>
+  catalogSizes(flags).flatMap((catalog) => {
     const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
     const shape = { shards: flags.shards, warmup: all.slice(0, catalog) }
     const records = all.slice(catalog)
@@ -90,7 +106,6 @@ const catalogScenarios = (flags: BenchFlags) => {
       scenario(`original, catalog ${catalog}`, 'original', records, { ...shape, batchSize: 5 }),
     ]
   })
-}
 
 const warmupScenario = (workload: ReadonlyArray<WorkloadRecord>) =>
   scenario('warm-up', 'winner-view', workload.slice(0, 1000), { shards: 1, batchSize: 100 })
@@ -103,6 +118,24 @@ const faultScenario = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord
     faultRate: 0.2,
     latencyMs: Math.min(flags.latency, 5),
   })
+
+/**
+ * How batches commit, on the in-memory store: the per-shard workload at batch 100 and at
+ * the deployed batch size, and the catalog workloads at batch 100 on the stream's shards.
+ */
+const measureShapes = async (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) => {
+  process.stderr.write('running: the shape of the commits\n')
+  const perShard = workload.slice(0, flags.shardEvents)
+  const shapes = []
+  for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
+    shapes.push(await measureBatchShape('per shard', perShard, { batchSize, shards: 1 }))
+  for (const catalog of catalogSizes(flags)) {
+    const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
+    const options = { batchSize: 100, shards: flags.shards, warmup: catalog }
+    shapes.push(await measureBatchShape(`catalog ${catalog}`, all, options))
+  }
+  return shapes
+}
 
 const runAll = async (scenarios: ReadonlyArray<Scenario>, endpoints: Endpoints) => {
   const results: ScenarioResult[] = []
@@ -155,6 +188,25 @@ const printScenarios = (title: string, results: ReadonlyArray<ScenarioResult>) =
   ])
 }
 
+/** The commits' shape, and the events per second its round trips allow at the bench's latency. */
+const printShapes = (shapes: ReadonlyArray<BatchShape>) => {
+  console.log(`\nHow batches commit (in memory; "least": what no packing can beat)`)
+  printTable([
+    ['workload', 'batch', 'shards', 'keys', 'items', 'tx', 'least tx', 'rounds', 'least rounds'],
+    ...shapes.map((s) => [
+      s.workload,
+      s.batchSize,
+      s.shards,
+      s.keysPerBatch,
+      s.aggregateItemsPerBatch,
+      s.transactionsPerBatch,
+      s.leastTransactionsPerBatch,
+      s.roundsPerBatch,
+      s.leastRoundsPerBatch,
+    ]),
+  ])
+}
+
 const ratio = (a: number | undefined, b: number | undefined, digits = 2) =>
   round((a ?? 0) / (b === undefined || b === 0 ? 1 : b), digits)
 
@@ -163,9 +215,14 @@ const find = (results: ReadonlyArray<ScenarioResult>, name: string) =>
 
 /** The targets of the issue, each as measured here. */
 const ratiosOf = (flags: BenchFlags, sections: Awaited<ReturnType<typeof measureSections>>) => {
-  const { perShard, stream, catalog, oneBatch } = sections
+  const { perShard, stream, catalog, oneBatch, shapes } = sections
+  const shardShape = (batchSize: number) =>
+    shapes.find((s) => s.workload === 'per shard' && s.batchSize === batchSize)
   const at = (latency: number, system: string) =>
     find(perShard, `${system}, 1 shard, ${latency} ms`)?.eventsPerSecondPerShard
+  const leastTransactions = (index: number) =>
+    sections.shapes.filter((s) => s.workload.startsWith('catalog'))[index]
+      ?.leastTransactionsPerBatch
   const requests = (system: string, index: number) =>
     catalog.filter((r) => r.system === system)[index]?.requestsPer1000Events
   return {
@@ -178,6 +235,15 @@ const ratiosOf = (flags: BenchFlags, sections: Awaited<ReturnType<typeof measure
       4,
     ),
     catalogRequestGrowth: ratio(requests('winner-view', 1), requests('winner-view', 0)),
+    catalogLeastTransactionGrowth: ratio(leastTransactions(1), leastTransactions(0)),
+    // What the round trips of a batch allow at the latency, for this packing and for any.
+    perShardCeilingAtLatency: ceilingAt(100, flags.latency, shardShape(100)?.roundsPerBatch ?? 0),
+    perShardBestAtLatency: ceilingAt(100, flags.latency, shardShape(100)?.leastRoundsPerBatch ?? 0),
+    perShardCeilingAtLatencyDeployedBatch: ceilingAt(
+      DEPLOYED_BATCH_SIZE,
+      flags.latency,
+      shardShape(DEPLOYED_BATCH_SIZE)?.roundsPerBatch ?? 0,
+    ),
     originalCatalogRequestGrowth: ratio(requests('original', 1), requests('original', 0)),
     oneBatchNowOverBefore: ratio(oneBatch[1]?.seconds, oneBatch[0]?.seconds),
     oneBatchNowOverBeforeAtLatency: ratio(oneBatch[3]?.seconds, oneBatch[2]?.seconds),
@@ -193,12 +259,13 @@ const measureSections = async (
   await runAll([warmupScenario(workload)], endpoints)
   const perShard = await runAll(perShardScenarios(flags, workload), endpoints)
   process.stderr.write('running: the round-trip model\n')
-  const model = await measureRoundTripModel(
-    workload.slice(0, flags.shardEvents),
-    foldOf(workload.slice(0, flags.shardEvents)),
-    flags.latency,
-    100,
-  )
+  const shardWorkload = workload.slice(0, flags.shardEvents)
+  const models = []
+  for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
+    models.push(
+      await measureRoundTripModel(shardWorkload, foldOf(shardWorkload), flags.latency, batchSize),
+    )
+  const shapes = await measureShapes(flags, workload)
   const stream = await runAll(streamScenarios(flags, workload), endpoints)
   const catalog = await runAll(catalogScenarios(flags), endpoints)
   const [faults] = await runAll([faultScenario(flags, workload)], endpoints)
@@ -213,15 +280,16 @@ const measureSections = async (
       await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now', {}, latency),
     )
   }
-  return { perShard, model, stream, catalog, faults, oneBatch }
+  return { perShard, models, shapes, stream, catalog, faults, oneBatch }
 }
 
 const printSections = (sections: Awaited<ReturnType<typeof measureSections>>) => {
-  printScenarios('Per shard (1 shard, batch 100)', sections.perShard)
-  const { model } = sections
-  console.log(
-    `\n${model.scenario}: ${model.eventsPerSecondPerShard} events/s per shard (${model.events} events, equals fold: ${equalsText(model.matchesPureFold)})`,
-  )
+  printScenarios('Per shard (1 shard; batch 100 unless named)', sections.perShard)
+  for (const model of sections.models)
+    console.log(
+      `\n${model.scenario}, batch ${model.batchSize}: ${model.eventsPerSecondPerShard} events/s per shard (${model.events} events, equals fold: ${equalsText(model.matchesPureFold)})`,
+    )
+  printShapes(sections.shapes)
   printScenarios('The whole stream', sections.stream)
   printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
   if (sections.faults)

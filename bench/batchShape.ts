@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto'
+import { makeViewHandler } from '../src/runtime/handler'
+import { memoryStore } from '../src/runtime/memoryStore'
+import { aggregateItemKey, clustersOf, itemsInTransaction } from '../src/runtime/plan'
+import { MAX_TRANSACTION_ITEMS, type StateWrite } from '../src/runtime/store'
+import { winnerView } from '../src/views/winner'
+import { batchesOf, lambdaRecordsOf } from './models'
+
+/** The items one transaction writes: its keys' Puts and its distinct aggregate items. */
+type TransactionItems = ReadonlySet<string>
+
+const itemsOf = (writes: ReadonlyArray<StateWrite<unknown>>): TransactionItems =>
+  new Set([
+    ...writes.map((w) => `state ${w.key}`),
+    ...writes.flatMap((w) => w.deltas.map(aggregateItemKey)),
+  ])
+
+const shareAny = (a: TransactionItems, b: TransactionItems) => [...a].some((item) => b.has(item))
+
+/**
+ * Round trips one after the other: a transaction waits for every earlier one it shares
+ * an item with (the runtime's rule), so a batch takes its longest such chain.
+ */
+export const serialRounds = (transactions: ReadonlyArray<TransactionItems>): number => {
+  const depths: number[] = []
+  transactions.forEach((items, at) => {
+    const before = transactions.slice(0, at).map((other, j) => (shareAny(items, other) ? j : -1))
+    depths.push(1 + Math.max(0, ...before.filter((j) => j >= 0).map((j) => depths[j] ?? 0)))
+  })
+  return Math.max(0, ...depths)
+}
+
+/** The items of the largest group of a batch's writes linked by the items they share. */
+export const largestCluster = (writes: ReadonlyArray<StateWrite<unknown>>): number =>
+  Math.max(0, ...clustersOf(writes.map((write) => ({ write }))).map(itemsInTransaction))
+
+/**
+ * A lower bound on a batch's round trips that no packing beats: none without a write,
+ * one when every cluster fits a transaction, else two (a cluster split over
+ * transactions puts one of its items in two of them, which must not run at once).
+ */
+export const minimumRounds = (writes: ReadonlyArray<StateWrite<unknown>>): number => {
+  if (writes.length === 0) return 0
+  return largestCluster(writes) > MAX_TRANSACTION_ITEMS ? 2 : 1
+}
+
+const mean = (values: ReadonlyArray<number>) =>
+  values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length
+
+const round2 = (value: number) => Number(value.toFixed(2))
+
+/** The shard Kinesis puts a partition key in, of `shards` created at once (even hash ranges). */
+export const shardOf = (partitionKey: string, shards: number): number => {
+  const hash = BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`)
+  return Number((hash * BigInt(shards)) >> 128n)
+}
+
+type Shape = { readonly writes: Array<ReadonlyArray<StateWrite<unknown>>> }
+
+/** Each shard's records in order, in the shape Lambda hands them over, cut into batches. */
+const shardBatches = (
+  records: ReadonlyArray<{ readonly partitionKey: string; readonly data: string }>,
+  batchSize: number,
+  shards: number,
+) =>
+  Array.from({ length: shards }, (_, shard) =>
+    batchesOf(
+      lambdaRecordsOf(records.filter((r) => shardOf(r.partitionKey, shards) === shard)),
+      batchSize,
+    ),
+  ).flat()
+
+/** The handler's transactions per batch, on the in-memory store with its defaults. */
+const recordTransactions = async (
+  warmup: ReturnType<typeof shardBatches>,
+  measured: ReturnType<typeof shardBatches>,
+): Promise<Shape[]> => {
+  const memory = memoryStore(winnerView)
+  let calls: Shape['writes'] = []
+  const batches: Shape[] = []
+  const handler = makeViewHandler(winnerView, {
+    store: {
+      ...memory,
+      writeStates: (writes) => {
+        calls.push(writes)
+        return memory.writeStates(writes)
+      },
+    },
+    log: () => {
+      batches.push({ writes: calls })
+      calls = []
+    },
+  })
+  for (const batch of warmup) await handler(batch)
+  batches.length = 0
+  for (const batch of measured) await handler(batch)
+  return batches
+}
+
+/**
+ * How the winner view commits a workload's batches of `batchSize` on `shards` (after an
+ * unmeasured `warmup`), on the in-memory store with the handler's defaults: per batch,
+ * the keys written, their aggregate items, the transactions and the round trips one
+ * after the other, against the fewest transactions and round trips any packing could
+ * need. With a latency per round trip, the rounds give the best a shard can do.
+ */
+export const measureBatchShape = async (
+  name: string,
+  records: ReadonlyArray<{ readonly partitionKey: string; readonly data: string }>,
+  options: { readonly batchSize: number; readonly shards: number; readonly warmup?: number },
+) => {
+  const { batchSize, shards, warmup = 0 } = options
+  const batches = await recordTransactions(
+    shardBatches(records.slice(0, warmup), batchSize, shards),
+    shardBatches(records.slice(warmup), batchSize, shards),
+  )
+  const perBatch = (measure: (writes: Shape['writes']) => number) =>
+    round2(mean(batches.map((b) => measure(b.writes))))
+  return {
+    workload: name,
+    batchSize,
+    shards,
+    batches: batches.length,
+    keysPerBatch: perBatch((b) => b.flat().length),
+    aggregateItemsPerBatch: perBatch((b) => itemsOf(b.flat()).size - b.flat().length),
+    transactionsPerBatch: perBatch((b) => b.length),
+    leastTransactionsPerBatch: perBatch((b) =>
+      Math.ceil(itemsOf(b.flat()).size / MAX_TRANSACTION_ITEMS),
+    ),
+    roundsPerBatch: perBatch((b) => serialRounds(b.map(itemsOf))),
+    leastRoundsPerBatch: perBatch((b) => minimumRounds(b.flat())),
+  }
+}
+
+export type BatchShape = Awaited<ReturnType<typeof measureBatchShape>>
+
+/** The most events per second a shard can fold at `latencyMs` a round trip, given its rounds. */
+export const ceilingAt = (batchSize: number, latencyMs: number, rounds: number) =>
+  rounds === 0 ? 0 : Math.round((batchSize * 1000) / (rounds * latencyMs))
