@@ -151,7 +151,7 @@ describe('the deployment', () => {
       expect(resources[`${id}StreamMapping`]?.Properties).toMatchObject({
         FunctionName: { 'Fn::GetAtt': [`${id}LambdaFunction`, 'Arn'] },
         StartingPosition: 'TRIM_HORIZON',
-        BatchSize: 100,
+        BatchSize: 500,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         BisectBatchOnFunctionError: true,
         MaximumRecordAgeInSeconds: -1,

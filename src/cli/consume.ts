@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { consume, requireStream } from '../local/consume'
 import type { StackOptions } from '../local/localStack'
-import { parallelizationOption, stackOptions, wholeNumber } from './flags'
+import { DEFAULT_BATCH_SIZE, parallelizationOption, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard } from './output'
 import { withStack } from './stack'
 
@@ -24,7 +24,12 @@ export const consumeCommand = (cli: Command): Command =>
       '--stream <name>',
       'the stream to read from TRIM_HORIZON (or the saved checkpoints)',
     )
-    .option('--batch-size <n>', 'records per handler invocation', wholeNumber(1, 10_000), 100)
+    .option(
+      '--batch-size <n>',
+      'records per handler invocation, as the event source mapping batchSize',
+      wholeNumber(1, 10_000),
+      DEFAULT_BATCH_SIZE,
+    )
     .action(async (flags: ConsumeFlags) => {
       await withStack(flags, async (stack, signal) => {
         await requireStream(stack, flags.stream)

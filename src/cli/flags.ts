@@ -65,6 +65,9 @@ export const stackOptions = (command: Command): Command =>
       'local',
     )
 
+/** Records per invocation, as the deployed event source mapping's default (serverless.yml). */
+export const DEFAULT_BATCH_SIZE = 500
+
 /** The stack's flags plus the stream's shape: shards, batch size, parallelization, seed. */
 export const runOptions = (command: Command): Command =>
   parallelizationOption(stackOptions(command))
@@ -73,7 +76,7 @@ export const runOptions = (command: Command): Command =>
       '--batch-size <n>',
       'records per handler invocation, as the event source mapping batchSize',
       wholeNumber(1, 10_000),
-      100,
+      DEFAULT_BATCH_SIZE,
     )
     .option(
       '--seed <n>',
