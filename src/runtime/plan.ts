@@ -88,8 +88,10 @@ const itemKeys = new WeakMap<object, string>()
 export const aggregateItemKey = (delta: Pick<AggregateDelta, 'table' | 'key'>): string => {
   const known = itemKeys.get(delta)
   if (known !== undefined) return known
-  const names = Object.keys(delta.key).sort()
-  const text = JSON.stringify([delta.table, ...names.flatMap((name) => [name, delta.key[name]])])
+  // JSON strings end at their first unescaped quote: joined by commas, they stay distinct.
+  let text = JSON.stringify(delta.table)
+  for (const name of Object.keys(delta.key).sort())
+    text += `,${JSON.stringify(name)},${JSON.stringify(delta.key[name])}`
   itemKeys.set(delta, text)
   return text
 }
