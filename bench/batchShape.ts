@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { makeViewHandler } from '../src/runtime/handler'
+import { DEFAULT_COMMIT_CONCURRENCY, makeViewHandler } from '../src/runtime/handler'
 import { memoryStore } from '../src/runtime/memoryStore'
 import { aggregateItemKey, clustersOf, itemsInTransaction } from '../src/runtime/plan'
 import { MAX_TRANSACTION_ITEMS, type StateWrite } from '../src/runtime/store'
@@ -18,16 +18,28 @@ const itemsOf = (writes: ReadonlyArray<StateWrite<unknown>>): TransactionItems =
 const shareAny = (a: TransactionItems, b: TransactionItems) => [...a].some((item) => b.has(item))
 
 /**
- * Round trips one after the other: a transaction waits for every earlier one it shares
- * an item with (the runtime's rule), so a batch takes its longest such chain.
+ * The round trips of a batch as the runtime schedules its transactions: each waits for
+ * every earlier one it shares an item with, and at most `concurrency` are in flight;
+ * each takes one round trip. Simulated round by round, in the order they were packed.
  */
-export const serialRounds = (transactions: ReadonlyArray<TransactionItems>): number => {
-  const depths: number[] = []
-  transactions.forEach((items, at) => {
-    const before = transactions.slice(0, at).map((other, j) => (shareAny(items, other) ? j : -1))
-    depths.push(1 + Math.max(0, ...before.filter((j) => j >= 0).map((j) => depths[j] ?? 0)))
-  })
-  return Math.max(0, ...depths)
+export const serialRounds = (
+  transactions: ReadonlyArray<TransactionItems>,
+  concurrency = DEFAULT_COMMIT_CONCURRENCY,
+): number => {
+  const waitsFor = transactions.map((items, at) =>
+    transactions.slice(0, at).flatMap((other, j) => (shareAny(items, other) ? [j] : [])),
+  )
+  const finished = new Map<number, number>()
+  let round = 0
+  while (finished.size < transactions.length) {
+    round += 1
+    const ready = transactions
+      .map((_, at) => at)
+      .filter((at) => !finished.has(at))
+      .filter((at) => (waitsFor[at] ?? []).every((j) => (finished.get(j) ?? round) < round))
+    for (const at of ready.slice(0, Math.max(1, concurrency))) finished.set(at, round)
+  }
+  return round
 }
 
 /** The items of the largest group of a batch's writes linked by the items they share. */
@@ -35,14 +47,23 @@ export const largestCluster = (writes: ReadonlyArray<StateWrite<unknown>>): numb
   Math.max(0, ...clustersOf(writes.map((write) => ({ write }))).map(itemsInTransaction))
 
 /**
- * A lower bound on a batch's round trips that no packing beats: none without a write,
- * one when every cluster fits a transaction, else two (a cluster split over
- * transactions puts one of its items in two of them, which must not run at once).
+ * A lower bound on a batch's round trips that no packing beats: none without a write;
+ * two when a cluster does not fit one transaction (split, one of its items is in two
+ * transactions, which must not run at once); and never fewer than the least
+ * transactions over the `concurrency` the runtime keeps in flight.
  */
-export const minimumRounds = (writes: ReadonlyArray<StateWrite<unknown>>): number => {
+export const minimumRounds = (
+  writes: ReadonlyArray<StateWrite<unknown>>,
+  concurrency = DEFAULT_COMMIT_CONCURRENCY,
+): number => {
   if (writes.length === 0) return 0
-  return largestCluster(writes) > MAX_TRANSACTION_ITEMS ? 2 : 1
+  const byClusters = largestCluster(writes) > MAX_TRANSACTION_ITEMS ? 2 : 1
+  return Math.max(byClusters, Math.ceil(leastTransactions(writes) / Math.max(1, concurrency)))
 }
+
+/** The fewest transactions that hold every item once: a lower bound for any packing. */
+const leastTransactions = (writes: ReadonlyArray<StateWrite<unknown>>): number =>
+  Math.ceil(itemsOf(writes).size / MAX_TRANSACTION_ITEMS)
 
 const mean = (values: ReadonlyArray<number>) =>
   values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length
@@ -81,9 +102,11 @@ const recordTransactions = async (
   const handler = makeViewHandler(winnerView, {
     store: {
       ...memory,
-      writeStates: (writes) => {
-        calls.push(writes)
-        return memory.writeStates(writes)
+      // Only transactions that commit: an attempt refused on a stale state is no transaction.
+      writeStates: async (writes) => {
+        const outcome = await memory.writeStates(writes)
+        if (outcome.kind === 'committed') calls.push(writes)
+        return outcome
       },
     },
     log: () => {
@@ -124,9 +147,7 @@ export const measureBatchShape = async (
     keysPerBatch: perBatch((b) => b.flat().length),
     aggregateItemsPerBatch: perBatch((b) => itemsOf(b.flat()).size - b.flat().length),
     transactionsPerBatch: perBatch((b) => b.length),
-    leastTransactionsPerBatch: perBatch((b) =>
-      Math.ceil(itemsOf(b.flat()).size / MAX_TRANSACTION_ITEMS),
-    ),
+    leastTransactionsPerBatch: perBatch((b) => leastTransactions(b.flat())),
     roundsPerBatch: perBatch((b) => serialRounds(b.map(itemsOf))),
     leastRoundsPerBatch: perBatch((b) => minimumRounds(b.flat())),
   }

@@ -81,6 +81,12 @@ const streamScenarios = (flags: BenchFlags, workload: ReadonlyArray<WorkloadReco
     shards: flags.shards,
     batchSize: 100,
   }),
+  scenario(
+    `winner-view, ${flags.shards} shards, batch ${DEPLOYED_BATCH_SIZE}`,
+    'winner-view',
+    workload,
+    { shards: flags.shards, batchSize: DEPLOYED_BATCH_SIZE },
+  ),
   scenario(`original, ${flags.shards} shards, batch 5`, 'original', workload, {
     shards: flags.shards,
     batchSize: 5,
@@ -103,6 +109,15 @@ const catalogScenarios = (flags: BenchFlags) =>
         ...shape,
         batchSize: 100,
       }),
+      scenario(
+        `winner-view, catalog ${catalog}, batch ${DEPLOYED_BATCH_SIZE}`,
+        'winner-view',
+        records,
+        {
+          ...shape,
+          batchSize: DEPLOYED_BATCH_SIZE,
+        },
+      ),
       scenario(`original, catalog ${catalog}`, 'original', records, { ...shape, batchSize: 5 }),
     ]
   })
@@ -129,11 +144,12 @@ const measureShapes = async (flags: BenchFlags, workload: ReadonlyArray<Workload
   const shapes = []
   for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
     shapes.push(await measureBatchShape('per shard', perShard, { batchSize, shards: 1 }))
-  for (const catalog of catalogSizes(flags)) {
-    const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
-    const options = { batchSize: 100, shards: flags.shards, warmup: catalog }
-    shapes.push(await measureBatchShape(`catalog ${catalog}`, all, options))
-  }
+  for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
+    for (const catalog of catalogSizes(flags)) {
+      const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
+      const options = { batchSize, shards: flags.shards, warmup: catalog }
+      shapes.push(await measureBatchShape(`catalog ${catalog}`, all, options))
+    }
   return shapes
 }
 
@@ -213,42 +229,83 @@ const ratio = (a: number | undefined, b: number | undefined, digits = 2) =>
 const find = (results: ReadonlyArray<ScenarioResult>, name: string) =>
   results.find((r) => r.scenario === name)
 
-/** The targets of the issue, each as measured here. */
-const ratiosOf = (flags: BenchFlags, sections: Awaited<ReturnType<typeof measureSections>>) => {
-  const { perShard, stream, catalog, oneBatch, shapes } = sections
-  const shardShape = (batchSize: number) =>
-    shapes.find((s) => s.workload === 'per shard' && s.batchSize === batchSize)
-  const at = (latency: number, system: string) =>
-    find(perShard, `${system}, 1 shard, ${latency} ms`)?.eventsPerSecondPerShard
-  const leastTransactions = (index: number) =>
-    sections.shapes.filter((s) => s.workload.startsWith('catalog'))[index]
-      ?.leastTransactionsPerBatch
-  const requests = (system: string, index: number) =>
-    catalog.filter((r) => r.system === system)[index]?.requestsPer1000Events
+type Sections = Awaited<ReturnType<typeof measureSections>>
+
+/** This view against the original, per shard and for the whole stream, by row name. */
+const speedRatios = (flags: BenchFlags, { perShard, stream }: Sections) => {
+  const perShardAt = (latency: number, name: string) =>
+    find(perShard, `${name}, ${latency} ms`)?.eventsPerSecondPerShard
+  const deployed = `winner-view, 1 shard, batch ${DEPLOYED_BATCH_SIZE}`
+  const versus = (latency: number, name: string) =>
+    ratio(perShardAt(latency, name), perShardAt(latency, 'original, 1 shard'))
+  const original = find(stream, `original, ${flags.shards} shards, batch 5`)
+  const streamOf = (batchSize: number) =>
+    find(stream, `winner-view, ${flags.shards} shards, batch ${batchSize}`)
   return {
-    perShardAtLatency: ratio(at(flags.latency, 'winner-view'), at(flags.latency, 'original')),
-    perShardAtZero: ratio(at(0, 'winner-view'), at(0, 'original')),
-    streamEventsPerSecond: ratio(stream[0]?.eventsPerSecond, stream[1]?.eventsPerSecond),
+    perShardAtLatency: versus(flags.latency, 'winner-view, 1 shard'),
+    perShardAtLatencyDeployedBatch: versus(flags.latency, deployed),
+    perShardAtZero: versus(0, 'winner-view, 1 shard'),
+    perShardAtZeroDeployedBatch: versus(0, deployed),
+    streamEventsPerSecond: ratio(streamOf(100)?.eventsPerSecond, original?.eventsPerSecond),
+    streamEventsPerSecondDeployedBatch: ratio(
+      streamOf(DEPLOYED_BATCH_SIZE)?.eventsPerSecond,
+      original?.eventsPerSecond,
+    ),
     streamWriteRequests: ratio(
-      stream[0]?.writeRequestsPer1000Events,
-      stream[1]?.writeRequestsPer1000Events,
+      streamOf(100)?.writeRequestsPer1000Events,
+      original?.writeRequestsPer1000Events,
       4,
     ),
-    catalogRequestGrowth: ratio(requests('winner-view', 1), requests('winner-view', 0)),
-    catalogLeastTransactionGrowth: ratio(leastTransactions(1), leastTransactions(0)),
-    // What the round trips of a batch allow at the latency, for this packing and for any.
-    perShardCeilingAtLatency: ceilingAt(100, flags.latency, shardShape(100)?.roundsPerBatch ?? 0),
-    perShardBestAtLatency: ceilingAt(100, flags.latency, shardShape(100)?.leastRoundsPerBatch ?? 0),
-    perShardCeilingAtLatencyDeployedBatch: ceilingAt(
-      DEPLOYED_BATCH_SIZE,
-      flags.latency,
-      shardShape(DEPLOYED_BATCH_SIZE)?.roundsPerBatch ?? 0,
-    ),
-    originalCatalogRequestGrowth: ratio(requests('original', 1), requests('original', 0)),
-    oneBatchNowOverBefore: ratio(oneBatch[1]?.seconds, oneBatch[0]?.seconds),
-    oneBatchNowOverBeforeAtLatency: ratio(oneBatch[3]?.seconds, oneBatch[2]?.seconds),
   }
 }
+
+/** How requests grow with the catalog, measured and at the least any packing needs. */
+const catalogRatios = (flags: BenchFlags, { catalog, shapes }: Sections) => {
+  const [small = 0, large = 0] = catalogSizes(flags)
+  const requests = (name: (size: number) => string) =>
+    ratio(
+      find(catalog, name(large))?.requestsPer1000Events,
+      find(catalog, name(small))?.requestsPer1000Events,
+    )
+  const least = (size: number) =>
+    shapes.find((s) => s.workload === `catalog ${size}` && s.batchSize === 100)
+      ?.leastTransactionsPerBatch
+  return {
+    catalogRequestGrowth: requests((size) => `winner-view, catalog ${size}`),
+    catalogLeastTransactionGrowth: ratio(least(large), least(small)),
+    catalogRequestGrowthDeployedBatch: requests(
+      (size) => `winner-view, catalog ${size}, batch ${DEPLOYED_BATCH_SIZE}`,
+    ),
+    originalCatalogRequestGrowth: requests((size) => `original, catalog ${size}`),
+  }
+}
+
+/** The events per second a shard's round trips allow at the latency: this packing's, and any's. */
+const ceilingRatios = (flags: BenchFlags, { shapes }: Sections) => {
+  const shardShape = (batchSize: number) =>
+    shapes.find((s) => s.workload === 'per shard' && s.batchSize === batchSize)
+  const at = (batchSize: number, rounds: (s: BatchShape) => number) => {
+    const shape = shardShape(batchSize)
+    return shape === undefined ? 0 : ceilingAt(batchSize, flags.latency, rounds(shape))
+  }
+  return {
+    perShardCeilingAtLatency: at(100, (s) => s.roundsPerBatch),
+    perShardBestAtLatency: at(100, (s) => s.leastRoundsPerBatch),
+    perShardCeilingAtLatencyDeployedBatch: at(DEPLOYED_BATCH_SIZE, (s) => s.roundsPerBatch),
+  }
+}
+
+/** The targets of the issue, each as measured here. */
+const ratiosOf = (flags: BenchFlags, sections: Sections) => ({
+  ...speedRatios(flags, sections),
+  ...catalogRatios(flags, sections),
+  ...ceilingRatios(flags, sections),
+  oneBatchNowOverBefore: ratio(sections.oneBatch[1]?.seconds, sections.oneBatch[0]?.seconds),
+  oneBatchNowOverBeforeAtLatency: ratio(
+    sections.oneBatch[3]?.seconds,
+    sections.oneBatch[2]?.seconds,
+  ),
+})
 
 const measureSections = async (
   flags: BenchFlags,
@@ -283,7 +340,7 @@ const measureSections = async (
   return { perShard, models, shapes, stream, catalog, faults, oneBatch }
 }
 
-const printSections = (sections: Awaited<ReturnType<typeof measureSections>>) => {
+const printSections = (sections: Sections) => {
   printScenarios('Per shard (1 shard; batch 100 unless named)', sections.perShard)
   for (const model of sections.models)
     console.log(

@@ -61,29 +61,71 @@ describe('packing writes into transactions', () => {
 
 type Write = PlannedWrite<ProductEvent, ProductState>
 
+const writeOf = (deltas: ReadonlyArray<ScoreDelta>, at: number): Write => ({
+  batch: { key: `p${at}`, events: [], recordIndexes: [at] },
+  folds: [],
+  duplicates: [],
+  write: {
+    key: `p${at}`,
+    state: initial(`p${at}`),
+    expectedPosition: undefined,
+    deltas: deltas.map(asAggregate),
+  },
+})
+
+/**
+ * Batch-sized sets of writes (up to 500 keys) over few or many users, so that some runs
+ * have one cluster larger than a transaction and others many small ones; and the limit,
+ * often DynamoDB's 100.
+ */
+const batchArb = fc.integer({ min: 1, max: 150 }).chain((users) => {
+  const delta = fc.record({
+    userId: fc.integer({ min: 0, max: users - 1 }).map((i) => `user-${i}`),
+    role: fc.constantFrom('creator' as const, 'photographer' as const),
+    score: fc.integer({ min: 0, max: 5 }),
+    products: fc.integer({ min: 0, max: 1 }),
+  })
+  const writes = fc.array(fc.array(delta, { maxLength: 2 }), { maxLength: 500, size: 'max' })
+  return fc.tuple(
+    writes.map((all) => all.map(writeOf)),
+    fc.oneof(fc.constant(100), fc.integer({ min: 3, max: 100 })),
+  )
+})
+
 /** The users a write adds to, as the test names Scores items: `userId role`. */
 const usersOf = (planned: Write): string[] =>
   planned.write.deltas.map((d) => `${d.key.userId} ${d.key.role}`)
 
-/** The keys reached from `start` through shared users, one write at a time (written out here). */
-const groupFrom = (start: Write, writes: ReadonlyArray<Write>): Set<string> => {
+/** The writes that add to each user. */
+const writesByUser = (writes: ReadonlyArray<Write>): Map<string, Write[]> => {
+  const byUser = new Map<string, Write[]>()
+  for (const w of writes) for (const u of usersOf(w)) byUser.set(u, [...(byUser.get(u) ?? []), w])
+  return byUser
+}
+
+/** The keys reached from `start`, walking from user to user (written out here). */
+const groupFrom = (start: Write, byUser: ReadonlyMap<string, Write[]>): Set<string> => {
   const group = new Set([start.batch.key])
-  const users = new Set(usersOf(start))
-  const linked = (other: Write) =>
-    !group.has(other.batch.key) && usersOf(other).some((u) => users.has(u))
-  for (let next = writes.find(linked); next !== undefined; next = writes.find(linked)) {
-    group.add(next.batch.key)
-    for (const u of usersOf(next)) users.add(u)
+  const toVisit = usersOf(start)
+  const visited = new Set<string>()
+  for (let user = toVisit.pop(); user !== undefined; user = toVisit.pop()) {
+    if (visited.has(user)) continue
+    visited.add(user)
+    for (const w of byUser.get(user) ?? []) {
+      group.add(w.batch.key)
+      toVisit.push(...usersOf(w))
+    }
   }
   return group
 }
 
 /** Each key's group of keys linked through shared users. */
 const linkedKeys = (writes: ReadonlyArray<Write>): Map<string, Set<string>> => {
+  const byUser = writesByUser(writes)
   const groups = new Map<string, Set<string>>()
   for (const start of writes) {
     if (groups.has(start.batch.key)) continue
-    const group = groupFrom(start, writes)
+    const group = groupFrom(start, byUser)
     for (const key of group) groups.set(key, group)
   }
   return groups
@@ -98,10 +140,13 @@ const sharedUser = (a: ReadonlyArray<Write>, b: ReadonlyArray<Write>): string | 
 const itemCountOf = (keys: ReadonlySet<string>, writes: ReadonlyArray<Write>): number =>
   itemsOf(writes.filter((w) => keys.has(w.batch.key)))
 
+const groupsOver = (writes: ReadonlyArray<Write>, limit: number) =>
+  [...new Set(linkedKeys(writes).values())].filter((g) => itemCountOf(g, writes) > limit)
+
 describe('packing writes by clusters, for transactions that commit at once', () => {
   it('keeps every write once, in transactions of at most the item limit', () => {
     fc.assert(
-      fc.property(writesArb, fc.integer({ min: 3, max: 100 }), (writes, limit) => {
+      fc.property(batchArb, ([writes, limit]) => {
         const transactions = packByClusters(writes, limit)
         const keys = transactions.flat().map((w) => w.batch.key)
         expect([...keys].sort()).toEqual(writes.map((w) => w.batch.key).sort())
@@ -110,34 +155,41 @@ describe('packing writes by clusters, for transactions that commit at once', () 
           expect(itemsOf(transaction)).toBeLessThanOrEqual(limit)
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     )
   })
 
   it('puts a linked group of writes that fits the limit in one transaction', () => {
+    let split = 0
     fc.assert(
-      fc.property(writesArb, fc.integer({ min: 3, max: 100 }), (writes, limit) => {
+      fc.property(batchArb, ([writes, limit]) => {
         const groups = linkedKeys(writes)
         const transactions = packByClusters(writes, limit)
         const home = new Map(transactions.flatMap((t, at) => t.map((w) => [w.batch.key, at])))
+        if (groupsOver(writes, limit).length > 0) split += 1
         for (const group of new Set(groups.values())) {
           if (itemCountOf(group, writes) > limit) continue
           expect(new Set([...group].map((key) => home.get(key))).size).toBe(1)
         }
       }),
-      { numRuns: 1000 },
+      { numRuns: 300 },
     )
+    // The runs reach both kinds of group: some with one over the limit, some without.
+    expect(split).toBeGreaterThan(30)
+    expect(split).toBeLessThan(270)
   })
 
   it('lets two transactions share a Scores item only when both hold parts of one group over the limit', () => {
+    let sharing = 0
     fc.assert(
-      fc.property(writesArb, fc.integer({ min: 3, max: 100 }), (writes, limit) => {
+      fc.property(batchArb, ([writes, limit]) => {
         const groups = linkedKeys(writes)
         const transactions = packByClusters(writes, limit)
         const pairs = transactions.flatMap((a, i) => transactions.slice(i + 1).map((b) => [a, b]))
         for (const [a = [], b = []] of pairs) {
           const user = sharedUser(a, b)
           if (user === undefined) continue
+          sharing += 1
           const owner = a.find((w) => usersOf(w).includes(user))
           const group = groups.get(owner?.batch.key ?? '') ?? new Set<string>()
           expect(itemCountOf(group, writes)).toBeGreaterThan(limit)
@@ -145,5 +197,6 @@ describe('packing writes by clusters, for transactions that commit at once', () 
       }),
       { numRuns: 300 },
     )
+    expect(sharing).toBeGreaterThan(30)
   })
 })

@@ -86,4 +86,11 @@ describe('packing writes by clusters', () => {
     ])
     expect(packByClusters([], 100)).toEqual([])
   })
+
+  it('links 30,000 writes of one hot user without running out of stack', () => {
+    const writes = Array.from({ length: 30_000 }, (_, at) => write(`p${at}`, 'ann'))
+    expect(clustersOf(writes).map((c) => c.length)).toEqual([30_000])
+    const transactions = packByClusters(writes, 100)
+    expect(transactions.map((t) => t.length)).toEqual([...Array.from({ length: 303 }, () => 99), 3])
+  })
 })

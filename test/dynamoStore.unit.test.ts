@@ -160,6 +160,35 @@ describe('batch calls with unprocessed items', () => {
     })
   })
 
+  it('reads the chunks of 100 keys of a large read at once, 8 in flight at most', async () => {
+    let inFlight = 0
+    let most = 0
+    const asked: string[][] = []
+    const client = {
+      send: async (command: {
+        input: { RequestItems: { C: { Keys: { productId: string }[] } } }
+      }) => {
+        const keys = command.input.RequestItems.C.Keys.map((k) => k.productId)
+        asked.push(keys)
+        inFlight += 1
+        most = Math.max(most, inFlight)
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        inFlight -= 1
+        return { Responses: { C: keys.map((key) => item(key, 1)) }, UnprocessedKeys: {} }
+      },
+    } as unknown as DynamoDBDocumentClient
+    const keys = Array.from({ length: 1050 }, (_, at) => `p${at}`)
+    const found = await makeDynamoStore(winnerView, { client, names, retry: quick }).readStates(
+      keys,
+    )
+    expect(found.size).toBe(1050)
+    expect(asked.map((chunk) => chunk.length)).toEqual([
+      ...Array.from({ length: 10 }, () => 100),
+      50,
+    ])
+    expect(most).toBe(8)
+  })
+
   it('puts again the rejected records left unprocessed, and gives up after the last attempt', async () => {
     const record = {
       eventId: 'e',

@@ -1,5 +1,6 @@
 import * as E from 'fp-ts/Either'
 import { backoffDelay, type RetryPolicy, sleep } from './backoff'
+import { slots } from './concurrency'
 import {
   aggregateItemKey,
   type Duplicate,
@@ -236,26 +237,6 @@ const commitWithParts = async <Event, State>(
     if (halted !== undefined) return halted
   }
   return undefined
-}
-
-/** At most `limit` tasks at once, in the order they ask. */
-const slots = (limit: number) => {
-  let free = Math.max(1, limit)
-  const waiting: Array<() => void> = []
-  return {
-    take: (): Promise<void> => {
-      if (free > 0) {
-        free -= 1
-        return Promise.resolve()
-      }
-      return new Promise((resolve) => waiting.push(resolve))
-    },
-    give: (): void => {
-      const next = waiting.shift()
-      if (next === undefined) free += 1
-      else next()
-    },
-  }
 }
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
+import { forEachAtMost } from './concurrency'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
 import { rejectedItems, transactionItems } from './items'
 import type { StateWrite, Store, StoredState, WriteOutcome } from './store'
@@ -17,6 +18,8 @@ import type { AnyView, View, ViewTableNames } from './view'
 
 const MAX_BATCH_GET = 100
 const MAX_BATCH_WRITE = 25
+/** Batch requests of one read, or of one keeping of rejected records, in flight at once. */
+const REQUESTS_AT_ONCE = 8
 
 const chunks = <A>(items: ReadonlyArray<A>, size: number): A[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
@@ -73,18 +76,19 @@ const readStates =
     const table = nameOf(names, view.tables.state.role)
     const keyAttribute = view.tables.state.keyAttribute
     const found = new Map<string, StoredState<State>>()
-    for (const chunk of chunks([...new Set(keys)], MAX_BATCH_GET)) {
+    // Chunks are independent reads: a cold container's first batch pays one round trip, not one per 100 keys.
+    await forEachAtMost(REQUESTS_AT_ONCE, chunks([...new Set(keys)], MAX_BATCH_GET), (chunk) => {
       const request: GetRequest = {
         [table]: { Keys: chunk.map((key) => ({ [keyAttribute]: key })), ConsistentRead: true },
       }
-      await drainUnprocessed(retry, 'BatchGetItem', request, async (RequestItems) => {
+      return drainUnprocessed(retry, 'BatchGetItem', request, async (RequestItems) => {
         const answer = await client.send(new BatchGetCommand({ RequestItems }))
         for (const item of answer.Responses?.[table] ?? []) {
           found.set(String(item[keyAttribute]), view.fromItem(item))
         }
         return unprocessedKeys(table, answer.UnprocessedKeys)
       })
-    }
+    })
     return found
   }
 
@@ -123,14 +127,16 @@ const putEachIfRefused = async (
   }
 }
 
-/** Keeps rejected records whole, 25 items a request. */
+/** Keeps rejected records whole, 25 items a request, several requests at once. */
 const keepRejected =
   (view: AnyView, options: DynamoStoreOptions): Store<unknown>['keepRejected'] =>
   async (records) => {
     const table = nameOf(options.names, view.tables.rejected.role)
-    for (const batch of chunks(records.flatMap(rejectedItems), MAX_BATCH_WRITE)) {
-      await putEachIfRefused(options, table, batch)
-    }
+    await forEachAtMost(
+      REQUESTS_AT_ONCE,
+      chunks(records.flatMap(rejectedItems), MAX_BATCH_WRITE),
+      (batch) => putEachIfRefused(options, table, batch),
+    )
   }
 
 const writeStates =
