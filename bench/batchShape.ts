@@ -78,24 +78,34 @@ export const shardOf = (partitionKey: string, shards: number): number => {
 
 type Shape = { readonly writes: Array<ReadonlyArray<StateWrite<unknown>>> }
 
-/** Each shard's records in order, in the shape Lambda hands them over, cut into batches. */
+type Batches = ReturnType<typeof batchesOf>
+
+/**
+ * Each shard's records in order, in the shape Lambda hands them over, cut into batches:
+ * those of the first `warmup` records, then those of the rest. Sequence numbers run on
+ * across both, as in the stream, so that the rest is not taken for records folded before.
+ */
 const shardBatches = (
   records: ReadonlyArray<{ readonly partitionKey: string; readonly data: string }>,
-  batchSize: number,
-  shards: number,
-) =>
-  Array.from({ length: shards }, (_, shard) =>
-    batchesOf(
-      lambdaRecordsOf(records.filter((r) => shardOf(r.partitionKey, shards) === shard)),
-      batchSize,
-    ),
-  ).flat()
+  options: { readonly batchSize: number; readonly shards: number; readonly warmup: number },
+): { readonly warmup: Batches; readonly measured: Batches } => {
+  const { batchSize, shards, warmup } = options
+  const perShard = Array.from({ length: shards }, (_, shard) => {
+    const at = records
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => shardOf(r.partitionKey, shards) === shard)
+    const lambda = lambdaRecordsOf(at.map(({ r }) => r))
+    const warm = at.filter(({ i }) => i < warmup).length
+    return { warmup: lambda.slice(0, warm), measured: lambda.slice(warm) }
+  })
+  return {
+    warmup: perShard.flatMap((shard) => batchesOf(shard.warmup, batchSize)),
+    measured: perShard.flatMap((shard) => batchesOf(shard.measured, batchSize)),
+  }
+}
 
 /** The handler's transactions per batch, on the in-memory store with its defaults. */
-const recordTransactions = async (
-  warmup: ReturnType<typeof shardBatches>,
-  measured: ReturnType<typeof shardBatches>,
-): Promise<Shape[]> => {
+const recordTransactions = async (warmup: Batches, measured: Batches): Promise<Shape[]> => {
   const memory = memoryStore(winnerView)
   let calls: Shape['writes'] = []
   const batches: Shape[] = []
@@ -133,10 +143,8 @@ export const measureBatchShape = async (
   options: { readonly batchSize: number; readonly shards: number; readonly warmup?: number },
 ) => {
   const { batchSize, shards, warmup = 0 } = options
-  const batches = await recordTransactions(
-    shardBatches(records.slice(0, warmup), batchSize, shards),
-    shardBatches(records.slice(warmup), batchSize, shards),
-  )
+  const cut = shardBatches(records, { batchSize, shards, warmup })
+  const batches = await recordTransactions(cut.warmup, cut.measured)
   const perBatch = (measure: (writes: Shape['writes']) => number) =>
     round2(mean(batches.map((b) => measure(b.writes))))
   return {

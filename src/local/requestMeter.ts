@@ -3,6 +3,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 /** DynamoDB requests and consumed capacity, counted per operation by a client middleware. */
 export interface RequestMeter {
   readonly requests: Map<string, number>
+  /**
+   * Read units of every call (indexes included), and write units of the tables written,
+   * as AWS bills them (for a transaction, from its items: see `transactionWriteUnits`).
+   * Index writes are left out: DynamoDB Local does not report a transaction's.
+   */
   readonly capacity: { read: number; write: number }
 }
 
@@ -35,22 +40,44 @@ export const writeRequests = (meter: RequestMeter): number =>
     .filter(([name]) => WRITE_OPERATIONS.has(name))
     .reduce((n, [, count]) => n + count, 0)
 
+interface ConsumedCapacity extends Capacity {
+  /** With ReturnConsumedCapacity INDEXES: the table's own part, without its indexes. */
+  readonly Table?: Capacity
+}
+
+type TransactItem = Partial<Record<'Put' | 'Update' | 'Delete' | 'ConditionCheck', unknown>>
+
+/**
+ * The write units AWS bills a transaction's items on their tables: two a KB per item
+ * written (one to prepare, one to commit), rounded up per item; a Put's size taken as
+ * its JSON text (a little more than DynamoDB counts), an update's as one KB. DynamoDB
+ * Local reports a transaction as about two units per table, whatever its items.
+ */
+export const transactionWriteUnits = (items: ReadonlyArray<TransactItem>): number =>
+  items.reduce((units, item) => {
+    if (item.ConditionCheck !== undefined) return units
+    const put = item.Put as { Item?: unknown } | undefined
+    const bytes = put?.Item === undefined ? 1 : Buffer.byteLength(JSON.stringify(put.Item))
+    return units + 2 * Math.max(1, Math.ceil(bytes / 1024))
+  }, 0)
+
+/** Reads count every unit (a query of an index is paid on the index); writes the table's own. */
 const addCapacity = (
   meter: RequestMeter,
   operation: string,
-  consumed: Capacity | Capacity[] = [],
+  consumed: ConsumedCapacity | ConsumedCapacity[] = [],
 ) => {
   const isWrite = WRITE_OPERATIONS.has(operation)
   for (const units of [consumed].flat()) {
     const total = units.CapacityUnits ?? 0
     meter.capacity.read += units.ReadCapacityUnits ?? (isWrite ? 0 : total)
-    meter.capacity.write += units.WriteCapacityUnits ?? (isWrite ? total : 0)
+    if (isWrite) meter.capacity.write += units.Table?.CapacityUnits ?? total
   }
 }
 
 const countRequest = (meter: RequestMeter, operation: string, input: Record<string, unknown>) => {
   meter.requests.set(operation, (meter.requests.get(operation) ?? 0) + 1)
-  if (!TABLE_OPERATIONS.has(operation)) input.ReturnConsumedCapacity ??= 'TOTAL'
+  if (!TABLE_OPERATIONS.has(operation)) input.ReturnConsumedCapacity ??= 'INDEXES'
 }
 
 /** Adds a meter to a client: every call is counted, and asks DynamoDB for its consumed capacity. */
@@ -61,8 +88,11 @@ export const meterRequests = (client: DynamoDBClient): RequestMeter => {
       const operation = context.commandName ?? 'unknown'
       countRequest(meter, operation, args.input as Record<string, unknown>)
       const result = await next(args)
-      const output = result.output as { ConsumedCapacity?: Capacity | Capacity[] }
-      addCapacity(meter, operation, output.ConsumedCapacity)
+      const output = result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }
+      const input = args.input as { TransactItems?: TransactItem[] }
+      if (operation === 'TransactWriteItemsCommand')
+        meter.capacity.write += transactionWriteUnits(input.TransactItems ?? [])
+      else addCapacity(meter, operation, output.ConsumedCapacity)
       return result
     },
     { step: 'initialize', name: 'requestMeter' },
