@@ -5,7 +5,7 @@ const put = (bytes: number) => ({
 })
 
 describe('write units of a transaction, as AWS bills them', () => {
-  it('counts two units a KB for each item written, and none for a condition check', () => {
+  it('counts two units a KB for each item of a transaction, a condition check too', () => {
     // {"productId":{"S":"…"}} is 22 bytes of JSON around the value
     expect(JSON.stringify(put(100).Put.Item)).toHaveLength(100)
     expect(transactionWriteUnits([put(100)])).toBe(2)
@@ -18,6 +18,11 @@ describe('write units of a transaction, as AWS bills them', () => {
         { ConditionCheck: { TableName: 'S', Key: {}, ConditionExpression: 'x' } },
         { Delete: { TableName: 'S', Key: {} } },
       ]),
-    ).toBe(6)
+    ).toBe(8)
+  })
+
+  it('counts an item JSON cannot write as small rather than failing the committed call', () => {
+    const item = { Put: { TableName: 'C', Item: { big: 2n ** 70n } } }
+    expect(transactionWriteUnits([item])).toBe(2)
   })
 })

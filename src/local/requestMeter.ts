@@ -47,18 +47,26 @@ interface ConsumedCapacity extends Capacity {
 
 type TransactItem = Partial<Record<'Put' | 'Update' | 'Delete' | 'ConditionCheck', unknown>>
 
+/** An item's size as its JSON text (a little more than DynamoDB counts); 1 KB if it has none. */
+const sizeOf = (item: unknown): number => {
+  try {
+    return item === undefined ? 1 : Buffer.byteLength(JSON.stringify(item))
+  } catch {
+    return 1 // A value JSON cannot write (a BigInt): counted as small, never an error.
+  }
+}
+
 /**
  * The write units AWS bills a transaction's items on their tables: two a KB per item
- * written (one to prepare, one to commit), rounded up per item; a Put's size taken as
- * its JSON text (a little more than DynamoDB counts), an update's as one KB. DynamoDB
- * Local reports a transaction as about two units per table, whatever its items.
+ * (one to prepare, one to commit), rounded up per item; a Put's size taken from its
+ * item, an update's, a delete's and a condition check's as one KB. DynamoDB Local
+ * reports a transaction's units without regard to its items. A transaction that fails
+ * is not counted (AWS still bills a refused condition).
  */
 export const transactionWriteUnits = (items: ReadonlyArray<TransactItem>): number =>
   items.reduce((units, item) => {
-    if (item.ConditionCheck !== undefined) return units
     const put = item.Put as { Item?: unknown } | undefined
-    const bytes = put?.Item === undefined ? 1 : Buffer.byteLength(JSON.stringify(put.Item))
-    return units + 2 * Math.max(1, Math.ceil(bytes / 1024))
+    return units + 2 * Math.max(1, Math.ceil(sizeOf(put?.Item) / 1024))
   }, 0)
 
 /** Reads count every unit (a query of an index is paid on the index); writes the table's own. */

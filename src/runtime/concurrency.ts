@@ -28,7 +28,11 @@ export const forEachAtMost = async <A>(
   await Promise.all(
     items.map(async (item) => {
       await turns.take()
-      await task(item).finally(turns.give)
+      try {
+        await task(item)
+      } finally {
+        turns.give()
+      }
     }),
   )
 }

@@ -121,9 +121,14 @@ const putEachIfRefused = async (
     await putAll(options, table, batch)
   } catch (error) {
     if (batch.length === 1 || !isPermanent(error as { name?: string })) throw error
-    const failures = await Promise.allSettled(batch.map((item) => putAll(options, table, [item])))
-    const failed = failures.find((result) => result.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
+    // Every item is tried, a few at a time, before the first failure is thrown.
+    const failures: unknown[] = []
+    await forEachAtMost(REQUESTS_AT_ONCE, batch, (item) =>
+      putAll(options, table, [item]).catch((failure: unknown) => {
+        failures.push(failure)
+      }),
+    )
+    if (failures.length > 0) throw failures[0]
   }
 }
 
