@@ -406,8 +406,8 @@ const parseFlags = (): BenchFlags => {
 const main = async () => {
   const flags = parseFlags()
   const workload = generateWorkload({ events: flags.events, seed: flags.seed })
-  // CPU alone, before the emulators start: DynamoDB Local's JVM and the heap the rows
-  // leave behind would be counted with the handler's own time.
+  // CPU alone, before the emulators start and the rows fill the heap: the JVM's CPU is
+  // not this process's, but it shares the two cores, and a large heap costs collections.
   const pureFoldEventsPerSecond = measurePureFold(eventsOf(workload.map((r) => r.data)))
   const handlerCpuMicrosPerRecord = await measureHandlerCpu(workload)
   const [dynamo, kinesis] = await Promise.all([startDynamoDbLocal(), startKinesalite()])
