@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { DEFAULT_COMMIT_CONCURRENCY, makeViewHandler } from '../src/runtime/handler'
 import { memoryStore } from '../src/runtime/memoryStore'
-import { aggregateItemKey, clustersOf, itemsInTransaction } from '../src/runtime/plan'
+import { clustersOf, itemsInTransaction, itemsOfWrite } from '../src/runtime/plan'
 import { MAX_TRANSACTION_ITEMS, type StateWrite } from '../src/runtime/store'
 import { winnerView } from '../src/views/winner'
 import { batchesOf, lambdaRecordsOf } from './models'
@@ -10,10 +10,7 @@ import { batchesOf, lambdaRecordsOf } from './models'
 type TransactionItems = ReadonlySet<string>
 
 const itemsOf = (writes: ReadonlyArray<StateWrite<unknown>>): TransactionItems =>
-  new Set([
-    ...writes.map((w) => `state ${w.key}`),
-    ...writes.flatMap((w) => w.deltas.map(aggregateItemKey)),
-  ])
+  new Set(writes.flatMap(itemsOfWrite))
 
 const shareAny = (a: TransactionItems, b: TransactionItems) => [...a].some((item) => b.has(item))
 

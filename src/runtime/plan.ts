@@ -155,7 +155,7 @@ export const packTransactions = <W extends { readonly write: StateWrite<unknown>
 }
 
 /** The items a write's transaction holds for it: its key's Put and its aggregate items. */
-const itemsOfWrite = (write: StateWrite<unknown>): string[] => [
+export const itemsOfWrite = (write: StateWrite<unknown>): string[] => [
   `\u0000${write.key}`,
   ...write.deltas.map(aggregateItemKey),
 ]
