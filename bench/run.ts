@@ -99,9 +99,15 @@ const catalogSizes = (flags: BenchFlags) => {
   return [natural, natural * 10]
 }
 
+/** Each catalog size with its workload: the catalog's creates first, then the events. */
+const catalogWorkloads = (flags: BenchFlags) =>
+  catalogSizes(flags).map((catalog) => ({
+    catalog,
+    all: generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog }),
+  }))
+
 const catalogScenarios = (flags: BenchFlags) =>
-  catalogSizes(flags).flatMap((catalog) => {
-    const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
+  catalogWorkloads(flags).flatMap(({ catalog, all }) => {
     const shape = { shards: flags.shards, warmup: all.slice(0, catalog) }
     const records = all.slice(catalog)
     return [
@@ -144,9 +150,9 @@ const measureShapes = async (flags: BenchFlags, workload: ReadonlyArray<Workload
   const shapes = []
   for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
     shapes.push(await measureBatchShape('per shard', perShard, { batchSize, shards: 1 }))
+  const catalogs = catalogWorkloads(flags)
   for (const batchSize of [100, DEPLOYED_BATCH_SIZE])
-    for (const catalog of catalogSizes(flags)) {
-      const all = generateWorkload({ events: flags.catalogEvents, seed: flags.seed, catalog })
+    for (const { catalog, all } of catalogs) {
       const options = { batchSize, shards: flags.shards, warmup: catalog }
       shapes.push(await measureBatchShape(`catalog ${catalog}`, all, options))
     }
