@@ -166,7 +166,8 @@ const planAll = <Event, State>(
   const writes: PlannedWrite<Event, State>[] = []
   const rejections: Rejection[] = []
   const duplicates: Rejection[] = []
-  const duplicateKeys: string[] = []
+  /** Keys judged to need no write: every event folded before, or a duplicate. */
+  const unwrittenKeys: string[] = []
   for (const batch of batches) {
     const item = stored.get(batch.key)
     if (item !== undefined && E.isLeft(item)) {
@@ -175,18 +176,20 @@ const planAll = <Event, State>(
     }
     const plan = planKey(view, batch, item?.right)
     if (plan.planned !== undefined) writes.push(plan.planned)
-    else if (plan.duplicates.length > 0) {
+    else {
       duplicates.push(...rejectDuplicates(records, batch, plan.duplicates))
-      duplicateKeys.push(batch.key)
+      unwrittenKeys.push(batch.key)
     }
   }
-  return { writes, rejections, duplicates, duplicateKeys }
+  return { writes, rejections, duplicates, unwrittenKeys }
 }
 
 /**
- * Plans the batch on the stored states. A key with duplicates and nothing to write was
- * judged on a cached state that no commit's condition will check: it is read, so that
- * a record folded elsewhere meanwhile is not kept in Rejected as a duplicate.
+ * Plans the batch on the stored states. A key planned on its cached state with nothing to
+ * write (every event folded before, or a duplicate) was judged on a state no commit's
+ * condition will check: it is read and planned again, so that a stream replayed into
+ * recreated tables, or a record folded elsewhere meanwhile, is never passed over unwritten.
+ * A first delivery always writes, and stays read-free.
  */
 const planOnStoredStates = async <Event, State>(
   view: View<Event, State>,
@@ -195,13 +198,13 @@ const planOnStoredStates = async <Event, State>(
   records: ReadonlyArray<KinesisStreamRecord>,
   batches: ReadonlyArray<KeyBatch<Event>>,
 ) => {
-  const { states, cached } = await storedStatesOf(
+  const { states, unread } = await storedStatesOf(
     store,
     cache,
     batches.map((b) => b.key),
   )
   const planned = planAll(view, records, batches, states)
-  const doubtful = planned.duplicateKeys.filter((key) => cached.has(key))
+  const doubtful = doubtfulKeys(planned.unwrittenKeys, unread)
   if (doubtful.length === 0) return planned
   const fresh = await store.readStates(doubtful)
   for (const key of doubtful) {
@@ -215,10 +218,20 @@ const planOnStoredStates = async <Event, State>(
 }
 
 /**
+ * The keys whose judgement "nothing to write" rests on a cached or guessed state, not on
+ * a read: DESIGN.md's rule that a decision writing nothing rests on a read.
+ */
+export const doubtfulKeys = (
+  unwrittenKeys: ReadonlyArray<string>,
+  unread: ReadonlySet<string>,
+): string[] => unwrittenKeys.filter((key) => unread.has(key))
+
+/**
  * The stored states a batch's keys fold onto: those this container committed, from its
  * cache, and a consistent read of the others, or, once a read found none of them stored,
  * the others taken for new ones (absent): the commit's condition refuses that guess
- * when it is wrong, the key is then read and folded again, and reads resume.
+ * when it is wrong, the key is then read and folded again, and reads resume. `unread`
+ * names the keys whose state no read of this batch confirmed.
  */
 const storedStatesOf = async <State>(
   store: Store<State>,
@@ -230,16 +243,16 @@ const storedStatesOf = async <State>(
     const state = cache.get(key)
     if (state !== undefined) states.set(key, E.right(state))
   }
-  const cached = new Set(states.keys())
-  const missing = keys.filter((key) => !cached.has(key))
-  if (missing.length === 0 || cache.guessesNew()) return { states, cached }
+  const missing = keys.filter((key) => !states.has(key))
+  if (missing.length === 0 || cache.guessesNew()) return { states, unread: new Set(keys) }
+  const unread = new Set(states.keys())
   const read = await store.readStates(missing)
   for (const [key, state] of read) {
     states.set(key, state)
     if (E.isRight(state)) cache.remember(key, state.right)
   }
   cache.learnFromRead(read.size > 0)
-  return { states, cached }
+  return { states, unread }
 }
 
 /** The cache after a commit: committed states remembered, the others' state unknown. */
