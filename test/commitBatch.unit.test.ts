@@ -2,7 +2,7 @@ import * as E from 'fp-ts/Either'
 import type { ProductEvent } from '../src/domain/events'
 import type { ProductState } from '../src/domain/product'
 import { commitBatch } from '../src/runtime/commit'
-import { memoryStore } from '../src/runtime/memoryStore'
+import { memoryStore, TRANSACTION_CONFLICT } from '../src/runtime/memoryStore'
 import { type PlannedWrite as Planned, planKey } from '../src/runtime/plan'
 import { winnerView } from '../src/views/winner'
 import { created, purchased } from './support/events'
@@ -217,6 +217,41 @@ describe('committing transactions at once', () => {
     expect(result.committed.length + result.unfinished.length).toBe(250)
     expect(result.unfinished.length).toBeGreaterThanOrEqual(100)
     expect(store.tables.states.size).toBe(result.committed.length)
+  })
+})
+
+describe('committing transactions at once on a store that holds their items as DynamoDB does', () => {
+  it('cancels a transaction that touches an item another one holds, and counts it', async () => {
+    const store = memoryStore(winnerView, undefined, { holdMs: 20 })
+    const first = store.writeStates([plan([created('p1', 'alice', 1)]).write])
+    const second = await store.writeStates([plan([created('p2', 'alice', 2)]).write])
+    expect(second).toEqual(TRANSACTION_CONFLICT)
+    expect(await first).toEqual({ kind: 'committed' })
+    expect(store.stats.conflicts).toBe(1)
+    expect(await store.writeStates([plan([created('p2', 'alice', 2)]).write])).toEqual({
+      kind: 'committed',
+    })
+  })
+
+  it('never runs a transaction that a re-fold gave a Scores item beside another holding that item', async () => {
+    // Carol created p1 and c0..c59 elsewhere; this batch takes p1 for new, created by dave.
+    const store = memoryStore(winnerView, undefined, { holdMs: 20 })
+    const tables = store.tables
+    await commitNow(tables, [created('p1', 'carol', 1)])
+    for (let at = 0; at < 60; at += 1) await commitNow(tables, [created(`c${at}`, 'carol', 2)])
+    const carols = Array.from({ length: 60 }, (_, at) =>
+      plan([purchased(`c${at}`, 100)], tables.states.get(`c${at}`)),
+    )
+    const daves = Array.from({ length: 45 }, (_, at) => plan([created(`d${at}`, 'dave', 100)]))
+    // 61 items and 47 items: two transactions that share nothing, until p1's re-fold
+    // finds carol its creator and adds her Scores item to the second.
+    const p1 = plan([created('p1', 'dave', 200), purchased('p1', 201)])
+    const writes = [...carols, p1, ...daves]
+    const result = await commitBatch(winnerView, store, { ...options, concurrency: 4 }, writes)
+    expect(result).toMatchObject({ unfinished: [], refolds: 1, transactions: 2 })
+    expect(store.stats.conflicts).toBe(0)
+    expect(scoreOf(tables, 'carol', 'creator')).toMatchObject({ score: 61, products: 61 })
+    expect(scoreOf(tables, 'dave', 'creator')).toMatchObject({ score: 0, products: 45 })
   })
 })
 

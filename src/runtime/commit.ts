@@ -4,6 +4,7 @@ import { slots } from './concurrency'
 import {
   aggregateItemKey,
   type Duplicate,
+  itemsOfWrite,
   type KeyBatch,
   type PlannedWrite,
   packByClusters,
@@ -76,6 +77,31 @@ interface Commit<Event, State> {
   readonly committed: PlannedWrite<Event, State>[]
   readonly settled: Settled<Event>[]
   readonly unstorable: Unstorable<Event, State>[]
+  /** Takes a transaction's items for the time of its call; see `itemHolds`. */
+  readonly hold: (items: ReadonlyArray<string>) => Promise<() => void>
+}
+
+/**
+ * The items held by the batch's calls in flight. A call waits until none of its items is
+ * held, then holds them all until it is answered: so no two calls of one batch ever share
+ * an item, whatever a re-fold added to a transaction after the order was fixed (on AWS,
+ * the later one would be cancelled with TransactionConflict). Holding all at once, and
+ * only while a call is in flight, cannot deadlock: a holder waits for nothing.
+ */
+export const itemHolds = () => {
+  const held = new Set<string>()
+  let waiting: Array<() => void> = []
+  const isFree = (items: ReadonlyArray<string>) => items.every((item) => !held.has(item))
+  return async (items: ReadonlyArray<string>): Promise<() => void> => {
+    while (!isFree(items)) await new Promise<void>((resolve) => waiting.push(resolve))
+    for (const item of items) held.add(item)
+    return () => {
+      for (const item of items) held.delete(item)
+      const woken = waiting
+      waiting = []
+      for (const wake of woken) wake()
+    }
+  }
 }
 
 /**
@@ -169,7 +195,9 @@ const attemptOnce = async <Event, State>(
   attempt: number,
 ): Promise<TransactionResult<Event, State> | PlannedWrite<Event, State>[]> => {
   try {
-    const outcome = await commit.store.writeStates(current.map((planned) => planned.write))
+    const writes = current.map((planned) => planned.write)
+    const release = await commit.hold(writes.flatMap((write) => itemsOfWrite(write)))
+    const outcome = await commit.store.writeStates(writes).finally(release)
     return await afterOutcome(commit, current, outcome, attempt)
   } catch (error) {
     // What is left of the transaction now, not what it was: a settled key is done.
@@ -272,7 +300,7 @@ export const commitBatch = async <Event, State>(
 ): Promise<CommitResult<Event, State>> => {
   const commit: Commit<Event, State> = {
     ...{ view, store, options, retries: 0, refolds: 0, transactions: 0 },
-    ...{ committed: [], settled: [], unstorable: [] },
+    ...{ committed: [], settled: [], unstorable: [], hold: itemHolds() },
   }
   const concurrency = options.concurrency ?? 1
   // Packed by clusters only when transactions may run at once: alone, the shard's order is as good.

@@ -1,6 +1,7 @@
 import * as E from 'fp-ts/Either'
-import { aggregateItemKey } from './plan'
-import type { RejectedRecord, Store, StoredState } from './store'
+import { sleep } from './backoff'
+import { aggregateItemKey, itemsOfWrite } from './plan'
+import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
 import type { AggregateDelta, View } from './view'
 
 /** An aggregate item as the memory store holds it: its key, the attributes set, the sums. */
@@ -32,38 +33,86 @@ const applyDelta = (tables: MemoryTables<unknown>, delta: AggregateDelta): void 
   items.set(aggregateItemKey(delta), item)
 }
 
+/** How the memory store models DynamoDB's transaction conflicts. */
+export interface MemoryStoreOptions {
+  /**
+   * How long a transaction holds its items, from its prepare to its commit; 0 (the
+   * default) applies each transaction at once, so that none can overlap another.
+   */
+  readonly holdMs?: number
+}
+
+/** What the memory store saw: transactions cancelled because another held one of their items. */
+export interface MemoryStoreStats {
+  conflicts: number
+}
+
+/**
+ * DynamoDB's answer to a transaction that touches an item another transaction holds
+ * (Developer Guide, "Transaction conflict handling": the transaction is cancelled with
+ * reason TransactionConflict), as the DynamoDB store reports it.
+ */
+export const TRANSACTION_CONFLICT: WriteOutcome = {
+  kind: 'conflict',
+  reason: 'TransactionCanceledException: TransactionConflict',
+}
+
 /**
  * A view's Store in memory, with DynamoDB's semantics where the runtime relies on them:
  * a transaction applies whole or not at all, each Put on the condition that the state is
- * still at the position read (or absent), aggregates by ADD, Rejected by eventId.
+ * still at the position read (or absent), aggregates by ADD, Rejected by eventId. With
+ * `holdMs`, a transaction holds its items that long and one touching a held item is
+ * cancelled (counted in `stats.conflicts`), where DynamoDB Local would serialize the two.
  */
 export const memoryStore = <Event, State>(
   view: View<Event, State>,
   tables: MemoryTables<State> = emptyTables(),
-): Store<State> & { readonly tables: MemoryTables<State> } => ({
-  tables,
-  checkTables: async () => {},
-  readStates: async (keys) => {
-    const found = new Map<string, StoredState<State>>()
-    for (const key of keys) {
-      const state = tables.states.get(key)
-      if (state !== undefined) found.set(key, E.right(state))
-    }
-    return found
-  },
-  writeStates: async (writes) => {
-    const stale = writes.filter((w) => {
-      const held = tables.states.get(w.key)
-      return (held === undefined ? undefined : view.positionOf(held)) !== w.expectedPosition
-    })
-    if (stale.length > 0) return { kind: 'stale', keys: stale.map((w) => w.key) }
+  { holdMs = 0 }: MemoryStoreOptions = {},
+): Store<State> & { readonly tables: MemoryTables<State>; readonly stats: MemoryStoreStats } => {
+  const stats: MemoryStoreStats = { conflicts: 0 }
+  const held = new Set<string>()
+  const isStale = (w: StateWrite<State>) => {
+    const stored = tables.states.get(w.key)
+    return (stored === undefined ? undefined : view.positionOf(stored)) !== w.expectedPosition
+  }
+  const apply = (writes: ReadonlyArray<StateWrite<State>>) => {
     for (const { key, state, deltas } of writes) {
       tables.states.set(key, state)
       for (const delta of deltas) applyDelta(tables, delta)
     }
-    return { kind: 'committed' }
-  },
-  keepRejected: async (records) => {
-    for (const record of records) tables.rejected.set(record.eventId, record)
-  },
-})
+  }
+  return {
+    tables,
+    stats,
+    checkTables: async () => {},
+    readStates: async (keys) => {
+      const found = new Map<string, StoredState<State>>()
+      for (const key of keys) {
+        const state = tables.states.get(key)
+        if (state !== undefined) found.set(key, E.right(state))
+      }
+      return found
+    },
+    writeStates: async (writes) => {
+      const items = writes.flatMap((w) => itemsOfWrite(w))
+      if (items.some((item) => held.has(item))) {
+        stats.conflicts += 1
+        return TRANSACTION_CONFLICT
+      }
+      const stale = writes.filter(isStale)
+      if (stale.length > 0) return { kind: 'stale', keys: stale.map((w) => w.key) }
+      if (holdMs <= 0) {
+        apply(writes)
+        return { kind: 'committed' }
+      }
+      for (const item of items) held.add(item)
+      await sleep(holdMs)
+      apply(writes)
+      for (const item of items) held.delete(item)
+      return { kind: 'committed' }
+    },
+    keepRejected: async (records) => {
+      for (const record of records) tables.rejected.set(record.eventId, record)
+    },
+  }
+}
