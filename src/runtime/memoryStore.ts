@@ -75,6 +75,13 @@ export const memoryStore = <Event, State>(
     const stored = tables.states.get(w.key)
     return (stored === undefined ? undefined : view.positionOf(stored)) !== w.expectedPosition
   }
+  /** Holds the items from the prepare to the commit, the time DynamoDB takes between them. */
+  const holding = async (items: ReadonlyArray<string>) => {
+    if (holdMs <= 0) return
+    for (const item of items) held.add(item)
+    await sleep(holdMs)
+    for (const item of items) held.delete(item)
+  }
   const apply = (writes: ReadonlyArray<StateWrite<State>>) => {
     for (const { key, state, deltas } of writes) {
       tables.states.set(key, state)
@@ -101,14 +108,8 @@ export const memoryStore = <Event, State>(
       }
       const stale = writes.filter(isStale)
       if (stale.length > 0) return { kind: 'stale', keys: stale.map((w) => w.key) }
-      if (holdMs <= 0) {
-        apply(writes)
-        return { kind: 'committed' }
-      }
-      for (const item of items) held.add(item)
-      await sleep(holdMs)
+      await holding(items)
       apply(writes)
-      for (const item of items) held.delete(item)
       return { kind: 'committed' }
     },
     keepRejected: async (records) => {
