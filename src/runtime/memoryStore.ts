@@ -75,18 +75,23 @@ export const memoryStore = <Event, State>(
     const stored = tables.states.get(w.key)
     return (stored === undefined ? undefined : view.positionOf(stored)) !== w.expectedPosition
   }
-  /** Holds the items from the prepare to the commit, the time DynamoDB takes between them. */
-  const holding = async (items: ReadonlyArray<string>) => {
-    if (holdMs <= 0) return
-    for (const item of items) held.add(item)
-    await sleep(holdMs)
-    for (const item of items) held.delete(item)
-  }
   const apply = (writes: ReadonlyArray<StateWrite<State>>) => {
     for (const { key, state, deltas } of writes) {
       tables.states.set(key, state)
       for (const delta of deltas) applyDelta(tables, delta)
     }
+  }
+  /** Holds the items from the prepare to the commit (the time DynamoDB takes between them), then applies. */
+  const commitHolding = async (
+    items: ReadonlyArray<string>,
+    writes: ReadonlyArray<StateWrite<State>>,
+  ) => {
+    if (holdMs > 0) {
+      for (const item of items) held.add(item)
+      await sleep(holdMs)
+    }
+    apply(writes)
+    for (const item of items) held.delete(item)
   }
   return {
     tables,
@@ -108,8 +113,7 @@ export const memoryStore = <Event, State>(
       }
       const stale = writes.filter(isStale)
       if (stale.length > 0) return { kind: 'stale', keys: stale.map((w) => w.key) }
-      await holding(items)
-      apply(writes)
+      await commitHolding(items, writes)
       return { kind: 'committed' }
     },
     keepRejected: async (records) => {
