@@ -26,7 +26,11 @@ const refined = <A>(
     t.identity,
   )
 
-const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength
+/** DynamoDB partition keys hold at most 2,048 bytes; user ids and categories are such keys. */
+export const MAX_KEY_BYTES = 2048
+
+/** A text's length in UTF-8 bytes, as DynamoDB counts a key's size. */
+export const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength
 
 // Each UTF-16 unit encodes to at most 3 UTF-8 bytes, so short strings need no count.
 const exceedsBytes = (text: string, maxBytes: number): boolean =>

@@ -1,7 +1,7 @@
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
-import { closed, describeValue, IsoTime, reasonOf, storedText } from './codecs'
+import { closed, describeValue, IsoTime, MAX_KEY_BYTES, reasonOf, storedText } from './codecs'
 import { ingressPositionOf, type Position } from './position'
 
 // Wire names are a storage format: never rename one, version it.
@@ -11,8 +11,6 @@ export const CREATE_SCHEMA = 'com.nordstrom/product/create/1-0-0'
 export const IMAGE_SCHEMA = 'com.nordstrom/product/image/1-0-0'
 export const PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/1-0-0'
 
-/** DynamoDB partition keys hold at most 2,048 bytes; user ids are such keys. */
-export const MAX_KEY_BYTES = 2048
 /** A product id is the record's Kinesis partition key, which holds at most 256 characters. */
 export const MAX_PRODUCT_ID_LENGTH = 256
 /** Stored details (brand, name, category, image) are kept under 4 KiB each. */

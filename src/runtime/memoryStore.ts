@@ -1,4 +1,5 @@
 import * as E from 'fp-ts/Either'
+import { MAX_KEY_BYTES, utf8Length } from '../domain/codecs'
 import { sleep } from './backoff'
 import { aggregateItemKey, itemsOfWrite } from './plan'
 import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
@@ -57,10 +58,38 @@ export const TRANSACTION_CONFLICT: WriteOutcome = {
   reason: 'TransactionCanceledException: TransactionConflict',
 }
 
+/** The states held for these keys; keys never written are absent, as in a BatchGetItem. */
+const statesOf = <State>(tables: MemoryTables<State>, keys: ReadonlyArray<string>) => {
+  const found = new Map<string, StoredState<State>>()
+  for (const key of keys) {
+    const state = tables.states.get(key)
+    if (state !== undefined) found.set(key, E.right(state))
+  }
+  return found
+}
+
+/**
+ * DynamoDB's answer to a transaction with a key attribute over 2,048 bytes (the limit of a
+ * partition key; the views' sort keys are short): a ValidationException, refused for good.
+ */
+const oversizedKey = <State>(
+  writes: ReadonlyArray<StateWrite<State>>,
+): WriteOutcome | undefined => {
+  const keys = writes.flatMap((w) => [w.key, ...w.deltas.flatMap((d) => Object.values(d.key))])
+  const oversized = keys.find((key) => utf8Length(key) > MAX_KEY_BYTES)
+  return oversized === undefined
+    ? undefined
+    : {
+        kind: 'invalid',
+        reason: `ValidationException: One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of ${MAX_KEY_BYTES} bytes`,
+      }
+}
+
 /**
  * A view's Store in memory, with DynamoDB's semantics where the runtime relies on them:
  * a transaction applies whole or not at all, each Put on the condition that the state is
- * still at the position read (or absent), aggregates by ADD, Rejected by eventId. With
+ * still at the position read (or absent), aggregates by ADD, Rejected by eventId, no key
+ * over DynamoDB's 2,048 bytes. With
  * `holdMs`, a transaction holds its items that long and one touching a held item is
  * cancelled (counted in `stats.conflicts`), where DynamoDB Local would serialize the two.
  */
@@ -97,15 +126,10 @@ export const memoryStore = <Event, State>(
     tables,
     stats,
     checkTables: async () => {},
-    readStates: async (keys) => {
-      const found = new Map<string, StoredState<State>>()
-      for (const key of keys) {
-        const state = tables.states.get(key)
-        if (state !== undefined) found.set(key, E.right(state))
-      }
-      return found
-    },
+    readStates: async (keys) => statesOf(tables, keys),
     writeStates: async (writes) => {
+      const invalid = oversizedKey(writes)
+      if (invalid !== undefined) return invalid
       const items = writes.flatMap((w) => itemsOfWrite(w))
       if (items.some((item) => held.has(item))) {
         stats.conflicts += 1
