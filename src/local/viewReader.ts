@@ -80,10 +80,54 @@ export interface LeaderboardEntry {
 const byScore = (a: LeaderboardEntry, b: LeaderboardEntry): number =>
   b.score - a.score || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)
 
+/** Every item a query matches, page by page. */
+const queryAll = async (
+  client: DynamoDBDocumentClient,
+  input: QueryCommand['input'],
+): Promise<Item[]> => {
+  const items: Item[] = []
+  let start: Item | undefined
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }))
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
+  } while (start !== undefined)
+  return items
+}
+
 /**
- * The leaderboard of one role: the top users by score. The Leaderboard index spreads a
- * role over LEADERBOARD_PARTITIONS partitions (`role#k`); the top `limit` of each, read
- * at once, merged, hold the top `limit` of the role.
+ * One leaderboard partition's top `limit` by score, and every user tied with the last of
+ * them: the index orders equal scores in no set way, so a cut at `limit` alone could drop
+ * a user who comes first among them by user id.
+ */
+export const topOfPartition = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+  key: string,
+  limit: number,
+): Promise<Item[]> => {
+  const query = {
+    TableName: table,
+    IndexName: 'Leaderboard',
+    KeyConditionExpression: 'leaderboardKey = :key',
+    ExpressionAttributeValues: { ':key': key },
+    ScanIndexForward: false,
+  }
+  const first = await client.send(new QueryCommand({ ...query, Limit: limit }))
+  const items = first.Items ?? []
+  const cut = items[limit - 1]
+  if (cut === undefined || first.LastEvaluatedKey === undefined) return items
+  return queryAll(client, {
+    ...query,
+    KeyConditionExpression: 'leaderboardKey = :key AND score >= :cut',
+    ExpressionAttributeValues: { ':key': key, ':cut': cut.score },
+  })
+}
+
+/**
+ * The leaderboard of one role: the top users by score, ties by user id. The Leaderboard
+ * index spreads a role over LEADERBOARD_PARTITIONS partitions (`role#k`); the top `limit`
+ * of each (with those tied at its cut), read at once, merged, hold the top `limit` of the role.
  */
 export const leaderboard = async (
   client: DynamoDBDocumentClient,
@@ -91,22 +135,11 @@ export const leaderboard = async (
   role: Role,
   limit: number,
 ): Promise<LeaderboardEntry[]> => {
-  const pages = await Promise.all(
-    leaderboardKeysOf(role).map((key) =>
-      client.send(
-        new QueryCommand({
-          TableName: names.scores,
-          IndexName: 'Leaderboard',
-          KeyConditionExpression: 'leaderboardKey = :key',
-          ExpressionAttributeValues: { ':key': key },
-          ScanIndexForward: false,
-          Limit: limit,
-        }),
-      ),
-    ),
+  const partitions = await Promise.all(
+    leaderboardKeysOf(role).map((key) => topOfPartition(client, names.scores, key, limit)),
   )
-  return pages
-    .flatMap((page) => page.Items ?? [])
+  return partitions
+    .flat()
     .map((item) => ({
       userId: String(item.userId),
       score: Number(item.score),
@@ -140,4 +173,11 @@ export const readCategorySales = async (
 export const topCategories = (
   totals: ReadonlyArray<CategoryTotals>,
   limit: number,
-): CategoryTotals[] => [...totals].sort((a, b) => b.unitsSold - a.unitsSold).slice(0, limit)
+): CategoryTotals[] =>
+  [...totals]
+    .sort(
+      (a, b) =>
+        b.unitsSold - a.unitsSold ||
+        (a.category < b.category ? -1 : a.category > b.category ? 1 : 0),
+    )
+    .slice(0, limit)
