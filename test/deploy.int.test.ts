@@ -8,7 +8,7 @@ import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
-import { makeViewHandler } from '../src/runtime/handler'
+import { DEFAULT_RESERVE_MS, makeViewHandler } from '../src/runtime/handler'
 import { TABLE_ACTIONS, tableEnvironment, viewTableNamesFor } from '../src/runtime/tables'
 import { type AnyView, tablesOf as tablesOfView } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
@@ -140,9 +140,23 @@ describe('the deployment', () => {
       join(devFolder, 'cloudformation-template-update-stack.json'),
     ]).then(
       () => 0,
-      (error: { code: number; stdout: string }) => (error.code & 2 ? error.stdout : 0),
+      (error: { code: number | string; stdout: string }) => {
+        // A linter that is not there is no pass: execFile's code is then the string ENOENT.
+        if (typeof error.code !== 'number')
+          throw new Error(
+            `cfn-lint could not run (${error.code}): install it with pip install cfn-lint`,
+          )
+        return error.code & 2 ? error.stdout : 0
+      },
     )
     expect(lint).toBe(0)
+  })
+
+  it('gives each function a timeout above the time reserve, so that a batch can start a transaction', () => {
+    const timeouts = ofType('AWS::Lambda::Function').map((f) => f.Properties.Timeout)
+    expect(timeouts).toEqual([60, 60])
+    for (const timeout of timeouts)
+      expect(Number(timeout) * 1000).toBeGreaterThan(DEFAULT_RESERVE_MS)
   })
 
   it.each(DEPLOYED)(

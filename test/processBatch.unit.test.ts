@@ -64,6 +64,14 @@ const context = (remainingMs: number) => ({
   awsRequestId: 'req-7',
   getRemainingTimeInMillis: () => remainingMs,
 })
+/** An invocation that starts with a minute left and, once asked again, has `laterMs` left. */
+const runningOut = (laterMs: number) => {
+  let asked = 0
+  return {
+    awsRequestId: 'req-8',
+    getRemainingTimeInMillis: () => (asked++ === 0 ? 60_000 : laterMs),
+  }
+}
 
 interface Setup {
   readonly answers?: Answer[]
@@ -226,7 +234,7 @@ describe('the handler running out of time', () => {
 
   it('starts no transaction with less time left than the reserve', async () => {
     const { handler, store, log } = setup({ reserveMs: 5_000 })
-    expect(await handler(batch(...records), context(1_000))).toEqual(failedAt(2))
+    expect(await handler(batch(...records), runningOut(1_000))).toEqual(failedAt(2))
     expect(store.calls).toHaveLength(0)
     expect(summaryOf(log)).toMatchObject({ folded: 0, failure: 'too little time left to commit' })
   })
@@ -524,7 +532,24 @@ describe('the tables checked once per container', () => {
 
   it('starts no transaction with exactly the reserve left', async () => {
     const { handler, store } = setup({ reserveMs: 5_000 })
-    expect(await handler(batch(create(1, 'p1')), context(5_000))).toEqual(failedAt(1))
+    expect(await handler(batch(create(1, 'p1')), runningOut(5_000))).toEqual(failedAt(1))
     expect(store.calls).toHaveLength(0)
+  })
+
+  it('fails every batch as a configuration error when the function’s timeout is at or below the reserve, and rejects nothing', async () => {
+    const { handler, store, log, tables } = setup({ reserveMs: 19_000 })
+    const records = batch(garbage(1), create(2, 'p1'))
+    for (const timeout of [19_000, 3_000]) {
+      expect(await handler(records, context(timeout))).toEqual(failedAt(1))
+    }
+    expect(summaryOf(log)).toMatchObject({
+      level: 'warn',
+      failure:
+        "configuration: the function's timeout leaves 19000 ms for a batch, at or below the 19000 ms reserve no transaction starts within; raise it above 19 s",
+      unfinishedBatches: 1,
+    })
+    expect(store.calls).toHaveLength(0)
+    expect(rejectedIds(tables)).toEqual([])
+    expect(await handler(records, context(19_001))).toEqual(allDone)
   })
 })

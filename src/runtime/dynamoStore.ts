@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './backoff'
+import { CLIENT_RETRY, type ClientRetry } from './clientRetry'
 import { forEachAtMost } from './concurrency'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
 import { rejectedItems, transactionItems } from './items'
@@ -188,20 +189,18 @@ export const documentClientOf = (client: DynamoDBClient): DynamoDBDocumentClient
     unmarshallOptions: { wrapNumbers: readNumber },
   })
 
-/**
- * The SDK's own retry handles throttling, server errors and timeouts of single calls:
- * three attempts, each cut off after five seconds, so a hung connection cannot eat the
- * function's time. The view's own loop handles only what the SDK cannot know.
- */
-export const CLIENT_RETRY = { maxAttempts: 3, requestTimeoutMs: 5_000, connectionTimeoutMs: 2_000 }
-
-/** A DynamoDB client for any endpoint, with the retry settings above. */
-export const makeDynamoClient = (config: DynamoDBClientConfig = {}): DynamoDBClient =>
+/** A DynamoDB client for any endpoint, its timeouts enforced as `retry` says. */
+export const makeDynamoClient = (
+  config: DynamoDBClientConfig = {},
+  retry: ClientRetry = CLIENT_RETRY,
+): DynamoDBClient =>
   new DynamoDBClient({
-    maxAttempts: CLIENT_RETRY.maxAttempts,
+    maxAttempts: retry.maxAttempts,
     requestHandler: new NodeHttpHandler({
-      requestTimeout: CLIENT_RETRY.requestTimeoutMs,
-      connectionTimeout: CLIENT_RETRY.connectionTimeoutMs,
+      requestTimeout: retry.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+      connectionTimeout: retry.connectionTimeoutMs,
+      socketTimeout: retry.socketTimeoutMs,
     }),
     ...config,
   })

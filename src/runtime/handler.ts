@@ -6,6 +6,7 @@ import type {
 import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import { defaultRetryPolicy, type RetryPolicy } from './backoff'
+import { longestCallMs } from './clientRetry'
 import { type CommitResult, commitBatch, describeError, type Settled } from './commit'
 import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
 import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
@@ -68,8 +69,11 @@ export const DEFAULT_CACHE_SIZE = 50_000
 /** Transactions of a batch in flight at once, when they share no aggregate item. */
 export const DEFAULT_COMMIT_CONCURRENCY = 4
 
-/** Enough for one transaction at the SDK's worst (three attempts of five seconds) and the log. */
-export const DEFAULT_RESERVE_MS = 16_000
+/**
+ * Enough for one transaction at the SDK's worst (three attempts cut off after 5 s each,
+ * and its waits between them: 18 s) and a second for the log line and the answer.
+ */
+export const DEFAULT_RESERVE_MS = longestCallMs() + 1_000
 
 /** Writes a batch summary as one JSON line (CloudWatch Logs in Lambda). */
 export const logJsonLine = (summary: BatchSummary): void => {
@@ -416,6 +420,21 @@ const tablesChecked = (
 }
 
 /**
+ * A function whose timeout is at or below the time reserve could never start a
+ * transaction: every batch would fail as short of time and the shard never move. An
+ * invocation starts with its whole timeout left, so a batch that starts with no more than
+ * the reserve says so, as a configuration error, on every batch until it is fixed.
+ */
+export const timeoutProblem = (
+  context: InvocationContext | undefined,
+  reserveMs: number,
+): string | undefined => {
+  const left = context?.getRemainingTimeInMillis()
+  if (left === undefined || left > reserveMs) return undefined
+  return `configuration: the function's timeout leaves ${left} ms for a batch, at or below the ${reserveMs} ms reserve no transaction starts within; raise it above ${Math.ceil(reserveMs / 1000)} s`
+}
+
+/**
  * A view's Lambda handler. Each Kinesis batch: decode, group by key, read, fold, commit.
  * A repeat of any batch changes nothing. Returns the first unfinished record as the
  * batch item failure, so that Lambda resumes there and shard order holds.
@@ -425,6 +444,7 @@ export const makeViewHandler = <Event, State>(
   deps: HandlerDeps<State>,
 ) => {
   const log = deps.log ?? logJsonLine
+  const reserve = deps.reserveMs ?? DEFAULT_RESERVE_MS
   const checkTables = tablesChecked(deps.store)
   const cache = makeStateCache<State>(deps.cacheSize ?? DEFAULT_CACHE_SIZE)
   return async (
@@ -432,7 +452,7 @@ export const makeViewHandler = <Event, State>(
     context?: InvocationContext,
   ): Promise<KinesisStreamBatchResponse> => {
     const started = Date.now()
-    const misconfigured = await checkTables()
+    const misconfigured = timeoutProblem(context, reserve) ?? (await checkTables())
     const summary =
       misconfigured === undefined
         ? await handleBatch(view, deps, cache, event.Records, context, started)
