@@ -137,3 +137,49 @@ export const measureHandlerCpu = async (records: ReadonlyArray<WorkloadRecord>) 
   const used = process.cpuUsage(before)
   return round((used.user + used.system) / (passes * records.length), 2)
 }
+
+/** A store that counts its reads: calls, and keys asked for. */
+const countingReads = <State>(store: Store<State>) => {
+  const reads = { calls: 0, keys: 0 }
+  const counted: Store<State> = {
+    ...store,
+    readStates: (keys) => {
+      reads.calls += 1
+      reads.keys += keys.length
+      return store.readStates(keys)
+    },
+  }
+  return { store: counted, reads }
+}
+
+/**
+ * What a redelivery costs a caught-up container: one shard's batches delivered once, then
+ * each delivered again to the same container (a retry after a lost answer, say), on the
+ * in-memory store behind a round trip of about `latencyMs`. A first delivery reads nothing
+ * once the container has caught up; a redelivery reads the keys it would pass over, since
+ * a judgement that writes nothing rests on a read (DESIGN.md).
+ */
+export const measureRedelivery = async (
+  records: ReadonlyArray<WorkloadRecord>,
+  latencyMs: number,
+  batchSize: number,
+) => {
+  const memory = memoryStore(winnerView)
+  const { store, reads } = countingReads(withRoundTrips(memory, latencyMs))
+  const handler = makeViewHandler(winnerView, { store, log: () => {} })
+  const batches = batchesOf(lambdaRecordsOf(records), batchSize)
+  const pass = async () => {
+    const before = { ...reads }
+    const started = performance.now()
+    for (const batch of batches) await handler(batch)
+    return {
+      batches: batches.length,
+      readCalls: reads.calls - before.calls,
+      keysRead: reads.keys - before.keys,
+      msPerBatch: round((performance.now() - started) / batches.length, 1),
+    }
+  }
+  const first = await pass()
+  const again = await pass()
+  return { latencyMs, batchSize, events: records.length, first, again }
+}

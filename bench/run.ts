@@ -7,7 +7,12 @@ import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/localStack'
 import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
 import { type BatchShape, ceilingAt, measureBatchShape } from './batchShape'
-import { measureHandlerCpu, measureOneBatch, measureRoundTripModel } from './models'
+import {
+  measureHandlerCpu,
+  measureOneBatch,
+  measureRedelivery,
+  measureRoundTripModel,
+} from './models'
 import { eventsOf, measurePureFold, type PureFold, pureFoldOf } from './pureFold'
 import {
   type Endpoints,
@@ -328,6 +333,8 @@ const measureSections = async (
     models.push(
       await measureRoundTripModel(shardWorkload, foldOf(shardWorkload), flags.latency, batchSize),
     )
+  process.stderr.write('running: a redelivery to a caught-up container\n')
+  const redelivery = await measureRedelivery(shardWorkload, flags.latency, DEPLOYED_BATCH_SIZE)
   const shapes = await measureShapes(flags, workload)
   const stream = await runAll(streamScenarios(flags, workload), endpoints)
   const catalog = await runAll(catalogScenarios(flags), endpoints)
@@ -343,7 +350,25 @@ const measureSections = async (
       await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now', {}, latency),
     )
   }
-  return { perShard, models, shapes, stream, catalog, faults, oneBatch }
+  return { perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch }
+}
+
+const printRedelivery = (r: Sections['redelivery']) => {
+  console.log(
+    `\nA caught-up container, each batch delivered twice (in-memory store + ${r.latencyMs} ms round trips, 1 shard, ${r.events} events, batch ${r.batchSize})`,
+  )
+  const row = (name: string, p: Sections['redelivery']['first']) => [
+    name,
+    p.batches,
+    p.readCalls,
+    p.keysRead,
+    p.msPerBatch,
+  ]
+  printTable([
+    ['delivery', 'batches', 'read calls', 'keys read', 'ms per batch'],
+    row('first', r.first),
+    row('again', r.again),
+  ])
 }
 
 const printSections = (sections: Sections) => {
@@ -352,6 +377,7 @@ const printSections = (sections: Sections) => {
     console.log(
       `\n${model.scenario}, batch ${model.batchSize}: ${model.eventsPerSecondPerShard} events/s per shard (${model.events} events, equals fold: ${equalsText(model.matchesPureFold)})`,
     )
+  printRedelivery(sections.redelivery)
   printShapes(sections.shapes)
   printScenarios('The whole stream', sections.stream)
   printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
