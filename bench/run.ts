@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Command } from 'commander'
 import { DEFAULT_BATCH_SIZE } from '../src/cli/flags'
 import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
-import { startKinesalite } from '../src/local/localStack'
+import { startKinesalite } from '../src/local/kinesis'
 import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
 import { type BatchShape, ceilingAt, measureBatchShape } from './batchShape'
 import {

@@ -15,7 +15,7 @@ import {
   putRecords,
   splitShardInHalf,
 } from '../src/local/kinesis'
-import { startKinesalite } from '../src/local/localStack'
+import { startKinesalite } from '../src/local/kinesis'
 import { recordsOfLines } from '../src/local/replayLog'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'

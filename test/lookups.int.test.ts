@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { tableNamesFor } from '../src/adapters/tables'
 import type { LocalService } from '../src/local/dynamodbLocal'
-import { startKinesalite } from '../src/local/localStack'
+import { startKinesalite } from '../src/local/kinesis'
 import { dynamoEndpoint, testClient } from './support/dynamo'
 
 // The commands that read the view (status, rejected, top, product, user) against a

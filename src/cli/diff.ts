@@ -4,7 +4,7 @@ import type { StackOptions } from '../local/localStack'
 import { diffViews, isSame, type TableDiff } from '../local/viewDiff'
 import { readView } from '../local/viewReader'
 import { readOptions } from './flags'
-import { withStack } from './stack'
+import { withReadStack } from './stack'
 
 const FIRST_ITEMS = 5
 
@@ -30,7 +30,7 @@ export const diffCommand = (cli: Command): Command =>
   )
     .requiredOption('--against <stage>', 'the stage to compare with --stage')
     .action(async (flags: StackOptions & { against: string }) => {
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         // The second stage's tables, read through the same client.
         const [first, second] = await Promise.all([
           readView(stack.dynamo, stack.names),

@@ -1,11 +1,13 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { Command } from 'commander'
 import { InvalidArgumentError } from 'commander'
+import type { TableNames } from '../adapters/tables'
 import { ROLES, type Role } from '../domain/scores'
 import type { StackOptions } from '../local/localStack'
-import { productItem, type UserView, userView } from '../local/lookups'
+import { productItem, type UserView, usersNamed, userView } from '../local/lookups'
 import { leaderboard } from '../local/viewReader'
 import { readOptions, wholeNumber } from './flags'
-import { withStack } from './stack'
+import { withReadStack } from './stack'
 
 type LookupFlags = StackOptions & { readonly json?: boolean }
 
@@ -43,6 +45,20 @@ const userLines = (userId: string, view: UserView): string[] => [
   ),
 ]
 
+/**
+ * The user id a name stands for: itself when the view knows it, else the one id whose last
+ * part it is; several such ids are listed, for the user to choose.
+ */
+const userIdOf = async (client: DynamoDBDocumentClient, names: TableNames, name: string) => {
+  const found = await usersNamed(client, names, name)
+  const [only] = found
+  if (found.includes(name) || only === undefined) return name
+  if (found.length === 1) return only
+  throw new Error(
+    `${found.length} users are named ${name}: give the whole id of one of ${found.join(', ')}`,
+  )
+}
+
 /** `winner-view top`: the leaderboard of each role. */
 const topCommand = (cli: Command): Command =>
   readOptions(cli.command('top').description('the leaderboard, from the Leaderboard index'))
@@ -50,7 +66,7 @@ const topCommand = (cli: Command): Command =>
     .option('--limit <n>', 'how many users per role', wholeNumber(1, 1000), 10)
     .option('--json', 'as JSON')
     .action(async (flags: LookupFlags & { role?: Role; limit: number }) => {
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         const roles = flags.role === undefined ? ROLES : [flags.role]
         const boards = await Promise.all(
           roles.map((role) => leaderboard(stack.dynamo, stack.names, role, flags.limit)),
@@ -75,7 +91,7 @@ export const lookupCommands = (cli: Command): void => {
     .argument('<id>', 'the product id')
     .option('--json', 'as JSON')
     .action(async (id: string, flags: LookupFlags) => {
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         const item = await productItem(stack.dynamo, stack.names, id)
         if (item === undefined) throw new Error(`no product ${id} in the view`)
         print(flags, item, () => [
@@ -87,13 +103,17 @@ export const lookupCommands = (cli: Command): void => {
       })
     })
   readOptions(cli.command('user').description("a user's scores and, through the indexes, products"))
-    .argument('<id>', 'the user id (the origin of the events)')
+    .argument(
+      '<id>',
+      'the user id (the origin of the events), or its last part as the page shows it',
+    )
     .option('--json', 'as JSON')
     .action(async (id: string, flags: LookupFlags) => {
-      await withStack(flags, async (stack) => {
-        const view = await userView(stack.dynamo, stack.names, id)
+      await withReadStack(flags, async (stack) => {
+        const userId = await userIdOf(stack.dynamo, stack.names, id)
+        const view = await userView(stack.dynamo, stack.names, userId)
         if (view === undefined) throw new Error(`no user ${id} in the view`)
-        print(flags, view, () => userLines(id, view))
+        print(flags, view, () => userLines(userId, view))
       })
     })
 }

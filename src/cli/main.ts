@@ -7,6 +7,7 @@ import { lookupCommands } from './lookups'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
 import { serveCommand } from './serve'
+import { stackCommands } from './stackCommands'
 import { statusCommand } from './status'
 
 /** The CLI's commands, flags and help text. */
@@ -23,6 +24,7 @@ export const program = (): Command => {
   lookupCommands(cli)
   diffCommand(cli)
   serveCommand(cli)
+  stackCommands(cli)
   return cli
 }
 

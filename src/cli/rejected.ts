@@ -4,7 +4,7 @@ import type { StackOptions } from '../local/localStack'
 import { readRejected } from '../local/rejectedReader'
 import { readView } from '../local/viewReader'
 import { readOptions } from './flags'
-import { withStack } from './stack'
+import { withReadStack } from './stack'
 
 const bytesOf = (base64: string): number => Buffer.byteLength(base64, 'base64')
 
@@ -16,7 +16,7 @@ export const rejectedCommand = (cli: Command): Command => {
   readOptions(rejected.command('list').description('one line per rejected record'))
     .option('--json', 'the records as JSON, data included (base64, as received)')
     .action(async (flags: StackOptions & { json?: boolean }) => {
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         const records = (await readView(stack.dynamo, stack.names)).rejected
         if (flags.json === true) {
           console.log(JSON.stringify(records, null, 2))
@@ -34,7 +34,7 @@ export const rejectedCommand = (cli: Command): Command => {
     .argument('<eventId>', 'the record, as `shardId:sequenceNumber`')
     .requiredOption('--out <file>', 'where to write the bytes')
     .action(async (eventId: string, flags: StackOptions & { out: string }) => {
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         const record = await readRejected(stack.dynamo, stack.names.rejected, eventId)
         if (record === undefined) throw new Error(`no rejected record ${eventId}`)
         const bytes = Buffer.from(record.data, 'base64')

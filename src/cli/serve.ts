@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import { readBoard } from '../local/board'
 import { categorySalesTableOf, type Stack, type StackOptions } from '../local/localStack'
 import { readOptions, wholeNumber } from './flags'
-import { withStack } from './stack'
+import { withReadStack } from './stack'
 
 const PAGE = readFileSync(join(__dirname, 'board.html'), 'utf8')
 
@@ -35,7 +35,7 @@ export const serveCommand = (cli: Command): Command =>
     .option('--host <address>', 'the address to bind (reading only; keep it local)', '127.0.0.1')
     .option('--limit <n>', 'users per role on the board', wholeNumber(1, 100), 10)
     .action(async (flags: StackOptions & { port: number; host: string; limit: number }) => {
-      await withStack(flags, async (stack, signal) => {
+      await withReadStack(flags, async (stack, signal) => {
         const server = boardServer(stack, flags.limit)
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject)

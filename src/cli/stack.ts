@@ -29,6 +29,15 @@ export const withStack = async <A>(
   }
 }
 
+/**
+ * A reading command's stack: the endpoints given or the local stack that runs, never an
+ * emulator started for it nor a table created; a stage with no view fails in one line.
+ */
+export const withReadStack = <A>(
+  flags: StackOptions,
+  work: (stack: Stack, signal: AbortSignal) => Promise<A>,
+): Promise<A> => withStack({ ...flags, readOnly: true }, work)
+
 /** Publishes records to a new stream and consumes it to the end, with progress bars. */
 export const publishAndConsume = async (
   stack: Stack,

@@ -5,7 +5,7 @@ import type { StackOptions } from '../local/localStack'
 import { type StageStatus, stageStatus } from '../local/status'
 import { SERVICE } from '../runtime/tables'
 import { readOptions } from './flags'
-import { withStack } from './stack'
+import { withReadStack } from './stack'
 
 const printStatus = (status: StageStatus): void => {
   const { stream } = status
@@ -35,7 +35,7 @@ export const statusCommand = (cli: Command): Command =>
     .option('--json', 'the status as JSON')
     .action(async (flags: StackOptions & { stream?: string; json?: boolean }) => {
       const streamName = flags.stream ?? `${flags.stage}Stream`
-      await withStack(flags, async (stack) => {
+      await withReadStack(flags, async (stack) => {
         await requireStream(stack, streamName)
         const lambda =
           flags.aws === true

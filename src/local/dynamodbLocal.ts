@@ -30,7 +30,8 @@ export const freePort = (): Promise<number> =>
     })
   })
 
-const canConnect = (port: number): Promise<boolean> =>
+/** Whether something listens on this loopback port. */
+export const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
     const socket = createConnection({ port, host: '127.0.0.1' })
     socket.once('connect', () => socket.end(() => resolve(true)))
@@ -65,14 +66,19 @@ const waitUntilListening = async (child: ChildProcess, port: number, output: () 
 }
 
 /**
- * Starts DynamoDB Local (a Java child process, in memory) on a free or given port, and
- * waits for it to listen. A missing Java ends in one clear error.
+ * Starts DynamoDB Local (a Java child process) on a free or given port, in memory or, with
+ * `dbPath`, keeping its tables in that folder, and waits for it to listen. A missing Java
+ * ends in one clear error.
  */
-export const startDynamoDbLocal = async (port?: number): Promise<LocalService> => {
+export const startDynamoDbLocal = async (port?: number, dbPath?: string): Promise<LocalService> => {
   const chosen = port ?? (await freePort())
   if (port !== undefined && (await canConnect(port)))
     throw new Error(`port ${port} is taken: choose another`)
-  const child = spawn({ port: chosen, sharedDb: true })
+  const child = spawn({
+    port: chosen,
+    sharedDb: true,
+    ...(dbPath === undefined ? {} : { path: dbPath }),
+  })
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output = (output + String(chunk)).slice(-2000)

@@ -1,16 +1,20 @@
 import {
   CreateStreamCommand,
+  DeleteStreamCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
   type KinesisClientConfig,
   ListShardsCommand,
   PutRecordsCommand,
   ResourceInUseException,
+  ResourceNotFoundException,
   type Shard,
   SplitShardCommand,
 } from '@aws-sdk/client-kinesis'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import kinesalite from 'kinesalite'
 import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
+import type { LocalService } from './dynamodbLocal'
 
 /**
  * A Kinesis client. Local emulators get a plain HTTP/1.1 handler: the SDK's default
@@ -42,6 +46,25 @@ export const createStream = async (
     if (!(error instanceof ResourceInUseException)) throw error
   }
   await waitUntilActive(client, streamName)
+}
+
+/** Deletes a stream and waits until it is gone; a stream that does not exist is fine. */
+export const deleteStream = async (client: KinesisClient, streamName: string): Promise<void> => {
+  try {
+    await client.send(new DeleteStreamCommand({ StreamName: streamName }))
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return
+    throw error
+  }
+  for (let attempt = 1; attempt <= 100; attempt += 1) {
+    const gone = await client
+      .send(new DescribeStreamSummaryCommand({ StreamName: streamName }))
+      .then(() => false)
+      .catch((error: unknown) => error instanceof ResourceNotFoundException)
+    if (gone) return
+    await sleep(100)
+  }
+  throw new Error(`stream ${streamName} was not deleted within 10 s`)
 }
 
 /** Every shard of a stream, open and closed, page by page. */
@@ -123,4 +146,32 @@ export const splitShardInHalf = async (client: KinesisClient, streamName: string
     }),
   )
   await waitUntilActive(client, streamName)
+}
+
+/**
+ * Starts kinesalite, an emulator of the Kinesis API, in this process: in memory, or with
+ * `path` keeping its streams in that folder.
+ */
+export const startKinesalite = async (port = 0, path?: string): Promise<LocalService> => {
+  const server = kinesalite({
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 200,
+    ...(path === undefined ? {} : { path }),
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE' ? new Error(`port ${port} is taken: choose another`) : error,
+      ),
+    )
+    server.listen(port, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  const chosen = typeof address === 'object' && address !== null ? address.port : port
+  return {
+    endpoint: `http://127.0.0.1:${chosen}`,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
 }

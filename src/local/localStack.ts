@@ -1,7 +1,11 @@
-import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
+import {
+  DeleteTableCommand,
+  type DynamoDBClient,
+  type DynamoDBClientConfig,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb'
 import type { KinesisClient } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import kinesalite from 'kinesalite'
 import { type TableNames, tableNamesFor } from '../adapters/tables'
 import { documentClientOf, makeDynamoClient } from '../runtime/dynamoStore'
 import { viewTableNamesFor } from '../runtime/tables'
@@ -16,32 +20,9 @@ import {
   type LocalService,
   startDynamoDbLocal,
 } from './dynamodbLocal'
-import { makeKinesisClient } from './kinesis'
+import { deleteStream, makeKinesisClient, startKinesalite } from './kinesis'
 import { meterRequests, type RequestMeter } from './requestMeter'
-
-/** Starts kinesalite, an in-memory emulator of the Kinesis API, in this process. */
-export const startKinesalite = async (port = 0): Promise<LocalService> => {
-  const server = kinesalite({
-    createStreamMs: 0,
-    deleteStreamMs: 0,
-    updateStreamMs: 0,
-    shardLimit: 200,
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE' ? new Error(`port ${port} is taken: choose another`) : error,
-      ),
-    )
-    server.listen(port, '127.0.0.1', () => resolve())
-  })
-  const address = server.address()
-  const chosen = typeof address === 'object' && address !== null ? address.port : port
-  return {
-    endpoint: `http://127.0.0.1:${chosen}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
+import { runningStack } from './stackHome'
 
 /** Where the stack runs: endpoints to use as they are, or none to start the emulators. */
 export interface StackOptions {
@@ -52,6 +33,10 @@ export interface StackOptions {
   readonly stage: string
   /** Real AWS: the SDK's default endpoints, region and credentials; no emulator, no table created. */
   readonly aws?: boolean
+  /** A reading command: it starts no emulator and creates no table, and fails when the view is not there. */
+  readonly readOnly?: boolean
+  /** Start the stage afresh: its stream and tables deleted before they are created again. */
+  readonly fresh?: boolean
 }
 
 /** The views the local stack runs, each on its own consumer of the stream: the winner view first. */
@@ -124,14 +109,57 @@ const settledOrThrow = <A, B>([a, b]: [PromiseSettledResult<A>, PromiseSettledRe
   return [a.value, b.value]
 }
 
-/** The endpoints to use: given ones as they are, else emulators started into `started`. */
+type Service = 'KINESIS' | 'DYNAMODB'
+
+const FLAG_OF: Record<Service, string> = {
+  KINESIS: '--kinesis-endpoint',
+  DYNAMODB: '--dynamodb-endpoint',
+}
+
+/** An endpoint a user gave, checked: a URL with its scheme, or an error naming where it came from. */
+export const checkedEndpoint = (text: string, from: string): string => {
+  const url = URL.canParse(text) ? new URL(text) : undefined
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new Error(
+      `${from}: expected a URL with its scheme, such as http://127.0.0.1:8000, got ${JSON.stringify(text)}`,
+    )
+  return text
+}
+
+const givenEndpoint = (given: string | undefined, service: Service): string | undefined => {
+  if (given !== undefined) return checkedEndpoint(given, FLAG_OF[service])
+  const variable = process.env[`AWS_ENDPOINT_URL_${service}`]
+    ? `AWS_ENDPOINT_URL_${service}`
+    : 'AWS_ENDPOINT_URL'
+  const fromEnv = envEndpoint(service)
+  return fromEnv === undefined ? undefined : checkedEndpoint(fromEnv, variable)
+}
+
+/** What a reading command says when there is nothing to read. */
+export const NO_STACK =
+  'no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name one with --dynamodb-endpoint and --kinesis-endpoint'
+
+/**
+ * The endpoints to use: given ones (flags, then AWS_ENDPOINT_URL_* variables), else the
+ * stack that outlives commands (`winner-view up`, or the demo's), else, for a command
+ * that writes, emulators started for it alone into `started`; a reading command never
+ * starts one.
+ */
 const endpointsOf = async (options: StackOptions, started: LocalService[]) => {
-  const endpointOf = async (
-    given: string | undefined,
-    service: 'KINESIS' | 'DYNAMODB',
-    start: () => Promise<LocalService>,
-  ) => {
-    const existing = given ?? envEndpoint(service)
+  const given = {
+    kinesis: givenEndpoint(options.kinesisEndpoint, 'KINESIS'),
+    dynamodb: givenEndpoint(options.dynamodbEndpoint, 'DYNAMODB'),
+  }
+  if (given.kinesis !== undefined && given.dynamodb !== undefined)
+    return { kinesis: given.kinesis, dynamodb: given.dynamodb }
+  const running = await runningStack()
+  if (running !== undefined)
+    return {
+      kinesis: given.kinesis ?? running.kinesis,
+      dynamodb: given.dynamodb ?? running.dynamodb,
+    }
+  if (options.readOnly === true) throw new Error(NO_STACK)
+  const endpointOf = async (existing: string | undefined, start: () => Promise<LocalService>) => {
     if (existing !== undefined) return existing
     const local = await start()
     started.push(local)
@@ -140,13 +168,63 @@ const endpointsOf = async (options: StackOptions, started: LocalService[]) => {
   // Both are awaited before any failure counts, so that none is left running.
   const [kinesis, dynamodb] = settledOrThrow(
     await Promise.allSettled([
-      endpointOf(options.kinesisEndpoint, 'KINESIS', () => startKinesalite(options.kinesisPort)),
-      endpointOf(options.dynamodbEndpoint, 'DYNAMODB', () =>
-        startDynamoDbLocal(options.dynamodbPort),
-      ),
+      endpointOf(given.kinesis, () => startKinesalite(options.kinesisPort)),
+      endpointOf(given.dynamodb, () => startDynamoDbLocal(options.dynamodbPort)),
     ]),
   )
   return { kinesis, dynamodb }
+}
+
+/**
+ * The table names DynamoDB lists at this endpoint; an endpoint where no DynamoDB answers
+ * (the Kinesis emulator, say) is named with the flag that points at it.
+ */
+const listedTables = async (raw: DynamoDBClient, endpoint: string): Promise<string[]> => {
+  const names: string[] = []
+  let start: string | undefined
+  try {
+    do {
+      const page = await raw.send(new ListTablesCommand({ ExclusiveStartTableName: start }))
+      names.push(...(page.TableNames ?? []))
+      start = page.LastEvaluatedTableName
+    } while (start !== undefined)
+  } catch (error) {
+    const why = error instanceof Error ? error.name : String(error)
+    throw new Error(
+      `--dynamodb-endpoint ${endpoint}: no DynamoDB answered there (${why}); is it the Kinesis endpoint?`,
+    )
+  }
+  return names
+}
+
+/** Deletes a stage's stream and every table of its views and checkpoints that `tables` lists. */
+const deleteStage = async (
+  raw: DynamoDBClient,
+  kinesis: KinesisClient,
+  stage: string,
+  tables: ReadonlyArray<string>,
+) => {
+  const ours = new Set([
+    ...STACK_VIEWS.flatMap((view) => Object.values(viewTableNamesFor(view, stage))),
+    checkpointsTableFor(stage),
+  ])
+  for (const table of tables.filter((t) => ours.has(t)))
+    await raw.send(new DeleteTableCommand({ TableName: table }))
+  await deleteStream(kinesis, `${stage}Stream`)
+}
+
+/** A reading command's check: the stage's view is there, or one line says which stages are. */
+const requireView = async (raw: DynamoDBClient, endpoint: string, stage: string) => {
+  const tables = await listedTables(raw, endpoint)
+  const wanted = tableNamesFor(stage).contributions
+  if (tables.includes(wanted)) return
+  const stages = tables
+    .map((name) => /^winner-view-(.+)-Contributions$/.exec(name)?.[1])
+    .filter((found) => found !== undefined)
+  const there = stages.length === 0 ? 'no view at all there' : `stages there: ${stages.join(', ')}`
+  throw new Error(
+    `no view at stage ${stage} on ${endpoint} (table ${wanted} does not exist; ${there}): name the stage with --stage`,
+  )
 }
 
 /**
@@ -195,8 +273,14 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     }
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
-    for (const view of STACK_VIEWS) await createViewTables(raw, view, views[view.name]?.names ?? {})
-    await createTable(raw, checkpoints, checkpointsTable)
+    if (options.readOnly === true) await requireView(raw, endpoints.dynamodb, options.stage)
+    else {
+      const tables = await listedTables(raw, endpoints.dynamodb)
+      if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables)
+      for (const view of STACK_VIEWS)
+        await createViewTables(raw, view, views[view.name]?.names ?? {})
+      await createTable(raw, checkpoints, checkpointsTable)
+    }
     const meter = meterRequests(raw)
     return {
       kinesis,

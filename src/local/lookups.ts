@@ -1,4 +1,9 @@
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import type { Role } from '../domain/scores'
 
@@ -74,4 +79,32 @@ export const userView = async (
     scores,
     products: { creator: creator.sort(byId), photographer: photographer.sort(byId) },
   }
+}
+
+/** The last part of a user id, as the page shows it (`…/Photographer/+1206…/ada-0` → `ada-0`). */
+export const shortNameOf = (userId: string): string => userId.slice(userId.lastIndexOf('/') + 1)
+
+/**
+ * The user ids the view knows whose whole id or short name is `name`, from the Scores
+ * table (one item per user and role; scanned, as the local stack's tables are small).
+ */
+export const usersNamed = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+  name: string,
+): Promise<string[]> => {
+  const ids = new Set<string>()
+  let start: Item | undefined
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: names.scores,
+        ProjectionExpression: 'userId',
+        ExclusiveStartKey: start,
+      }),
+    )
+    for (const item of page.Items ?? []) ids.add(String(item.userId))
+    start = page.LastEvaluatedKey
+  } while (start !== undefined)
+  return [...ids].filter((id) => id === name || shortNameOf(id) === name).sort()
 }
