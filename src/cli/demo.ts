@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { toOutgoing } from '../local/replayLog'
+import { recordOutcomes, toOutgoing } from '../local/replayLog'
 import { runningStack, stackHome, startStack } from '../local/stackHome'
+import { readView } from '../local/viewReader'
 import { generateWorkload } from '../local/workload'
 import { type RunFlags, runOptions, wholeNumber } from './flags'
 import { printLeaderboard } from './output'
@@ -37,9 +38,11 @@ export const demoCommand = (cli: Command): Command =>
         generateWorkload({ events: flags.events, seed: flags.seed, edgeCases: true }),
       )
       const kept = await keptStack(flags)
-      await withStack({ ...flags, fresh: true }, async (stack, signal) =>
-        printLeaderboard(stack, await publishAndConsume(stack, records, flags, signal)),
-      )
+      await withStack({ ...flags, fresh: true }, async (stack, signal) => {
+        const result = await publishAndConsume(stack, records, flags, signal)
+        const { rejected } = await readView(stack.dynamo, stack.names)
+        await printLeaderboard(stack, result, recordOutcomes(records, rejected.length))
+      })
       if (kept !== undefined)
         console.log(
           `The local stack stays up (Kinesis ${kept.kinesis}, DynamoDB ${kept.dynamodb}): try \`npx winner-view top\`, \`status\` or \`serve\`; \`npx winner-view down\` stops it (README: "Look at it").`,

@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress'
 import type { ConsumeResult } from '../local/consume'
 import { categorySalesTableOf, type Stack } from '../local/localStack'
+import type { RecordOutcomes } from '../local/replayLog'
 import { leaderboard, readCategorySales, topCategories } from '../local/viewReader'
 
 /** A progress bar on standard error, with the rate in events per second. */
@@ -24,12 +25,20 @@ export const progressBar = (label: string, total: number) => {
   }
 }
 
-/** What a run did, as `replay` writes it and the summary line prints it. */
-export const statsOf = (result: ConsumeResult) => ({
+/**
+ * What a run did, as `replay` writes it and the summary line prints it. With the records'
+ * outcomes, each record counts once whatever its deliveries; without (a stream consumed as
+ * it is), the counts are per delivery and say so.
+ */
+export const statsOf = (result: ConsumeResult, outcomes?: RecordOutcomes) => ({
   records: result.poller.recordsAdvanced,
-  folded: result.totals.folded,
-  skipped: result.totals.skipped,
-  rejected: result.totals.rejected,
+  ...(outcomes ?? {
+    foldedDeliveries: result.totals.folded,
+    skippedDeliveries: result.totals.skipped,
+    rejectedDeliveries: result.totals.rejected,
+  }),
+  deliveries: result.poller.recordsDelivered,
+  deliveredAgain: result.poller.recordsDelivered - result.poller.recordsAdvanced,
   batches: result.poller.batches,
   redeliveries: result.poller.redeliveries,
   faults: result.faults,
@@ -38,11 +47,32 @@ export const statsOf = (result: ConsumeResult) => ({
   seconds: Number(result.seconds.toFixed(2)),
 })
 
+/** The summary line of a run: each record once, and what the deliveries cost. */
+export const summaryLine = (result: ConsumeResult, outcomes?: RecordOutcomes): string => {
+  const stats = statsOf(result, outcomes)
+  const counts =
+    outcomes === undefined
+      ? `per delivery ${result.totals.folded} folded, ${result.totals.skipped} skipped, ${result.totals.rejected} rejected`
+      : `${outcomes.folded} folded, ${outcomes.skipped} skipped, ${outcomes.rejected} rejected`
+  const again =
+    stats.deliveredAgain === 0
+      ? ''
+      : `; ${stats.deliveredAgain} records delivered again (${stats.redeliveries} batches, ${stats.faults} injected faults)`
+  return (
+    `${stats.records} records: ${counts}; ${stats.batches} batches, ${stats.dynamodbRequests} DynamoDB requests, ` +
+    `${Math.round(stats.records / Math.max(result.seconds, 0.001))} events/s${again}`
+  )
+}
+
 const shortName = (userId: string): string =>
   userId.length > 60 ? `...${userId.slice(-57)}` : userId
 
 /** Prints the top five of each role, the top five categories, and a summary line of the run. */
-export const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
+export const printLeaderboard = async (
+  stack: Stack,
+  result: ConsumeResult,
+  outcomes?: RecordOutcomes,
+) => {
   for (const role of ['creator', 'photographer'] as const) {
     console.log(`\nTop ${role}s (sales earned, products)`)
     const top = await leaderboard(stack.dynamo, stack.names, role, 5)
@@ -59,12 +89,7 @@ export const printLeaderboard = async (stack: Stack, result: ConsumeResult) => {
       `  ${rank + 1}. ${String(entry.unitsSold).padStart(6)}  ${String(entry.products).padStart(4)}  ${shortName(entry.category === '' ? '(empty)' : entry.category)}`,
     )
   }
-  const stats = statsOf(result)
-  console.log(
-    `\n${stats.records} records: ${stats.folded} folded, ${stats.skipped} skipped, ${stats.rejected} rejected; ` +
-      `${stats.batches} batches, ${stats.dynamodbRequests} DynamoDB requests, ` +
-      `${Math.round(stats.records / Math.max(result.seconds, 0.001))} events/s`,
-  )
+  console.log(`\n${summaryLine(result, outcomes)}`)
 }
 
 /** Writes lines to standard output in chunks, waiting when the pipe is full; a closed pipe ends quietly. */

@@ -1,16 +1,33 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile, writeFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { Command } from 'commander'
 import { categorySalesTableOf } from '../local/localStack'
-import { recordsOfLines } from '../local/replayLog'
+import { recordOutcomes, recordsOfLines } from '../local/replayLog'
 import { readCategorySales, readView } from '../local/viewReader'
 import { probability, type RunFlags, runOptions } from './flags'
-import { statsOf } from './output'
+import { statsOf, summaryLine } from './output'
 import { publishAndConsume, withStack } from './stack'
 
-const readLog = (file: string): Promise<string> =>
-  readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+const readLog = (file: string): Promise<Buffer> =>
+  readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new Error(error.code === 'ENOENT' ? `${file}: no such file` : `${file}: ${error.message}`)
   })
+
+/** Fails at once, before any work, when `--out` cannot be written (a missing folder, no permission). */
+const requireWritable = async (out: string): Promise<void> => {
+  try {
+    await access(dirname(resolve(out)), constants.W_OK)
+    await access(out, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new Error(
+      `--out ${out}: cannot be written (${why}); name a file in a folder you can write`,
+    )
+  }
+}
 
 /** `winner-view replay`: put each line of a file as a record, consume, write the tables as JSON. */
 export const replayCommand = (cli: Command): Command =>
@@ -33,17 +50,19 @@ export const replayCommand = (cli: Command): Command =>
       0,
     )
     .action(async (file: string, flags: RunFlags & { out: string; faultRate: number }) => {
+      await requireWritable(flags.out)
       const records = recordsOfLines(await readLog(file))
       await withStack(flags, async (stack, signal) => {
         const result = await publishAndConsume(stack, records, flags, signal, flags.faultRate)
         const view = await readView(stack.dynamo, stack.names)
         const categorySales = await readCategorySales(stack.dynamo, categorySalesTableOf(stack))
+        const outcomes = recordOutcomes(records, view.rejected.length)
         await writeFile(
           flags.out,
-          `${JSON.stringify({ ...view, stats: statsOf(result), categorySales }, null, 2)}\n`,
+          `${JSON.stringify({ ...view, stats: statsOf(result, outcomes), categorySales }, null, 2)}\n`,
         )
         process.stderr.write(
-          `wrote ${flags.out}: ${view.contributions.length} products, ${view.scores.length} scores, ${view.rejected.length} rejected\n`,
+          `wrote ${flags.out}: ${view.contributions.length} products, ${view.scores.length} scores; ${summaryLine(result, outcomes)}\n`,
         )
       })
     })
