@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
+import type { Stack } from '../local/localStack'
+import { shortNameOf, usersNamed, userView } from '../local/lookups'
 import { recordOutcomes, toOutgoing } from '../local/replayLog'
 import { runningStack, stackHome, startStack } from '../local/stackHome'
-import { readView } from '../local/viewReader'
+import { leaderboard, readView } from '../local/viewReader'
 import { generateWorkload } from '../local/workload'
 import { type RunFlags, runOptions, wholeNumber } from './flags'
 import { printLeaderboard } from './output'
@@ -23,6 +25,29 @@ const keptStack = async (flags: RunFlags) => {
   return (await runningStack(home)) ?? (await startStack(home, flags))
 }
 
+/** What the demo's closing lines suggest looking up. */
+interface Suggestions {
+  readonly product?: string
+  readonly user?: string
+}
+
+/**
+ * A product and a user the view holds, for the demo's closing lines: the best seller of
+ * the first top photographer whose short name (the page's) is theirs alone.
+ */
+const somethingToLookUp = async (stack: Stack): Promise<Suggestions> => {
+  for (const { userId } of await leaderboard(stack.dynamo, stack.names, 'photographer', 10)) {
+    const user = shortNameOf(userId)
+    if ((await usersNamed(stack.dynamo, stack.names, user)).length !== 1) continue
+    const view = await userView(stack.dynamo, stack.names, userId)
+    const [best] = [...(view?.products.photographer ?? [])].sort(
+      (a, b) => Number(b.purchases) - Number(a.purchases),
+    )
+    return { user, ...(best === undefined ? {} : { product: String(best.productId) }) }
+  }
+  return {}
+}
+
 /** `winner-view demo`: generate a workload, consume it, print the leaderboard. */
 export const demoCommand = (cli: Command): Command =>
   runOptions(
@@ -38,13 +63,23 @@ export const demoCommand = (cli: Command): Command =>
         generateWorkload({ events: flags.events, seed: flags.seed, edgeCases: true }),
       )
       const kept = await keptStack(flags)
-      await withStack({ ...flags, fresh: true }, async (stack, signal) => {
+      const tried = await withStack({ ...flags, fresh: true }, async (stack, signal) => {
         const result = await publishAndConsume(stack, records, flags, signal)
         const { rejected } = await readView(stack.dynamo, stack.names)
         await printLeaderboard(stack, result, recordOutcomes(records, rejected.length))
+        return somethingToLookUp(stack)
       })
       if (kept !== undefined)
         console.log(
-          `The local stack stays up (Kinesis ${kept.kinesis}, DynamoDB ${kept.dynamodb}): try \`npx winner-view top\`, \`status\` or \`serve\`; \`npx winner-view down\` stops it (README: "Look at it").`,
+          [
+            `\nThe local stack stays up (Kinesis ${kept.kinesis}, DynamoDB ${kept.dynamodb}, data in ${stackHome()}). Look at it:`,
+            '  npx winner-view top',
+            ...(tried.product === undefined ? [] : [`  npx winner-view product ${tried.product}`]),
+            ...(tried.user === undefined ? [] : [`  npx winner-view user ${tried.user}`]),
+            '  npx winner-view status',
+            '  npx winner-view rejected list',
+            '  npx winner-view serve          (the page, on http://127.0.0.1:8080/)',
+            'and `npx winner-view down` stops it.',
+          ].join('\n'),
         )
     })
