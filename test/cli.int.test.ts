@@ -59,8 +59,19 @@ describe('the winner-view CLI', () => {
     await writeFile(log, stdout)
   })
 
-  it('runs the demo end to end on emulators it starts itself and prints the leaderboard', async () => {
-    const { stdout } = await cli(['demo', '--events', '400', '--shards', '2', '--batch-size', '50'])
+  it('runs the demo end to end on a DynamoDB given and a Kinesis emulator of its own, and leaves no stack up', async () => {
+    const { stdout } = await cli([
+      'demo',
+      '--events',
+      '400',
+      '--shards',
+      '2',
+      '--batch-size',
+      '50',
+      '--dynamodb-endpoint',
+      dynamoEndpoint(),
+    ])
+    expect(stdout).not.toContain('The local stack stays up')
     expect(stdout).toMatch(/Top creators[\s\S]*1\.\s+\d+[\s\S]*Top photographers[\s\S]*1\.\s+\d+/)
     expect(stdout).toMatch(
       /400 records: \d+ folded, \d+ skipped, \d+ rejected; \d+ batches, \d+ DynamoDB requests/,
@@ -126,6 +137,25 @@ describe('the winner-view CLI', () => {
     expect(faulty.stats.faults).toBeGreaterThan(5)
     expect(faulty.stats.redeliveries).toBeGreaterThan(0)
     expect(tablesOf(faulty)).toEqual(oracleTables(oracleRecordsOfLines(lines)))
+    // Each record counted once, whatever its deliveries; the deliveries said apart.
+    const { skipped, rejected } = oracleView(oracleRecordsOfLines(lines))
+    expect(faulty.stats).toMatchObject({
+      records: lines.length,
+      folded: lines.length - skipped - rejected,
+      skipped,
+      rejected,
+      deliveredAgain: faulty.stats.deliveries - lines.length,
+    })
+    expect(faulty.stats.deliveredAgain).toBeGreaterThan(0)
+  })
+
+  it('keeps a line that is not UTF-8 in Rejected byte for byte', async () => {
+    const bytes = Buffer.from([0xff, 0xfe, 0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d])
+    const file = join(folder, 'binary.jsonl')
+    await writeFile(file, Buffer.concat([Buffer.from(`${lines[0]}\n`), bytes, Buffer.from('\n')]))
+    const result = await replay(file)
+    const kept = result.rejected.map((r: { data: string }) => Buffer.from(r.data, 'base64'))
+    expect(kept).toEqual([bytes])
   })
 
   it.each([
@@ -139,6 +169,14 @@ describe('the winner-view CLI', () => {
       /--fault-rate <p>' argument '2' is invalid/,
     ],
     [['demo', '--bogus'], /unknown option '--bogus'/],
+    [
+      ['replay', 'missing.jsonl', '--out', '/no/such/folder/out.json'],
+      /^winner-view: --out \/no\/such\/folder\/out\.json: cannot be written \(ENOENT\); name a file in a folder you can write$/m,
+    ],
+    [
+      ['top', '--dynamodb-endpoint', '127.0.0.1:8000'],
+      /^winner-view: --dynamodb-endpoint: expected a URL with its scheme, such as http:\/\/127\.0\.0\.1:8000, got "127\.0\.0\.1:8000"$/m,
+    ],
     [
       ['consume', '--stream', 'nope'],
       /^winner-view: stream nope not found: create it, or name another with --stream$/m,

@@ -14,8 +14,8 @@ import {
   makeKinesisClient,
   putRecords,
   splitShardInHalf,
+  startKinesalite,
 } from '../src/local/kinesis'
-import { startKinesalite } from '../src/local/kinesis'
 import { recordsOfLines } from '../src/local/replayLog'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'

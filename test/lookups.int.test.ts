@@ -233,3 +233,23 @@ describe('winner-view diff', () => {
     expect(failure?.stderr).toBe(`winner-view: ${stage} and ${rebuilt} differ\n`)
   })
 })
+
+describe('a reading command pointed at the wrong place', () => {
+  it('names the DynamoDB flag when it points at the Kinesis emulator', async () => {
+    const failure = await run(process.execPath, [
+      bin,
+      'top',
+      '--kinesis-endpoint',
+      kinesalite.endpoint,
+      '--dynamodb-endpoint',
+      kinesalite.endpoint,
+    ]).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stderr).toMatch(
+      /^winner-view: --dynamodb-endpoint http:\/\/127\.0\.0\.1:\d+: no DynamoDB answered there \(\w+\); is it the Kinesis endpoint\?\n$/,
+    )
+  })
+})
