@@ -139,6 +139,66 @@ describe('the live leaderboard page', () => {
     await page.screenshot({ path: join(folder, 'after.png') })
   })
 
+  it('fits a phone’s width and a desktop’s, saying how fresh the board is', async () => {
+    const url = await serve()
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ] as const) {
+      const page = await browser.newPage({ viewport: { width, height } })
+      await page.goto(url)
+      await page.waitForSelector('#creators tr')
+      // No sideways scrolling; at 390 px the boards stand one under another.
+      expect(
+        await page.evaluate<number>('document.documentElement.scrollWidth'),
+      ).toBeLessThanOrEqual(width)
+      const lefts = await page.evaluate<number[]>(
+        `[...document.querySelectorAll('section')].map((s) => Math.round(s.getBoundingClientRect().left))`,
+      )
+      if (width === 390) expect(new Set(lefts).size).toBe(1)
+      else expect(new Set(lefts).size).toBe(3)
+      expect(await page.textContent('#fresh')).toMatch(/^newest folded event: /)
+      const shot = join(folder, `page-${width}.png`)
+      await page.screenshot({ path: shot, fullPage: true })
+      process.stdout.write(`page at ${width} px: ${shot}\n`)
+      await page.close()
+    }
+  })
+
+  it('shows what the server said when a refresh fails, and marks the numbers as stale', async () => {
+    const url = await serve()
+    const page = await browser.newPage()
+    await page.goto(`${url}?every=200`)
+    await page.waitForSelector('#creators tr')
+    const said = 'ResourceNotFoundException: Requested resource not found'
+    await page.route('**/api/board', (route) =>
+      route.fulfill({
+        status: 502,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: said }),
+      }),
+    )
+    await page.waitForSelector('body.stale')
+    expect(await page.textContent('#status')).toMatch(
+      new RegExp(`^could not refresh: ${said}; the numbers are from `),
+    )
+    expect(await page.getAttribute('#status', 'class')).toBe('error')
+    await page.unroute('**/api/board')
+    await page.waitForFunction(`!document.body.classList.contains('stale')`)
+    await page.close()
+  })
+
+  it('says so on a first load that fails, instead of loading forever', async () => {
+    const url = await serve()
+    const page = await browser.newPage()
+    await page.route('**/api/board', (route) => route.fulfill({ status: 500, body: 'broken' }))
+    await page.goto(url)
+    await page.waitForSelector('#status.error')
+    expect(await page.textContent('#totals')).toBe('the view could not be read')
+    expect(await page.textContent('#status')).toBe('could not read the view: 500 broken')
+    await page.close()
+  })
+
   it('serves only reads: anything but GET is refused, and unknown paths are not found', async () => {
     const url = await serve()
     expect((await fetch(url, { method: 'POST' })).status).toBe(405)

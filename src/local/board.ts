@@ -18,18 +18,34 @@ export interface Board {
     readonly products: number
     readonly purchases: number
     readonly rejected: number
+    /** The origin time of the newest event the view folded: how fresh the board is. */
+    readonly newestFolded: string | null
   }
 }
 
-/** Products and units sold, reading only `purchases`. */
+/**
+ * Products, units sold and the newest folded event (the latest `updated`: the origin time
+ * of each product's last folded event), reading only those attributes.
+ */
 const productTotals = async (client: DynamoDBDocumentClient, table: string) => {
   let products = 0
   let purchases = 0
-  await scanPages(client, { TableName: table, ProjectionExpression: 'purchases' }, (page) => {
+  const times: string[] = []
+  const input = { TableName: table, ProjectionExpression: 'purchases, updated' }
+  await scanPages(client, input, (page) => {
     products += page.Count ?? 0
-    for (const item of page.Items ?? []) purchases += Number(item.purchases ?? 0)
+    for (const item of page.Items ?? []) {
+      purchases += Number(item.purchases ?? 0)
+      times.push(String(item.updated ?? ''))
+    }
   })
-  return { products, purchases }
+  // ISO-8601 times in UTC sort as text.
+  const newest = times.sort().at(-1)
+  return {
+    products,
+    purchases,
+    newestFolded: newest === undefined || newest === '' ? null : newest,
+  }
 }
 
 /** Rejected records; the parts of a split record are not records of their own. */
