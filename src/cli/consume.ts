@@ -6,7 +6,7 @@ import { printLeaderboard } from './output'
 import { withStack } from './stack'
 
 interface ConsumeFlags extends StackOptions {
-  readonly stream: string
+  readonly stream?: string
   readonly batchSize: number
   readonly parallelizationFactor: number
 }
@@ -20,9 +20,9 @@ export const consumeCommand = (cli: Command): Command =>
         .description('consume an existing stream to its end and print the leaderboard'),
     ),
   )
-    .requiredOption(
+    .option(
       '--stream <name>',
-      'the stream to read from TRIM_HORIZON (or the saved checkpoints)',
+      'the stream to read from TRIM_HORIZON or the saved checkpoints (default: the stage’s, <stage>Stream)',
     )
     .option(
       '--batch-size <n>',
@@ -32,9 +32,10 @@ export const consumeCommand = (cli: Command): Command =>
     )
     .action(async (flags: ConsumeFlags) => {
       await withStack(flags, async (stack, signal) => {
-        await requireStream(stack, flags.stream)
+        const streamName = flags.stream ?? `${flags.stage}Stream`
+        await requireStream(stack, streamName)
         const result = await consume(stack, {
-          streamName: flags.stream,
+          streamName,
           batchSize: flags.batchSize,
           parallelizationFactor: flags.parallelizationFactor,
           signal,

@@ -4,6 +4,7 @@ import { demoCommand } from './demo'
 import { diffCommand } from './diff'
 import { generateCommand } from './generate'
 import { lookupCommands } from './lookups'
+import { publishCommand } from './publish'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
 import { serveCommand } from './serve'
@@ -18,6 +19,7 @@ export const program = (): Command => {
   demoCommand(cli)
   replayCommand(cli)
   consumeCommand(cli)
+  publishCommand(cli)
   generateCommand(cli)
   rejectedCommand(cli)
   statusCommand(cli)

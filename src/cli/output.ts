@@ -52,7 +52,7 @@ export const summaryLine = (result: ConsumeResult, outcomes?: RecordOutcomes): s
   const stats = statsOf(result, outcomes)
   const counts =
     outcomes === undefined
-      ? `per delivery ${result.totals.folded} folded, ${result.totals.skipped} skipped, ${result.totals.rejected} rejected`
+      ? `${result.totals.folded} folded, ${result.totals.skipped} skipped, ${result.totals.rejected} rejected (counted per delivery)`
       : `${outcomes.folded} folded, ${outcomes.skipped} skipped, ${outcomes.rejected} rejected`
   const again =
     stats.deliveredAgain === 0
