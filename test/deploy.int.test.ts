@@ -36,7 +36,14 @@ import { batchesOf, toShards } from './support/stream'
 
 jest.setTimeout(180_000)
 
-const run = promisify(execFile)
+const execFileAsync = promisify(execFile)
+/** Runs a tool; a tool that is not installed fails with how to install it. */
+const run = (file: string, args: string[], options: Parameters<typeof execFileAsync>[2] = {}) =>
+  execFileAsync(file, args, options).catch((error: { code?: unknown }) => {
+    if (error.code === 'ENOENT' && file === 'unzip')
+      throw new Error('unzip is not installed: apt-get install unzip')
+    throw error
+  })
 const root = join(__dirname, '..')
 const BUNDLE_BUDGET_BYTES = 800 * 1024
 const ZIP_BUDGET_BYTES = 1024 * 1024
