@@ -18,6 +18,8 @@ const summary: BatchSummary = {
   transactions: 2,
   retries: 1,
   refolds: 1,
+  conflicts: 1,
+  throttles: 0,
   failedFrom: '197',
   unfinishedBatches: 1,
   failure: 'ThrottlingException: slow down',
@@ -42,6 +44,8 @@ describe('the batch log line as an Embedded Metric Format record', () => {
             { Name: 'duplicates', Unit: 'Count' },
             { Name: 'retries', Unit: 'Count' },
             { Name: 'refolds', Unit: 'Count' },
+            { Name: 'conflicts', Unit: 'Count' },
+            { Name: 'throttles', Unit: 'Count' },
             { Name: 'unfinishedBatches', Unit: 'Count' },
             { Name: 'durationMs', Unit: 'Milliseconds' },
             { Name: 'newestRecordAgeMs', Unit: 'Milliseconds' },
@@ -67,7 +71,7 @@ describe('the batch log line as an Embedded Metric Format record', () => {
     expect(second.records).toBe(7)
     const declared = (second._aws as { CloudWatchMetrics: Array<{ Metrics: unknown[] }> })
       .CloudWatchMetrics[0]?.Metrics
-    expect(declared).toHaveLength(9)
+    expect(declared).toHaveLength(11)
     expect(JSON.stringify((second._aws as object) ?? {})).not.toContain('shardId')
   })
 })

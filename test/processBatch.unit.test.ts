@@ -277,6 +277,8 @@ describe('the batch log line', () => {
       transactions: 1,
       retries: 0,
       refolds: 0,
+      conflicts: 0,
+      throttles: 0,
       failedFrom: null,
       unfinishedBatches: 0,
       failure: null,
@@ -295,6 +297,16 @@ describe('the batch log line', () => {
     const age = summaryOf(log)?.newestRecordAgeMs
     expect(age).toBeGreaterThanOrEqual(5000)
     expect(age).toBeLessThan(6000)
+  })
+
+  it('counts the attempts DynamoDB cancelled for a conflict and for throttling, apart', async () => {
+    const throttled = {
+      kind: 'conflict',
+      reason: 'ThrottlingError',
+    } as const satisfies Answer
+    const { handler, log } = setup({ answers: [conflict, throttled, conflict] })
+    expect(await handler(batch(create(1, 'p1')))).toEqual(allDone)
+    expect(summaryOf(log)).toMatchObject({ retries: 3, conflicts: 2, throttles: 1 })
   })
 
   it('counts each attempt after the first as a retry, and each re-read as a re-fold', async () => {

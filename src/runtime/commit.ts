@@ -38,6 +38,10 @@ export interface CommitResult<Event, State> {
   readonly transactions: number
   readonly retries: number
   readonly refolds: number
+  /** Attempts DynamoDB cancelled because another transaction held an item (TransactionConflict). */
+  readonly conflicts: number
+  /** Attempts cancelled by throttling inside the transaction (retried here, not by the SDK). */
+  readonly throttles: number
   readonly failure?: string
 }
 
@@ -74,6 +78,8 @@ interface Commit<Event, State> {
   retries: number
   refolds: number
   transactions: number
+  conflicts: number
+  throttles: number
   readonly committed: PlannedWrite<Event, State>[]
   readonly settled: Settled<Event>[]
   readonly unstorable: Unstorable<Event, State>[]
@@ -146,6 +152,17 @@ const refuse = <Event, State>(
   return { kind: 'refused' }
 }
 
+const THROTTLING = /ThrottlingError|ProvisionedThroughputExceeded|RequestLimitExceeded/
+
+/** Counts a cancelled attempt by its cause: a conflict on a held item, or throttling. */
+const countCancellation = (
+  commit: Pick<Commit<unknown, unknown>, 'conflicts' | 'throttles'>,
+  reason: string,
+): void => {
+  if (reason.includes('TransactionConflict')) commit.conflicts += 1
+  if (THROTTLING.test(reason)) commit.throttles += 1
+}
+
 /** What one answer of the store means: the transaction is done, or here is what to try next. */
 const afterOutcome = async <Event, State>(
   commit: Commit<Event, State>,
@@ -169,6 +186,7 @@ const afterOutcome = async <Event, State>(
       return parts.length > 1 ? { kind: 'split', parts } : next
     }
     case 'conflict': {
+      countCancellation(commit, outcome.reason)
       const { policy } = commit.options
       if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt))
       return current
@@ -299,7 +317,16 @@ export const commitBatch = async <Event, State>(
   writes: ReadonlyArray<PlannedWrite<Event, State>>,
 ): Promise<CommitResult<Event, State>> => {
   const commit: Commit<Event, State> = {
-    ...{ view, store, options, retries: 0, refolds: 0, transactions: 0 },
+    ...{
+      view,
+      store,
+      options,
+      retries: 0,
+      refolds: 0,
+      transactions: 0,
+      conflicts: 0,
+      throttles: 0,
+    },
     ...{ committed: [], settled: [], unstorable: [], hold: itemHolds() },
   }
   const concurrency = options.concurrency ?? 1
@@ -334,6 +361,10 @@ export const commitBatch = async <Event, State>(
     }),
   )
   const { committed, settled, unstorable, transactions, retries, refolds } = commit
-  const result = { committed, settled, unstorable, transactions, retries, refolds, unfinished }
+  const { conflicts, throttles } = commit
+  const result = {
+    ...{ committed, settled, unstorable, transactions, retries, refolds },
+    ...{ conflicts, throttles, unfinished },
+  }
   return failure === undefined ? result : { ...result, failure }
 }

@@ -16,6 +16,8 @@ const METRICS: ReadonlyArray<[keyof BatchSummary, Unit]> = [
   ['duplicates', MetricUnit.Count],
   ['retries', MetricUnit.Count],
   ['refolds', MetricUnit.Count],
+  ['conflicts', MetricUnit.Count],
+  ['throttles', MetricUnit.Count],
   ['unfinishedBatches', MetricUnit.Count],
   ['durationMs', MetricUnit.Milliseconds],
   ['newestRecordAgeMs', MetricUnit.Milliseconds],

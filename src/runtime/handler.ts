@@ -35,6 +35,10 @@ export interface BatchSummary {
   readonly transactions: number
   readonly retries: number
   readonly refolds: number
+  /** Transaction attempts cancelled by a conflict on a held item (TransactionConflict). */
+  readonly conflicts: number
+  /** Transaction attempts cancelled by throttling, retried by the view. */
+  readonly throttles: number
   readonly failedFrom: string | null
   /** 1 when the batch left records unfinished (the alarm counts these batches), else 0. */
   readonly unfinishedBatches: 0 | 1
@@ -144,6 +148,8 @@ interface FoldOutcome extends Outcome {
   readonly transactions: number
   readonly retries: number
   readonly refolds: number
+  readonly conflicts: number
+  readonly throttles: number
 }
 
 const NOTHING_COMMITTED = {
@@ -154,6 +160,8 @@ const NOTHING_COMMITTED = {
   transactions: 0,
   retries: 0,
   refolds: 0,
+  conflicts: 0,
+  throttles: 0,
 }
 
 /**
@@ -348,6 +356,8 @@ const foldAndCommit = async <Event, State>(
     transactions: result.transactions,
     retries: result.retries,
     refolds: result.refolds,
+    conflicts: result.conflicts,
+    throttles: result.throttles,
     ...(result.failure === undefined ? {} : { failure: result.failure }),
   }
 }
@@ -391,7 +401,7 @@ const unhandled = (
   ...placeOf(records, context),
   records: records.length,
   ...{ folded: 0, skipped: 0, rejected: 0, duplicates: 0, keys: 0, writes: 0 },
-  ...{ transactions: 0, retries: 0, refolds: 0 },
+  ...{ transactions: 0, retries: 0, refolds: 0, conflicts: 0, throttles: 0 },
   failedFrom: records[0]?.kinesis.sequenceNumber ?? null,
   unfinishedBatches: records.length > 0 ? 1 : 0,
   failure,
@@ -524,6 +534,8 @@ const handleBatch = async <Event, State>(
     transactions: folded.transactions,
     retries: folded.retries,
     refolds: folded.refolds,
+    conflicts: folded.conflicts,
+    throttles: folded.throttles,
     failedFrom,
     unfinishedBatches: failedFrom === null ? 0 : 1,
     failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
