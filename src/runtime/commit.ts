@@ -304,6 +304,17 @@ const itemOrder = () => {
   }
 }
 
+/** A batch's commit before its first transaction: nothing counted, nothing held. */
+const newCommit = <Event, State>(
+  view: View<Event, State>,
+  store: Store<State>,
+  options: CommitOptions,
+): Commit<Event, State> => ({
+  ...{ view, store, options, hold: itemHolds() },
+  ...{ retries: 0, refolds: 0, transactions: 0, conflicts: 0, throttles: 0 },
+  ...{ committed: [], settled: [], unstorable: [] },
+})
+
 /**
  * Commits planned writes in transactions. Transactions that share an aggregate item
  * commit one after the other, in order, so that they never conflict on it; the others
@@ -316,19 +327,7 @@ export const commitBatch = async <Event, State>(
   options: CommitOptions,
   writes: ReadonlyArray<PlannedWrite<Event, State>>,
 ): Promise<CommitResult<Event, State>> => {
-  const commit: Commit<Event, State> = {
-    ...{
-      view,
-      store,
-      options,
-      retries: 0,
-      refolds: 0,
-      transactions: 0,
-      conflicts: 0,
-      throttles: 0,
-    },
-    ...{ committed: [], settled: [], unstorable: [], hold: itemHolds() },
-  }
+  const commit = newCommit(view, store, options)
   const concurrency = options.concurrency ?? 1
   // Packed by clusters only when transactions may run at once: alone, the shard's order is as good.
   const queue =
@@ -360,11 +359,7 @@ export const commitBatch = async <Event, State>(
       })
     }),
   )
-  const { committed, settled, unstorable, transactions, retries, refolds } = commit
-  const { conflicts, throttles } = commit
-  const result = {
-    ...{ committed, settled, unstorable, transactions, retries, refolds },
-    ...{ conflicts, throttles, unfinished },
-  }
+  const { view: _view, store: _store, options: _options, hold: _hold, ...counted } = commit
+  const result = { ...counted, unfinished }
   return failure === undefined ? result : { ...result, failure }
 }
