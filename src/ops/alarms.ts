@@ -1,0 +1,389 @@
+import type { AlarmRule, Comparison, MissingData, Statistic } from './alarmEvaluator'
+
+/**
+ * The deployed alarms, as data: each says what it watches, how CloudWatch judges it, who
+ * hears of it (a page: sales are not being counted; a ticket: someone should look), and
+ * why it is set so. `deploy/views.js` renders them into the template; the alarm
+ * evaluator's scenarios (test/alarms.unit.test.ts) feed them the metrics AWS would emit.
+ */
+
+/** A CloudFormation value: a literal or an intrinsic function. */
+export type Cfn = unknown
+
+/** One metric an alarm reads. */
+export interface AlarmInput {
+  readonly id: string
+  readonly namespace: string
+  readonly metricName: string
+  readonly dimensions: ReadonlyArray<{ readonly Name: string; readonly Value: Cfn }>
+  readonly statistic: Statistic
+}
+
+export interface AlarmSpec {
+  /** The alarm's name after `winner-view-<stage>-<view label>`. */
+  readonly name: string
+  readonly severity: 'page' | 'ticket'
+  readonly description: string
+  /** Why its statistic, period, datapoints and missing-data treatment: the README's table. */
+  readonly why: string
+  readonly inputs: ReadonlyArray<AlarmInput>
+  /** A metric math alarm: CloudWatch's expression, and the same on one period's values. */
+  readonly expression?: {
+    readonly text: string
+    readonly evaluate: NonNullable<AlarmRule['expression']>
+  }
+  readonly period: number
+  readonly evaluationPeriods: number
+  readonly datapointsToAlarm: number
+  readonly threshold: number
+  readonly comparison: Comparison
+  readonly treatMissingData: MissingData
+}
+
+/** Where a view's metrics live in one deployment. */
+export interface AlarmTargets {
+  /** `Ref` of the view's function, mapping and failed-batches queue name. */
+  readonly functionName: Cfn
+  /** Absent when the stage leaves the view's mapping out (`withoutMapping`). */
+  readonly mappingId?: Cfn
+  readonly queueName: Cfn
+  readonly streamName: Cfn
+  readonly service: string
+  readonly stage: string
+}
+
+/** The figures a stage may set (serverless.yml's params). */
+export interface AlarmSettings {
+  readonly iteratorAgeAlarmMs: number
+  readonly unfinishedBatchMinutes: number
+  readonly conflictsPerFiveMinutes: number
+  readonly functionTimeoutMs: number
+}
+
+const lambda = (t: AlarmTargets, id: string, metricName: string, statistic: Statistic) => ({
+  id,
+  namespace: 'AWS/Lambda',
+  metricName,
+  dimensions: [{ Name: 'FunctionName', Value: t.functionName }],
+  statistic,
+})
+
+const view = (t: AlarmTargets, id: string, metricName: string) => ({
+  id,
+  namespace: 'WinnerView',
+  metricName,
+  dimensions: [
+    { Name: 'service', Value: t.service },
+    { Name: 'stage', Value: t.stage },
+  ],
+  statistic: 'Sum' as const,
+})
+
+/** One metric over periods of a minute, judged `n` of `n`, an empty minute not breaching. */
+const minutes = (n: number) => ({
+  period: 60,
+  evaluationPeriods: n,
+  datapointsToAlarm: n,
+  treatMissingData: 'notBreaching' as const,
+})
+
+const filled = (value: number | undefined) => value ?? 0
+
+/** Records arrive on the stream and the mapping polls none: it stopped without a sound. */
+const stalled = (t: AlarmTargets, mappingId: Cfn): AlarmSpec => ({
+  name: 'stalled',
+  severity: 'page',
+  description:
+    'Records arrive on the stream but the mapping polls none: it is disabled, deleted or failing (a KMS key, a permission). See the README runbook.',
+  why: 'IteratorAge is emitted only when the function is invoked, so a mapping that stops is silent there. The stream counts what arrives (IncomingRecords) and the mapping what it polls (PolledEventCount, from MetricsConfig): five minutes in a row with records in and none polled is a stop, not a pause; a quiet stream has no datapoint and raises nothing',
+  inputs: [
+    {
+      id: 'incoming',
+      namespace: 'AWS/Kinesis',
+      metricName: 'IncomingRecords',
+      dimensions: [{ Name: 'StreamName', Value: t.streamName }],
+      statistic: 'Sum',
+    },
+    {
+      id: 'polled',
+      namespace: 'AWS/Lambda',
+      metricName: 'PolledEventCount',
+      dimensions: [{ Name: 'EventSourceMappingUUID', Value: mappingId }],
+      statistic: 'Sum',
+    },
+  ],
+  expression: {
+    text: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)',
+    evaluate: (values) => {
+      const incoming = values.get('incoming')
+      const polled = values.get('polled')
+      if (incoming === undefined && polled === undefined) return undefined
+      return filled(incoming) > 0 && filled(polled) === 0 ? 1 : 0
+    },
+  },
+  ...minutes(5),
+  threshold: 0,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** A shard far behind, though moving. */
+const iteratorAge = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec => ({
+  name: 'iterator-age',
+  severity: 'page',
+  description:
+    'The oldest unprocessed record is old: a shard is far behind. See the README runbook.',
+  why: 'Maximum over each minute, three minutes in a row over the threshold: a shard that is slow but moving. A stop is caught by stalled, errors or unfinished-batches, since this metric goes silent with the invocations; raise the threshold on a stage that catches up from far behind',
+  inputs: [lambda(t, 'age', 'IteratorAge', 'Maximum')],
+  ...minutes(3),
+  threshold: settings.iteratorAgeAlarmMs,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** The function keeps failing: a poison record that crashes it, an error at load. */
+const errors = (t: AlarmTargets): AlarmSpec => ({
+  name: 'errors',
+  severity: 'page',
+  description:
+    'The function keeps failing (a crash, a record that crashes it, an error at load). See the README runbook.',
+  why: 'Any error in three minutes in a row: Lambda retries a failed batch at once and bisects it, so a poison record fails every minute, while one passing failure does not page',
+  inputs: [lambda(t, 'errors', 'Errors', 'Sum')],
+  ...minutes(3),
+  threshold: 1,
+  comparison: 'GreaterThanOrEqualToThreshold',
+})
+
+/** Batches end with records unfinished, minute after minute: the shard does not move. */
+const unfinishedBatches = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec => ({
+  name: 'unfinished-batches',
+  severity: 'page',
+  description:
+    'Batches keep leaving records unfinished: DynamoDB throttles beyond the retries, fails, or is misconfigured. See the README runbook.',
+  why: 'The view’s own metric, since Lambda counts such invocations as successes: an unfinished batch in every minute of unfinishedBatchMinutes (5) in a row. One throttled minute is absorbed by the retries and does not page',
+  inputs: [view(t, 'unfinished', 'unfinishedBatches')],
+  ...minutes(settings.unfinishedBatchMinutes),
+  threshold: 1,
+  comparison: 'GreaterThanOrEqualToThreshold',
+})
+
+/** Lambda skipped a batch: sales not counted. */
+const failedBatches = (t: AlarmTargets): AlarmSpec => ({
+  name: 'failed-batches',
+  severity: 'page',
+  description:
+    'Lambda gave up on a batch and skipped it (only with a finite maximumRetryAttempts): its description is in the failed-batches queue.',
+  why: 'Maximum messages visible over a minute, at once: each message is sales skipped',
+  inputs: [
+    {
+      id: 'queued',
+      namespace: 'AWS/SQS',
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      dimensions: [{ Name: 'QueueName', Value: t.queueName }],
+      statistic: 'Maximum',
+    },
+  ],
+  ...minutes(1),
+  threshold: 0,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** The paging alarms: a shard stopped, or sales are being skipped. */
+const pages = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
+  ...(t.mappingId === undefined ? [] : [stalled(t, t.mappingId)]),
+  iteratorAge(t, settings),
+  errors(t),
+  unfinishedBatches(t, settings),
+  failedBatches(t),
+]
+
+/** Over five minutes, once: something to look at in working hours. */
+const fiveMinutes = {
+  period: 300,
+  evaluationPeriods: 1,
+  datapointsToAlarm: 1,
+  treatMissingData: 'notBreaching' as const,
+}
+
+/** Records kept in Rejected, fan-out duplicates apart. */
+const rejected = (t: AlarmTargets): AlarmSpec => ({
+  name: 'rejected',
+  severity: 'ticket',
+  description:
+    'Records went to Rejected for a reason other than a fan-out duplicate: list them with winner-view rejected list.',
+  why: 'Rejected less duplicates over five minutes: a fan-out duplicate is the fan-out retrying, kept for the record, not a fault of the data',
+  inputs: [view(t, 'rejected', 'rejected'), view(t, 'duplicates', 'duplicates')],
+  expression: {
+    text: 'FILL(rejected, 0) - FILL(duplicates, 0)',
+    evaluate: (values) => {
+      const kept = values.get('rejected')
+      const duplicates = values.get('duplicates')
+      if (kept === undefined && duplicates === undefined) return undefined
+      return filled(kept) - filled(duplicates)
+    },
+  },
+  ...fiveMinutes,
+  threshold: 0,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** Batches close to the function's timeout. */
+const nearTimeout = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec => ({
+  name: 'near-timeout',
+  severity: 'ticket',
+  description:
+    'Batches take most of the function’s timeout: raise the timeout or lower the batch size before they fail.',
+  why: 'Maximum duration over a minute above 80 % of the timeout in 3 of 5 minutes: the handler stops starting transactions with its reserve left, so this warns before batches end unfinished',
+  inputs: [lambda(t, 'duration', 'Duration', 'Maximum')],
+  period: 60,
+  evaluationPeriods: 5,
+  datapointsToAlarm: 3,
+  treatMissingData: 'notBreaching',
+  threshold: Math.round(settings.functionTimeoutMs * 0.8),
+  comparison: 'GreaterThanThreshold',
+})
+
+/** A count over five minutes above a threshold: the shape of most tickets. */
+const countTicket = (
+  name: string,
+  input: AlarmInput,
+  threshold: number,
+  text: Pick<AlarmSpec, 'description' | 'why'>,
+): AlarmSpec => ({
+  name,
+  severity: 'ticket',
+  ...text,
+  inputs: [input],
+  ...fiveMinutes,
+  threshold,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** The ticket alarms: nothing is lost yet, but someone should look. */
+const tickets = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
+  rejected(t),
+  nearTimeout(t, settings),
+  countTicket('throttles', lambda(t, 'throttled', 'Throttles', 'Sum'), 0, {
+    description:
+      'Invocations were throttled: raise reservedConcurrency to at least shards x parallelization factor.',
+    why: 'Any throttled invocation in five minutes: shards wait for one another, nothing is lost',
+  }),
+  countTicket('table-throttles', view(t, 'throttled', 'throttles'), 0, {
+    description:
+      'DynamoDB throttled transactions (retried by the view): a hot partition or an account limit. If it lasts, unfinished-batches pages.',
+    why: 'The view’s count of transaction attempts cancelled by throttling, over five minutes',
+  }),
+  countTicket('conflicts', view(t, 'conflicts', 'conflicts'), settings.conflictsPerFiveMinutes, {
+    description:
+      'Transactions keep being cancelled by conflicts on shared items (TransactionConflict): writers share hot items. See the README, "Keeping up".',
+    why: 'The view’s count of attempts cancelled by TransactionConflict over five minutes, above conflictsPerFiveMinutes (100): a few are the price of concurrency, many cap the view',
+  }),
+]
+
+/** A view's alarms in one deployment, pages first. */
+export const viewAlarms = (targets: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
+  ...pages(targets, settings),
+  ...tickets(targets, settings),
+]
+
+/** The stack's own alarms, once for every view: the stream's read budget and the alarms' delivery. */
+export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): AlarmSpec[] => [
+  {
+    name: 'read-throttles',
+    severity: 'ticket',
+    description:
+      'The stream throttled its readers (5 GetRecords calls and 2 MB a second per shard, shared): the views fall behind. Consider enhanced fan-out.',
+    why: 'Any throttled read over five minutes: every standard consumer shares the budget, and a rebuild beside the live views uses it up',
+    inputs: [
+      {
+        id: 'throttled',
+        namespace: 'AWS/Kinesis',
+        metricName: 'ReadProvisionedThroughputExceeded',
+        dimensions: [{ Name: 'StreamName', Value: streamName }],
+        statistic: 'Sum',
+      },
+    ],
+    ...fiveMinutes,
+    threshold: 0,
+    comparison: 'GreaterThanThreshold',
+  },
+  ...topicNames.map(
+    (topicName, at): AlarmSpec => ({
+      name: at === 0 ? 'page-deliveries' : 'ticket-deliveries',
+      severity: 'ticket',
+      description:
+        'SNS failed to deliver alarm notifications: check the topic’s subscriptions (an unconfirmed e-mail, a deleted endpoint).',
+      why: 'Any failed notification over five minutes; it notifies the ticket topic, so a broken page topic is still heard of',
+      inputs: [
+        {
+          id: 'failed',
+          namespace: 'AWS/SNS',
+          metricName: 'NumberOfNotificationsFailed',
+          dimensions: [{ Name: 'TopicName', Value: topicName }],
+          statistic: 'Sum',
+        },
+      ],
+      ...fiveMinutes,
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
+    }),
+  ),
+]
+
+/** The metric or metric math part of an alarm's properties. */
+const metricProperties = (spec: AlarmSpec) => {
+  const [only] = spec.inputs
+  if (spec.expression === undefined && only !== undefined)
+    return {
+      Namespace: only.namespace,
+      MetricName: only.metricName,
+      Dimensions: only.dimensions,
+      Statistic: only.statistic,
+      Period: spec.period,
+    }
+  return {
+    Metrics: [
+      ...spec.inputs.map((input) => ({
+        Id: input.id,
+        MetricStat: {
+          Metric: {
+            Namespace: input.namespace,
+            MetricName: input.metricName,
+            Dimensions: input.dimensions,
+          },
+          Period: spec.period,
+          Stat: input.statistic,
+        },
+        ReturnData: false,
+      })),
+      { Id: 'alarm', Expression: spec.expression?.text, ReturnData: true },
+    ],
+  }
+}
+
+/** An alarm as a CloudFormation resource, notifying `topic` of ALARM and of OK. */
+export const alarmResource = (spec: AlarmSpec, alarmName: string, topic: Cfn) => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: {
+    AlarmName: alarmName,
+    AlarmDescription: `[${spec.severity}] ${spec.description}`,
+    ...metricProperties(spec),
+    EvaluationPeriods: spec.evaluationPeriods,
+    DatapointsToAlarm: spec.datapointsToAlarm,
+    Threshold: spec.threshold,
+    ComparisonOperator: spec.comparison,
+    TreatMissingData: spec.treatMissingData,
+    AlarmActions: [topic],
+    OKActions: [topic],
+  },
+})
+
+/** What the evaluator needs of a spec. */
+export const ruleOf = (spec: AlarmSpec): AlarmRule => ({
+  inputs: spec.inputs.map(({ id, statistic }) => ({ id, statistic })),
+  ...(spec.expression === undefined ? {} : { expression: spec.expression.evaluate }),
+  period: spec.period,
+  evaluationPeriods: spec.evaluationPeriods,
+  datapointsToAlarm: spec.datapointsToAlarm,
+  threshold: spec.threshold,
+  comparison: spec.comparison,
+  treatMissingData: spec.treatMissingData,
+})

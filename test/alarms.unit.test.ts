@@ -1,0 +1,263 @@
+import {
+  type AlarmRule,
+  type Datapoint,
+  evaluateAlarm,
+  firstAlarm,
+} from '../src/ops/alarmEvaluator'
+import { type AlarmSpec, ruleOf, stackAlarms, viewAlarms } from '../src/ops/alarms'
+
+// The deployed alarms against the metrics AWS would emit, on CloudWatch's documented
+// rules: every way a shard can stop pages within 10 minutes, the tickets say what to look
+// at, and a healthy hour, busy or idle, raises nothing.
+
+const MINUTE = 60
+const FAULT = 20 * MINUTE
+const END = 2 * 60 * MINUTE
+
+describe('the alarm evaluator, on CloudWatch’s rules', () => {
+  const rule = (over: Partial<AlarmRule> = {}): AlarmRule => ({
+    inputs: [{ id: 'm', statistic: 'Sum' }],
+    period: 60,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 2,
+    threshold: 0,
+    comparison: 'GreaterThanThreshold',
+    treatMissingData: 'missing',
+    ...over,
+  })
+  const points = (values: ReadonlyArray<number | undefined>): Datapoint[] =>
+    values.flatMap((value, minute) => (value === undefined ? [] : [{ at: minute * 60 + 5, value }]))
+  const states = (r: AlarmRule, values: ReadonlyArray<number | undefined>) =>
+    evaluateAlarm(r, { m: points(values) }, 0, values.length * 60).map((s) => s.state)
+
+  it('alarms when M of the last N periods breach, and returns to OK when fewer do', () => {
+    expect(states(rule(), [1, 0, 1, 0, 0])).toEqual(['OK', 'OK', 'ALARM', 'OK', 'OK'])
+  })
+
+  it('sums the datapoints of a period, and takes the maximum for Maximum', () => {
+    const twice = {
+      m: [
+        { at: 10, value: 2 },
+        { at: 20, value: 3 },
+      ],
+    }
+    const sum = rule({ threshold: 4, datapointsToAlarm: 1, evaluationPeriods: 1 })
+    expect(evaluateAlarm(sum, twice, 0, 60)).toEqual([{ at: 60, state: 'ALARM' }])
+    const max = { ...sum, inputs: [{ id: 'm', statistic: 'Maximum' as const }] }
+    expect(evaluateAlarm(max, twice, 0, 60)).toEqual([{ at: 60, state: 'OK' }])
+  })
+
+  it('counts a missing period as breaching, not breaching, or not at all, as TreatMissingData says', () => {
+    const gaps = [1, undefined, undefined]
+    expect(states(rule({ treatMissingData: 'breaching' }), gaps).at(-1)).toBe('ALARM')
+    expect(states(rule({ treatMissingData: 'notBreaching' }), gaps).at(-1)).toBe('OK')
+    expect(states(rule({ treatMissingData: 'missing' }), gaps).at(-1)).toBe('OK')
+  })
+
+  it('goes to INSUFFICIENT_DATA with nothing to judge, unless missing data is ignored', () => {
+    expect(states(rule(), [undefined, undefined])).toEqual([
+      'INSUFFICIENT_DATA',
+      'INSUFFICIENT_DATA',
+    ])
+    const ignoring = rule({
+      treatMissingData: 'ignore',
+      datapointsToAlarm: 1,
+      evaluationPeriods: 1,
+    })
+    expect(states(ignoring, [1, undefined, undefined])).toEqual(['ALARM', 'ALARM', 'ALARM'])
+  })
+})
+
+/** The metrics one view and its stream emit, keyed `namespace/metric`, minute by minute. */
+type Emitted = Record<string, Datapoint[]>
+
+/** What a busy, healthy minute emits: 1,000 records a second in, polled, folded, no trouble. */
+const busyMinute = (): Record<string, number[]> => ({
+  'AWS/Kinesis/IncomingRecords': [60_000],
+  'AWS/Kinesis/ReadProvisionedThroughputExceeded': [0],
+  'AWS/Lambda/PolledEventCount': [60_000],
+  'AWS/Lambda/Invocations': [120],
+  'AWS/Lambda/Errors': [0],
+  'AWS/Lambda/Throttles': [0],
+  'AWS/Lambda/IteratorAge': [700, 900],
+  'AWS/Lambda/Duration': [250, 400],
+  'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
+  // The view's EMF line, one per batch (a few shown): every count, zero when nothing happened.
+  ...Object.fromEntries(
+    ['unfinishedBatches', 'rejected', 'duplicates', 'conflicts', 'throttles'].map((name) => [
+      `WinnerView/${name}`,
+      [0, 0, 0],
+    ]),
+  ),
+})
+
+/** An idle minute: nothing arrives, nothing is invoked; only the queue reports its zero. */
+const idleMinute = (): Record<string, number[]> => ({
+  'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
+  'AWS/Kinesis/ReadProvisionedThroughputExceeded': [0],
+})
+
+/** Two hours of minutes, each from `minuteOf` (minutes counted from the start). */
+const timeline = (minuteOf: (minute: number) => Record<string, number[]>): Emitted => {
+  const emitted: Emitted = {}
+  for (let minute = 0; minute * MINUTE < END; minute += 1) {
+    for (const [key, values] of Object.entries(minuteOf(minute))) {
+      const series = emitted[key] ?? []
+      values.forEach((value, at) => {
+        series.push({ at: minute * MINUTE + 1 + at, value })
+      })
+      emitted[key] = series
+    }
+  }
+  return emitted
+}
+
+/** A busy stream whose minutes from the fault on are changed by `fault` (minutes since it began). */
+const faulty = (
+  fault: (since: number, healthy: Record<string, number[]>) => Record<string, number[]>,
+) =>
+  timeline((minute) =>
+    minute * MINUTE < FAULT
+      ? busyMinute()
+      : fault(minute - FAULT / MINUTE, busyMinute()),
+  )
+
+const SETTINGS = {
+  iteratorAgeAlarmMs: 600_000,
+  unfinishedBatchMinutes: 5,
+  conflictsPerFiveMinutes: 100,
+  functionTimeoutMs: 60_000,
+}
+const ALARMS: AlarmSpec[] = [
+  ...viewAlarms(
+    {
+      functionName: 'fn',
+      mappingId: 'uuid',
+      queueName: 'queue',
+      streamName: 'stream',
+      service: 'winner-view',
+      stage: 'prod',
+    },
+    SETTINGS,
+  ),
+  ...stackAlarms('stream', ['pages']),
+]
+
+/** Each alarm that goes to ALARM in the two hours, with the minutes from the fault to it. */
+const fired = (emitted: Emitted): Record<string, number> => {
+  const firing: Record<string, number> = {}
+  for (const spec of ALARMS) {
+    const series = Object.fromEntries(
+      spec.inputs.map((input) => [
+        input.id,
+        emitted[`${input.namespace}/${input.metricName}`] ?? [],
+      ]),
+    )
+    const at = firstAlarm(ruleOf(spec), series, 0, END)
+    if (at !== undefined) firing[spec.name] = (at - FAULT) / MINUTE
+  }
+  return firing
+}
+
+const severityOf = (name: string) => ALARMS.find((a) => a.name === name)?.severity
+
+describe('the deployed alarms, fed what AWS would emit', () => {
+  it('raise nothing in a healthy busy hour, nor in an idle one', () => {
+    expect(fired(timeline(busyMinute))).toEqual({})
+    expect(fired(timeline(idleMinute))).toEqual({})
+  })
+
+  it('page within 5 minutes when the mapping stops invoking while records arrive', () => {
+    // Disabled, deleted, or failing on a KMS key or a permission: Lambda emits nothing.
+    const stopped = faulty(() => ({
+      'AWS/Kinesis/IncomingRecords': [60_000],
+      'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
+    }))
+    expect(fired(stopped)).toEqual({ stalled: 5 })
+    expect(severityOf('stalled')).toBe('page')
+  })
+
+  it('page within 3 minutes when a record crashes the function, and again as the age grows', () => {
+    // Lambda retries and bisects the failing batch: errors every minute, the shard held.
+    const poisoned = faulty((since, healthy) => ({
+      ...healthy,
+      'AWS/Lambda/PolledEventCount': [500],
+      'AWS/Lambda/Errors': [4],
+      'AWS/Lambda/IteratorAge': [(since + 1) * 60_000],
+      'WinnerView/unfinishedBatches': [],
+    }))
+    // The oldest record passes 10 minutes in the 11th minute; three such minutes alarm.
+    expect(fired(poisoned)).toEqual({ errors: 3, 'iterator-age': 13 })
+  })
+
+  it('page within 5 minutes when a table throttles beyond the retries, with a ticket for the throttling', () => {
+    const throttled = faulty((since, healthy) => ({
+      ...healthy,
+      'WinnerView/unfinishedBatches': [1, 1],
+      'WinnerView/throttles': [6, 6],
+      'AWS/Lambda/IteratorAge': [(since + 1) * 60_000],
+    }))
+    expect(fired(throttled)).toEqual({
+      'unfinished-batches': 5,
+      'table-throttles': 5,
+      'iterator-age': 13,
+    })
+  })
+
+  it('page at once when Lambda skips a batch (a finite maximumRetryAttempts)', () => {
+    const skipped = faulty((_, healthy) => ({
+      ...healthy,
+      'AWS/SQS/ApproximateNumberOfMessagesVisible': [1],
+    }))
+    expect(fired(skipped)).toEqual({ 'failed-batches': 1 })
+  })
+
+  it('open a ticket within 3 minutes when batches come near the function’s timeout', () => {
+    const slow = faulty((_, healthy) => ({ ...healthy, 'AWS/Lambda/Duration': [30_000, 55_000] }))
+    expect(fired(slow)).toEqual({ 'near-timeout': 3 })
+    expect(severityOf('near-timeout')).toBe('ticket')
+  })
+
+  it('open tickets within 5 minutes for read throttling, conflicts and failed alarm deliveries', () => {
+    expect(
+      fired(
+        faulty((_, healthy) => ({
+          ...healthy,
+          'AWS/Kinesis/ReadProvisionedThroughputExceeded': [50],
+        })),
+      ),
+    ).toEqual({ 'read-throttles': 5 })
+    expect(
+      fired(faulty((_, healthy) => ({ ...healthy, 'WinnerView/conflicts': [20, 20, 20] }))),
+    ).toEqual({ conflicts: 5 })
+    expect(
+      fired(
+        faulty((since, healthy) => ({
+          ...healthy,
+          ...(since === 0 ? { 'AWS/SNS/NumberOfNotificationsFailed': [1] } : {}),
+        })),
+      ),
+    ).toEqual({ 'page-deliveries': 5 })
+  })
+
+  it('open a ticket for rejected records, but not for fan-out duplicates alone', () => {
+    const rejecting = faulty((_, healthy) => ({ ...healthy, 'WinnerView/rejected': [1, 2] }))
+    expect(fired(rejecting)).toEqual({ rejected: 5 })
+    const duplicated = faulty((_, healthy) => ({
+      ...healthy,
+      'WinnerView/rejected': [1, 2],
+      'WinnerView/duplicates': [1, 2],
+    }))
+    expect(fired(duplicated)).toEqual({})
+  })
+
+  it('page only for a shard that stopped or sales skipped; everything else is a ticket', () => {
+    expect(ALARMS.filter((a) => a.severity === 'page').map((a) => a.name)).toEqual([
+      'stalled',
+      'iterator-age',
+      'errors',
+      'unfinished-batches',
+      'failed-batches',
+    ])
+  })
+})
