@@ -117,9 +117,7 @@ const faulty = (
   fault: (since: number, healthy: Record<string, number[]>) => Record<string, number[]>,
 ) =>
   timeline((minute) =>
-    minute * MINUTE < FAULT
-      ? busyMinute()
-      : fault(minute - FAULT / MINUTE, busyMinute()),
+    minute * MINUTE < FAULT ? busyMinute() : fault(minute - FAULT / MINUTE, busyMinute()),
   )
 
 const SETTINGS = {
