@@ -1,28 +1,44 @@
 // What the stage's parameters decide at packaging time, rather than with CloudFormation
-// conditions on values already known: where alarms notify (a topic of the stack's own,
-// with an optional e-mail subscription, or an existing one). Whether the functions may
+// conditions on values already known: where alarms notify, pages and tickets apart (each
+// a topic of the stack's own, with an optional e-mail subscription, or an existing one). Whether the functions may
 // decrypt a stream encrypted with a customer-managed key is decided in views.js.
 const NONE = 'none'
 
+/** A topic of the stack's own, with an optional e-mail subscription; or the one named. */
+const topicOf = (logicalId, topicName, topicArn, email) => {
+  if (topicArn !== NONE)
+    return { action: topicArn, name: topicArn.split(':').at(-1), resources: {} }
+  const resources = {
+    [logicalId]: { Type: 'AWS::SNS::Topic', Properties: { TopicName: topicName } },
+  }
+  if (email !== NONE)
+    resources[`${logicalId}EmailSubscription`] = {
+      Type: 'AWS::SNS::Subscription',
+      Properties: { TopicArn: { Ref: logicalId }, Protocol: 'email', Endpoint: email },
+    }
+  return { action: { Ref: logicalId }, name: { 'Fn::GetAtt': [logicalId, 'TopicName'] }, resources }
+}
+
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage')
-  const topicArn = await resolveVariable('param:alarmTopicArn')
-  const email = await resolveVariable('param:alarmEmail')
-  const Resources = {}
-  if (topicArn === NONE) {
-    Resources.AlarmTopic = {
-      Type: 'AWS::SNS::Topic',
-      Properties: { TopicName: `winner-view-${stage}-alarms` },
-    }
-    if (email !== NONE) {
-      Resources.AlarmEmailSubscription = {
-        Type: 'AWS::SNS::Subscription',
-        Properties: { TopicArn: { Ref: 'AlarmTopic' }, Protocol: 'email', Endpoint: email },
-      }
-    }
-  }
+  const param = (name) => resolveVariable(`param:${name}`)
+  // Pages (a shard stopped, sales skipped) and tickets (someone should look) apart.
+  const pages = topicOf(
+    'AlarmTopic',
+    `winner-view-${stage}-alarms`,
+    await param('alarmTopicArn'),
+    await param('alarmEmail'),
+  )
+  const tickets = topicOf(
+    'TicketTopic',
+    `winner-view-${stage}-tickets`,
+    await param('ticketTopicArn'),
+    await param('ticketEmail'),
+  )
   return {
-    alarmAction: topicArn === NONE ? { Ref: 'AlarmTopic' } : topicArn,
-    resources: { Resources },
+    alarmAction: pages.action,
+    ticketAction: tickets.action,
+    alarmTopicNames: [pages.name, tickets.name],
+    resources: { Resources: { ...pages.resources, ...tickets.resources } },
   }
 }

@@ -10,6 +10,7 @@ const { tableNameFor, tableVariableOf, TABLE_ACTIONS } = requireTs(
 )
 const { winnerView } = requireTs('../src/views/winner.ts', __filename)
 const { categorySalesView } = requireTs('../src/views/categorySales.ts', __filename)
+const { alarmResource, stackAlarms, viewAlarms } = requireTs('../src/ops/alarms.ts', __filename)
 
 // The winner view's logical ids and names predate the second view: kept as they were,
 // or CloudFormation would replace its tables, mapping and alarms.
@@ -135,117 +136,70 @@ const mappingResource = (deployed, streamArn, params) => ({
   },
 })
 
-const alarm = (name, description, metric, settings, alarmAction) => ({
-  Type: 'AWS::CloudWatch::Alarm',
-  Properties: {
-    AlarmName: name,
-    AlarmDescription: description,
-    ...metric,
-    ComparisonOperator: 'GreaterThanThreshold',
-    TreatMissingData: 'notBreaching',
-    AlarmActions: [alarmAction],
-    ...settings,
-  },
-})
+const pascal = (name) => name.split('-').map(capitalised).join('')
 
-/** The view's alarms: each means sales late, not counted, or kept aside. See the README's runbook. */
-const alarmResources = (deployed, stage, params, alarmAction) => {
+/** The stream's name, from its ARN (a string or an intrinsic): the Kinesis metrics' dimension. */
+const streamNameOf = (streamArn) => ({ 'Fn::Select': [1, { 'Fn::Split': ['/', streamArn] }] })
+
+/**
+ * The view's alarms, from their definitions in src/ops/alarms.ts: pages notify the page
+ * topic, tickets the ticket topic, each of ALARM and of OK. See the README's alarm table.
+ */
+const alarmResources = (deployed, stage, params, topics, withMapping) => {
   const { prefix, label, view } = deployed
-  const name = (what) => `winner-view-${stage}-${label}${what}`
-  const lambdaMetric = (MetricName) => ({
-    Namespace: 'AWS/Lambda',
-    MetricName,
-    Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionIdOf(deployed) } }],
-  })
-  const viewMetric = (MetricName) => ({
-    Namespace: 'WinnerView',
-    MetricName,
-    Dimensions: [
-      { Name: 'service', Value: view.name },
-      { Name: 'stage', Value: stage },
-    ],
-  })
-  const sum5 = { Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, Threshold: 0 }
-  return {
-    // The shard is falling behind: records wait longer and longer to be folded.
-    [`${prefix}IteratorAgeAlarm`]: alarm(
-      name('iterator-age'),
-      'The oldest unprocessed record is old; see the README runbook.',
-      lambdaMetric('IteratorAge'),
-      {
-        Statistic: 'Maximum',
-        Period: 60,
-        EvaluationPeriods: 5,
-        Threshold: params.iteratorAgeAlarmMs,
-        OKActions: [alarmAction],
-      },
-      alarmAction,
-    ),
-    // The function itself failed (a crash, a timeout, an error at load).
-    [`${prefix}ErrorsAlarm`]: alarm(
-      name('errors'),
-      'The function failed; see the README runbook.',
-      lambdaMetric('Errors'),
-      sum5,
-      alarmAction,
-    ),
-    [`${prefix}ThrottlesAlarm`]: alarm(
-      name('throttles'),
-      'Invocations were throttled (reserved concurrency below shards x parallelization factor?).',
-      lambdaMetric('Throttles'),
-      sum5,
-      alarmAction,
-    ),
-    // Batches keep ending with unfinished records: Lambda counts those invocations as
-    // successful, so Errors stays flat; only this metric of the view's own shows it.
-    [`${prefix}UnfinishedBatchesAlarm`]: alarm(
-      name('unfinished-batches'),
-      'Batches keep leaving records unfinished (DynamoDB failing or misconfigured).',
-      viewMetric('unfinishedBatches'),
-      {
-        ...sum5,
-        EvaluationPeriods: params.unfinishedBatchPeriods,
-        DatapointsToAlarm: params.unfinishedBatchPeriods,
-      },
-      alarmAction,
-    ),
-    // Any record kept in Rejected: nothing is lost, but someone should look.
-    [`${prefix}RejectedAlarm`]: alarm(
-      name('rejected'),
-      'Records went to Rejected; list them with winner-view rejected list.',
-      viewMetric('rejected'),
-      sum5,
-      alarmAction,
-    ),
-    // Lambda gave up on a batch (only with a finite maximumRetryAttempts): sales skipped.
-    [`${prefix}FailedBatchesAlarm`]: alarm(
-      name('failed-batches'),
-      'Lambda skipped a batch; its description is in the failed-batches queue.',
-      {
-        Namespace: 'AWS/SQS',
-        MetricName: 'ApproximateNumberOfMessagesVisible',
-        Dimensions: [
-          {
-            Name: 'QueueName',
-            Value: { 'Fn::GetAtt': [`${prefix}FailedBatchesQueue`, 'QueueName'] },
-          },
-        ],
-      },
-      { ...sum5, Statistic: 'Maximum' },
-      alarmAction,
-    ),
+  const targets = {
+    functionName: { Ref: functionIdOf(deployed) },
+    ...(withMapping ? { mappingId: { Ref: mappingIdOf(deployed) } } : {}),
+    queueName: { 'Fn::GetAtt': [`${prefix}FailedBatchesQueue`, 'QueueName'] },
+    streamName: streamNameOf(params.streamArn),
+    service: view.name,
+    stage,
   }
+  return Object.fromEntries(
+    viewAlarms(targets, params.alarmSettings).map((spec) => [
+      `${prefix}${pascal(spec.name)}Alarm`,
+      alarmResource(spec, `winner-view-${stage}-${label}${spec.name}`, topics[spec.severity]),
+    ]),
+  )
 }
+
+/** The stack's alarms, once: the stream's read budget, and notifications that fail. */
+const stackAlarmResources = (stage, params, topics) =>
+  Object.fromEntries(
+    stackAlarms(streamNameOf(params.streamArn), topics.names).map((spec) => [
+      `${pascal(spec.name)}Alarm`,
+      alarmResource(spec, `winner-view-${stage}-${spec.name}`, topics[spec.severity]),
+    ]),
+  )
 
 const PARAMS = [
   'batchSize',
   'maximumRetryAttempts',
   'parallelizationFactor',
   'iteratorAgeAlarmMs',
-  'unfinishedBatchPeriods',
+  'unfinishedBatchMinutes',
+  'conflictsPerFiveMinutes',
   'deletionProtection',
   'streamKmsKeyArn',
+  'withoutMapping',
 ]
+
+/**
+ * The views whose mapping the stage leaves out (`withoutMapping`: none, or function keys
+ * separated by commas). Lambda refuses a second mapping of a function on a stream, and
+ * CloudFormation creates a replacement before it deletes the old one: a mapping is
+ * restarted or moved in two deploys, the first without it. An unknown key fails loudly.
+ */
+const leftOut = (value) => {
+  const keys = String(value) === 'none' ? [] : String(value).split(',').map((k) => k.trim())
+  const known = new Set(DEPLOYED.map((d) => d.functionKey))
+  const unknown = keys.filter((key) => !known.has(key))
+  if (unknown.length > 0)
+    throw new Error(
+      `winner-view: withoutMapping names ${unknown.join(', ')}: expected none, or some of ${[...known].join(', ')}`,
+    )
+  return new Set(keys)
+}
 
 /** With a stream encrypted by a customer-managed KMS key: every view's role may decrypt with it. */
 const streamKeyPolicy = (stage, keyArn) => ({
@@ -262,21 +216,44 @@ const streamKeyPolicy = (stage, keyArn) => ({
   },
 })
 
-module.exports = async ({ resolveVariable }) => {
-  const stage = await resolveVariable('sls:stage')
-  const streamArn = await resolveVariable('self:custom.streamArn')
-  const alarmAction = await resolveVariable('self:custom.alarmAction')
+/** The stage's parameters, with the alarms' figures read as numbers. */
+const paramsOf = async (resolveVariable) => {
   const values = await Promise.all(PARAMS.map((name) => resolveVariable(`param:${name}`)))
   const params = Object.fromEntries(PARAMS.map((name, at) => [name, values[at]]))
+  const timeoutSeconds = await resolveVariable('self:provider.timeout')
+  return {
+    ...params,
+    streamArn: await resolveVariable('self:custom.streamArn'),
+    alarmSettings: {
+      iteratorAgeAlarmMs: Number(params.iteratorAgeAlarmMs),
+      unfinishedBatchMinutes: Number(params.unfinishedBatchMinutes),
+      conflictsPerFiveMinutes: Number(params.conflictsPerFiveMinutes),
+      functionTimeoutMs: Number(timeoutSeconds) * 1000,
+    },
+  }
+}
+
+module.exports = async ({ resolveVariable }) => {
+  const stage = await resolveVariable('sls:stage')
+  const params = await paramsOf(resolveVariable)
+  const { streamArn } = params
+  const topics = {
+    page: await resolveVariable('self:custom.alarmAction'),
+    ticket: await resolveVariable('self:custom.ticketAction'),
+    names: await resolveVariable('self:custom.alarmTopicNames'),
+  }
+  const withoutMapping = leftOut(params.withoutMapping)
   const Resources = {}
+  const Outputs = {}
   for (const deployed of DEPLOYED) {
+    const withMapping = !withoutMapping.has(deployed.functionKey)
+    if (withMapping)
+      Outputs[`${deployed.prefix}StreamMappingId`] = { Value: { Ref: mappingIdOf(deployed) } }
     Object.assign(
       Resources,
       tableResources(deployed.view, stage, params.deletionProtection),
       { [roleIdOf(deployed)]: roleResource(deployed, stage, streamArn) },
-      {
-        [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params),
-      },
+      withMapping ? { [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params) } : {},
       {
         [`${deployed.prefix}FailedBatchesQueue`]: {
           Type: 'AWS::SQS::Queue',
@@ -287,9 +264,10 @@ module.exports = async ({ resolveVariable }) => {
           },
         },
       },
-      alarmResources(deployed, stage, params, alarmAction),
+      alarmResources(deployed, stage, params, topics, withMapping),
     )
   }
+  Object.assign(Resources, stackAlarmResources(stage, params, topics))
   if (params.streamKmsKeyArn !== 'none')
     Object.assign(Resources, streamKeyPolicy(stage, params.streamKmsKeyArn))
   const environment = Object.fromEntries(
@@ -300,5 +278,5 @@ module.exports = async ({ resolveVariable }) => {
       ),
     ]),
   )
-  return { resources: { Resources }, environment }
+  return { resources: { Resources, Outputs }, environment }
 }

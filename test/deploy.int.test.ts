@@ -251,45 +251,136 @@ describe('the deployment', () => {
   it.each(
     ['', 'CategorySales'].flatMap((prefix) =>
       [
-        ['IteratorAgeAlarm', 'AWS/Lambda', 'IteratorAge', 'Maximum', 3_600_000, 5],
-        ['ErrorsAlarm', 'AWS/Lambda', 'Errors', 'Sum', 0, 1],
-        ['ThrottlesAlarm', 'AWS/Lambda', 'Throttles', 'Sum', 0, 1],
-        ['UnfinishedBatchesAlarm', 'WinnerView', 'unfinishedBatches', 'Sum', 0, 3],
-        ['RejectedAlarm', 'WinnerView', 'rejected', 'Sum', 0, 1],
-        ['FailedBatchesAlarm', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 0, 1],
+        // id, severity, namespace, metric, statistic, period, M of N, comparison, threshold
+        [
+          'IteratorAgeAlarm',
+          'page',
+          'AWS/Lambda',
+          'IteratorAge',
+          'Maximum',
+          60,
+          3,
+          3,
+          '>',
+          600_000,
+        ],
+        ['ErrorsAlarm', 'page', 'AWS/Lambda', 'Errors', 'Sum', 60, 3, 3, '>=', 1],
+        [
+          'UnfinishedBatchesAlarm',
+          'page',
+          'WinnerView',
+          'unfinishedBatches',
+          'Sum',
+          60,
+          5,
+          5,
+          '>=',
+          1,
+        ],
+        [
+          'FailedBatchesAlarm',
+          'page',
+          'AWS/SQS',
+          'ApproximateNumberOfMessagesVisible',
+          'Maximum',
+          60,
+          1,
+          1,
+          '>',
+          0,
+        ],
+        ['NearTimeoutAlarm', 'ticket', 'AWS/Lambda', 'Duration', 'Maximum', 60, 3, 5, '>', 48_000],
+        ['ThrottlesAlarm', 'ticket', 'AWS/Lambda', 'Throttles', 'Sum', 300, 1, 1, '>', 0],
+        ['TableThrottlesAlarm', 'ticket', 'WinnerView', 'throttles', 'Sum', 300, 1, 1, '>', 0],
+        ['ConflictsAlarm', 'ticket', 'WinnerView', 'conflicts', 'Sum', 300, 1, 1, '>', 100],
       ].map(([id, ...rest]) => [`${prefix}${id}`, ...rest] as const),
     ),
   )(
-    "alarms with %s on %s %s (%s above %d for %d periods), notifying the stack's topic",
-    (id, namespace, metric, statistic, threshold, periods) => {
+    'alarms with %s (a %s) on %s %s, %s over %ds, %d of %d periods %s %d, on ALARM and OK',
+    (id, severity, namespace, metric, statistic, period, m, n, comparison, threshold) => {
+      const topic = { Ref: severity === 'page' ? 'AlarmTopic' : 'TicketTopic' }
       expect(resources[id]?.Properties).toMatchObject({
+        AlarmDescription: expect.stringMatching(new RegExp(`^\\[${severity}\\] `)),
         Namespace: namespace,
         MetricName: metric,
         Statistic: statistic,
+        Period: period,
+        DatapointsToAlarm: m,
+        EvaluationPeriods: n,
+        ComparisonOperator:
+          comparison === '>' ? 'GreaterThanThreshold' : 'GreaterThanOrEqualToThreshold',
         Threshold: threshold,
-        EvaluationPeriods: periods,
-        ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: 'AlarmTopic' }],
+        AlarmActions: [topic],
+        OKActions: [topic],
       })
     },
   )
 
-  it('notifies a topic of its own with no subscription unless an e-mail is given, and draws a dashboard', () => {
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(12)
+  it.each(DEPLOYED)(
+    'pages when records arrive on the stream and the $view.name mapping polls none for 5 minutes',
+    ({ id, alarms }) => {
+      const stalled = resources[`${alarms}StalledAlarm`]?.Properties
+      expect(stalled).toMatchObject({
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+        OKActions: [{ Ref: 'AlarmTopic' }],
+      })
+      const metrics = stalled?.Metrics as Array<Record<string, unknown>>
+      expect(metrics.map((m) => m.Id)).toEqual(['incoming', 'polled', 'alarm'])
+      expect(metrics[1]).toMatchObject({
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/Lambda',
+            MetricName: 'PolledEventCount',
+            Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: `${id}StreamMapping` } }],
+          },
+          Period: 60,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      })
+      expect(metrics[2]).toEqual({
+        Id: 'alarm',
+        Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)',
+        ReturnData: true,
+      })
+    },
+  )
+
+  it('notifies topics of its own for pages and tickets, with no subscription unless an e-mail is given, and draws a dashboard', () => {
+    // 10 per view, and the stack's read throttles and two delivery alarms.
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(23)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
+    expect(resources.TicketTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-tickets' })
     expect(ofType('AWS::SNS::Subscription')).toEqual([])
+    expect(resources.PageDeliveriesAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/SNS',
+      MetricName: 'NumberOfNotificationsFailed',
+      Dimensions: [{ Name: 'TopicName', Value: { 'Fn::GetAtt': ['AlarmTopic', 'TopicName'] } }],
+      AlarmActions: [{ Ref: 'TicketTopic' }],
+    })
+    expect(resources.ReadThrottlesAlarm?.Properties).toMatchObject({
+      Namespace: 'AWS/Kinesis',
+      MetricName: 'ReadProvisionedThroughputExceeded',
+      AlarmName: 'winner-view-dev-read-throttles',
+    })
     expect(resources.UnfinishedBatchesAlarm?.Properties.Dimensions).toEqual([
       { Name: 'service', Value: 'winner-view' },
       { Name: 'stage', Value: 'dev' },
     ])
-    expect(resources.CategorySalesRejectedAlarm?.Properties).toMatchObject({
+    const rejected = resources.CategorySalesRejectedAlarm?.Properties
+    expect(rejected).toMatchObject({
       AlarmName: 'winner-view-dev-category-sales-rejected',
-      Dimensions: [
-        { Name: 'service', Value: 'category-sales' },
-        { Name: 'stage', Value: 'dev' },
-      ],
+      AlarmActions: [{ Ref: 'TicketTopic' }],
     })
+    expect((rejected?.Metrics as Array<{ Expression?: string }>)[2]?.Expression).toBe(
+      'FILL(rejected, 0) - FILL(duplicates, 0)',
+    )
     expect(resources.CategorySalesIteratorAgeAlarm?.Properties.Dimensions).toEqual([
       { Name: 'FunctionName', Value: { Ref: 'CategorySalesLambdaFunction' } },
     ])
@@ -302,6 +393,25 @@ describe('the deployment', () => {
       'category-sales',
     ])
       expect(body).toContain(metric)
+  })
+
+  it('leaves a view’s mapping out when told, so that a mapping is restarted in two deploys', async () => {
+    const folder = join(tmpdir(), `winner-view-without-${process.pid}`)
+    await run(
+      'npx',
+      ['osls', 'package', '--stage', 'dev', '--package', folder, '--param=withoutMapping=winner'],
+      { cwd: root, env: { ...process.env, ...OFFLINE } },
+    )
+    const template = JSON.parse(
+      await readFile(join(folder, 'cloudformation-template-update-stack.json'), 'utf8'),
+    )
+    await rm(folder, { recursive: true, force: true })
+    const ids = Object.keys(template.Resources)
+    expect(ids).not.toContain('WinnerStreamMapping')
+    expect(ids).not.toContain('StalledAlarm')
+    expect(ids).toContain('CategorySalesStreamMapping')
+    expect(ids).toContain('WinnerLambdaFunction')
+    expect(Object.keys(template.Outputs)).not.toContain('StreamMappingId')
   })
 
   it('refuses to package a stage other than local and dev without its stream', async () => {
@@ -352,9 +462,13 @@ describe('the deployment', () => {
     })
     expect(resources.StreamKeyPolicy).toBeUndefined()
     expect(prod.AlarmTopic).toBeUndefined()
-    expect(prod.RejectedAlarm?.Properties.AlarmActions).toEqual([
+    expect(prod.ErrorsAlarm?.Properties.AlarmActions).toEqual([
       'arn:aws:sns:eu-west-1:123456789012:oncall',
     ])
+    expect(prod.PageDeliveriesAlarm?.Properties.Dimensions).toEqual([
+      { Name: 'TopicName', Value: 'oncall' },
+    ])
+    expect(prod.RejectedAlarm?.Properties.AlarmActions).toEqual([{ Ref: 'TicketTopic' }])
     expect(prod.WinnerStreamMapping?.Properties.EventSourceArn).toBe(
       'arn:aws:kinesis:eu-west-1:123456789012:stream/retail',
     )
