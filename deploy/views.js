@@ -191,7 +191,12 @@ const PARAMS = [
  * restarted or moved in two deploys, the first without it. An unknown key fails loudly.
  */
 const leftOut = (value) => {
-  const keys = String(value) === 'none' ? [] : String(value).split(',').map((k) => k.trim())
+  const keys =
+    String(value) === 'none'
+      ? []
+      : String(value)
+          .split(',')
+          .map((k) => k.trim())
   const known = new Set(DEPLOYED.map((d) => d.functionKey))
   const unknown = keys.filter((key) => !known.has(key))
   if (unknown.length > 0)

@@ -378,9 +378,8 @@ describe('the deployment', () => {
       AlarmName: 'winner-view-dev-category-sales-rejected',
       AlarmActions: [{ Ref: 'TicketTopic' }],
     })
-    expect((rejected?.Metrics as Array<{ Expression?: string }>)[2]?.Expression).toBe(
-      'FILL(rejected, 0) - FILL(duplicates, 0)',
-    )
+    const rejectedMetrics = (rejected?.Metrics ?? []) as Array<{ Expression?: string }>
+    expect(rejectedMetrics[2]?.Expression).toBe('FILL(rejected, 0) - FILL(duplicates, 0)')
     expect(resources.CategorySalesIteratorAgeAlarm?.Properties.Dimensions).toEqual([
       { Name: 'FunctionName', Value: { Ref: 'CategorySalesLambdaFunction' } },
     ])
