@@ -1,23 +1,45 @@
 import { writeFile } from 'node:fs/promises'
-import type { Command } from 'commander'
-import type { StackOptions } from '../local/localStack'
-import { readRejected } from '../local/rejectedReader'
-import { readView } from '../local/viewReader'
+import { type Command, Option } from 'commander'
+import { STACK_VIEWS, type Stack, type StackOptions } from '../local/localStack'
+import { assembleRejected, readRejected } from '../local/rejectedReader'
+import { scanAll } from '../local/viewReader'
 import { readOptions } from './flags'
 import { withReadStack } from './stack'
 
 const bytesOf = (base64: string): number => Buffer.byteLength(base64, 'base64')
+
+type ViewFlags = StackOptions & { readonly view: string }
+
+/** The `--view` option: which view's Rejected table, the winner view's by default. */
+const withViewOption = (command: Command): Command =>
+  command.addOption(
+    new Option('--view <name>', 'the view whose rejected records to read')
+      .choices(STACK_VIEWS.map((v) => v.name))
+      .default(STACK_VIEWS[0]?.name),
+  )
+
+/** A view's Rejected table in the stack. */
+const rejectedTableOf = (stack: Stack, viewName: string): string => {
+  const view = STACK_VIEWS.find((v) => v.name === viewName)
+  const table =
+    view === undefined ? undefined : stack.views[viewName]?.names[view.tables.rejected.role]
+  if (table === undefined) throw new Error(`no view ${viewName}`)
+  return table
+}
 
 /** `winner-view rejected list|export`: what could not be folded, and its original bytes. */
 export const rejectedCommand = (cli: Command): Command => {
   const rejected = cli
     .command('rejected')
     .description('list the rejected records, or export one as its original bytes')
-  readOptions(rejected.command('list').description('one line per rejected record'))
+  withViewOption(readOptions(rejected.command('list').description('one line per rejected record')))
     .option('--json', 'the records as JSON, data included (base64, as received)')
-    .action(async (flags: StackOptions & { json?: boolean }) => {
+    .action(async (flags: ViewFlags & { json?: boolean }) => {
       await withReadStack(flags, async (stack) => {
-        const records = (await readView(stack.dynamo, stack.names)).rejected
+        const items = await scanAll(stack.dynamo, rejectedTableOf(stack, flags.view))
+        const records = assembleRejected(items).sort((a, b) =>
+          a.eventId.localeCompare(b.eventId, 'en'),
+        )
         if (flags.json === true) {
           console.log(JSON.stringify(records, null, 2))
           return
@@ -26,16 +48,18 @@ export const rejectedCommand = (cli: Command): Command => {
         process.stderr.write(`${records.length} rejected records\n`)
       })
     })
-  readOptions(
-    rejected
-      .command('export')
-      .description("write one rejected record's data, byte for byte as received"),
+  withViewOption(
+    readOptions(
+      rejected
+        .command('export')
+        .description("write one rejected record's data, byte for byte as received"),
+    ),
   )
     .argument('<eventId>', 'the record, as `shardId:sequenceNumber`')
     .requiredOption('--out <file>', 'where to write the bytes')
-    .action(async (eventId: string, flags: StackOptions & { out: string }) => {
+    .action(async (eventId: string, flags: ViewFlags & { out: string }) => {
       await withReadStack(flags, async (stack) => {
-        const record = await readRejected(stack.dynamo, stack.names.rejected, eventId)
+        const record = await readRejected(stack.dynamo, rejectedTableOf(stack, flags.view), eventId)
         if (record === undefined) throw new Error(`no rejected record ${eventId}`)
         const bytes = Buffer.from(record.data, 'base64')
         await writeFile(flags.out, bytes)

@@ -7,6 +7,12 @@ import { SERVICE } from '../runtime/tables'
 import { readOptions } from './flags'
 import { withReadStack } from './stack'
 
+/** A count of rejected records, then one line per kind of reason. */
+const printRejected = (title: string, byReason: StageStatus['rejectedByReason']): void => {
+  console.log(`${title}: ${byReason.reduce((n, r) => n + r.records, 0)}`)
+  for (const { reason, records } of byReason) console.log(`  ${records}\t${reason}`)
+}
+
 const printStatus = (status: StageStatus): void => {
   const { stream } = status
   console.log(
@@ -14,12 +20,12 @@ const printStatus = (status: StageStatus): void => {
   )
   for (const { name, items } of status.tables)
     console.log(`table ${name}: ${items ?? '?'} ${items === 1 ? 'item' : 'items'}`)
-  const rejected = status.rejectedByReason.reduce((n, r) => n + r.records, 0)
-  console.log(`rejected records: ${rejected}`)
-  for (const { reason, records } of status.rejectedByReason) console.log(`  ${records}\t${reason}`)
-  if (status.mapping !== undefined)
+  printRejected('rejected records', status.rejectedByReason)
+  for (const { view, byReason } of status.otherViewsRejected)
+    printRejected(`rejected records of ${view}`, byReason)
+  for (const mapping of status.mappings ?? [])
     console.log(
-      `event source mapping: ${status.mapping.state}, last processing result ${status.mapping.lastProcessingResult}`,
+      `event source mapping of ${mapping.functionName}: ${mapping.state}, last processing result ${mapping.lastProcessingResult}`,
     )
   for (const warning of status.warnings) console.log(`warning: ${warning}`)
 }
@@ -31,16 +37,20 @@ export const statusCommand = (cli: Command): Command =>
       .command('status')
       .description('the stream (shards, retention), the tables, rejected records by reason'),
   )
-    .option('--stream <name>', 'the stream the stage reads (default: <stage>Stream)')
+    .option(
+      '--stream <name>',
+      'the stream the stage reads, by name or ARN (another account’s) (default: <stage>Stream)',
+    )
     .option('--json', 'the status as JSON')
     .action(async (flags: StackOptions & { stream?: string; json?: boolean }) => {
       const streamName = flags.stream ?? `${flags.stage}Stream`
       await withReadStack(flags, async (stack) => {
         await requireStream(stack, streamName)
+        const functionNames = ['winner', 'categorySales'].map(
+          (key) => `${SERVICE}-${flags.stage}-${key}`,
+        )
         const lambda =
-          flags.aws === true
-            ? { client: new LambdaClient({}), functionName: `${SERVICE}-${flags.stage}-winner` }
-            : undefined
+          flags.aws === true ? { client: new LambdaClient({}), functionNames } : undefined
         const status = await stageStatus(stack, streamName, lambda)
         lambda?.client.destroy()
         if (flags.json === true) console.log(JSON.stringify(status, null, 2))

@@ -7,8 +7,8 @@ import {
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { describeTable } from '../runtime/tableCheck'
-import { listShards } from './kinesis'
-import type { Stack } from './localStack'
+import { listShards, streamRef } from './kinesis'
+import { STACK_VIEWS, type Stack } from './localStack'
 import { scanAll } from './viewReader'
 
 /** A rebuild replays the stream from TRIM_HORIZON: under this retention, warn. */
@@ -28,7 +28,13 @@ export interface StageStatus {
   readonly tables: ReadonlyArray<{ readonly name: string; readonly items: number | undefined }>
   /** Rejected records per kind of reason (the field a reason names, or the fan-out duplicate). */
   readonly rejectedByReason: ReadonlyArray<{ readonly reason: string; readonly records: number }>
-  readonly mapping?: { readonly state: string; readonly lastProcessingResult: string }
+  /** The same for each other view (the category view), by view name. */
+  readonly otherViewsRejected: ReadonlyArray<{
+    readonly view: string
+    readonly byReason: ReadonlyArray<{ readonly reason: string; readonly records: number }>
+  }>
+  /** With --aws: each view's function and its event source mapping's state. */
+  readonly mappings?: ReadonlyArray<MappingStatus>
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -39,7 +45,7 @@ const oldestArrival = async (
 ): Promise<Date | undefined> => {
   const { ShardIterator } = await kinesis.send(
     new GetShardIteratorCommand({
-      StreamName: streamName,
+      ...streamRef(streamName),
       ShardId: shardId,
       ShardIteratorType: 'TRIM_HORIZON',
     }),
@@ -56,7 +62,7 @@ export const streamStatus = async (
   streamName: string,
 ): Promise<StreamStatus> => {
   const { StreamDescriptionSummary: summary } = await kinesis.send(
-    new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    new DescribeStreamSummaryCommand(streamRef(streamName)),
   )
   const shards = await listShards(kinesis, streamName)
   const arrivals = await Promise.all(
@@ -96,21 +102,27 @@ const countByReason = (items: ReadonlyArray<Record<string, unknown>>) => {
 const itemCount = async (client: DynamoDBDocumentClient, table: string) =>
   (await describeTable(client, table))?.ItemCount
 
-/** The deployed function's event source mapping: its state and last processing result. */
+/** A deployed function's event source mapping: its state and last processing result. */
+export interface MappingStatus {
+  readonly functionName: string
+  readonly state: string
+  readonly lastProcessingResult: string
+}
+
+/** A deployed function's event source mapping, or `none` when the stage has left it out. */
 export const mappingStatus = async (
   lambda: LambdaClient,
   functionName: string,
-): Promise<StageStatus['mapping']> => {
+): Promise<MappingStatus> => {
   const { EventSourceMappings = [] } = await lambda.send(
     new ListEventSourceMappingsCommand({ FunctionName: functionName }),
   )
   const [mapping] = EventSourceMappings
-  return mapping === undefined
-    ? undefined
-    : {
-        state: mapping.State ?? 'unknown',
-        lastProcessingResult: mapping.LastProcessingResult ?? 'unknown',
-      }
+  return {
+    functionName,
+    state: mapping?.State ?? 'none',
+    lastProcessingResult: mapping?.LastProcessingResult ?? 'none',
+  }
 }
 
 const warningsOf = (stream: StreamStatus): string[] => {
@@ -133,20 +145,31 @@ const warningsOf = (stream: StreamStatus): string[] => {
 export const stageStatus = async (
   stack: Stack,
   streamName: string,
-  lambda?: { readonly client: LambdaClient; readonly functionName: string },
+  lambda?: { readonly client: LambdaClient; readonly functionNames: ReadonlyArray<string> },
 ): Promise<StageStatus> => {
   const stream = await streamStatus(stack.kinesis, streamName)
   // Every view's tables: the winner view's first, as the stack lists its views.
   const names = Object.values(stack.views).flatMap((view) => Object.values(view.names))
   const counts = await Promise.all(names.map((name) => itemCount(stack.dynamo, name)))
   const rejected = await scanAll(stack.dynamo, stack.names.rejected)
-  const mapping =
-    lambda === undefined ? undefined : await mappingStatus(lambda.client, lambda.functionName)
+  const otherViewsRejected = await Promise.all(
+    STACK_VIEWS.slice(1).map(async (view) => ({
+      view: view.name,
+      byReason: countByReason(
+        await scanAll(stack.dynamo, stack.views[view.name]?.names[view.tables.rejected.role] ?? ''),
+      ),
+    })),
+  )
+  const mappings =
+    lambda === undefined
+      ? undefined
+      : await Promise.all(lambda.functionNames.map((name) => mappingStatus(lambda.client, name)))
   return {
     stream,
     tables: names.map((name, at) => ({ name, items: counts[at] })),
     rejectedByReason: countByReason(rejected),
-    ...(mapping === undefined ? {} : { mapping }),
+    otherViewsRejected,
+    ...(mappings === undefined ? {} : { mappings }),
     warnings: warningsOf(stream),
   }
 }

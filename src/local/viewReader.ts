@@ -69,6 +69,30 @@ export const readView = async (
   }
 }
 
+/** The category sales view as stored: products by productId, categories by key, rejected by eventId. */
+export interface CategoryContents {
+  readonly categoryProducts: Item[]
+  readonly categorySales: Item[]
+  readonly rejected: RejectedView[]
+}
+
+/** Reads the category sales view's three tables whole, each sorted as CategoryContents says. */
+export const readCategoryView = async (
+  client: DynamoDBDocumentClient,
+  names: Readonly<Record<string, string>>,
+): Promise<CategoryContents> => {
+  const [categoryProducts, categorySales, rejected] = await Promise.all([
+    scanAll(client, names.categoryProducts ?? ''),
+    scanAll(client, names.categorySales ?? ''),
+    scanAll(client, names.categoryRejected ?? ''),
+  ])
+  return {
+    categoryProducts: categoryProducts.sort(byKeys('productId')),
+    categorySales: categorySales.sort(byKeys('categoryKey')),
+    rejected: assembleRejected(rejected).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en')),
+  }
+}
+
 /** A user's entry in a role's leaderboard. */
 export interface LeaderboardEntry {
   readonly userId: string

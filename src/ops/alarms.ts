@@ -207,8 +207,7 @@ const fiveMinutes = {
 const rejected = (t: AlarmTargets): AlarmSpec => ({
   name: 'rejected',
   severity: 'ticket',
-  description:
-    'Records went to Rejected for a reason other than a fan-out duplicate: list them with winner-view rejected list.',
+  description: `Records went to Rejected for a reason other than a fan-out duplicate: list them with winner-view rejected list --view ${t.service}.`,
   why: 'Rejected less duplicates over five minutes: a fan-out duplicate is the fan-out retrying, kept for the record, not a fault of the data',
   inputs: [view(t, 'rejected', 'rejected'), view(t, 'duplicates', 'duplicates')],
   expression: {
