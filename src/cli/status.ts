@@ -13,11 +13,15 @@ const printRejected = (title: string, byReason: StageStatus['rejectedByReason'])
   for (const { reason, records } of byReason) console.log(`  ${records}\t${reason}`)
 }
 
+/** The stream's line: its shards, retention and oldest record. */
+const streamLine = (stream: StageStatus['stream']): string => {
+  const oldest =
+    stream.oldestRecordHours === undefined ? 'none' : `${stream.oldestRecordHours.toFixed(1)} h old`
+  return `stream ${stream.name}: ${stream.openShards} open of ${stream.shards.length} shards, retention ${stream.retentionHours} h, oldest record ${oldest}`
+}
+
 const printStatus = (status: StageStatus): void => {
-  const { stream } = status
-  console.log(
-    `stream ${stream.name}: ${stream.openShards} open of ${stream.shards.length} shards, retention ${stream.retentionHours} h, oldest record ${stream.oldestRecordHours === undefined ? 'none' : `${stream.oldestRecordHours.toFixed(1)} h old`}`,
-  )
+  console.log(streamLine(status.stream))
   for (const { name, items } of status.tables)
     console.log(`table ${name}: ${items ?? '?'} ${items === 1 ? 'item' : 'items'}`)
   printRejected('rejected records', status.rejectedByReason)
