@@ -255,6 +255,32 @@ describe('committing transactions at once on a store that holds their items as D
   })
 })
 
+describe('committing a transaction that waited for a held item', () => {
+  it('checks the time left again after the wait, and starts nothing once it is short', async () => {
+    const store = memoryStore(winnerView, undefined, { holdMs: 20 })
+    const tables = store.tables
+    await commitNow(tables, [created('p1', 'carol', 1)])
+    for (let at = 0; at < 60; at += 1) await commitNow(tables, [created(`c${at}`, 'carol', 2)])
+    const carols = Array.from({ length: 60 }, (_, at) =>
+      plan([purchased(`c${at}`, 100)], tables.states.get(`c${at}`)),
+    )
+    const daves = Array.from({ length: 45 }, (_, at) => plan([created(`d${at}`, 'dave', 100)]))
+    const p1 = plan([created('p1', 'dave', 200), purchased('p1', 201)])
+    // Time runs out while the re-folded transaction waits for carol's item: once the
+    // transaction holding it has committed.
+    const hasTime = () => tables.states.get('c0')?.purchases !== 1
+    const result = await commitBatch(winnerView, store, { ...options, hasTime, concurrency: 4 }, [
+      ...carols,
+      p1,
+      ...daves,
+    ])
+    expect(result.failure).toBe('too little time left to commit')
+    expect(idsOf(result.unfinished).sort()).toEqual(['p1', ...daves.map((d) => d.batch.key)].sort())
+    expect(tables.states.has('d0')).toBe(false)
+    expect(tables.states.get('p1')?.purchases).toBe(0)
+  })
+})
+
 describe('committing a transaction whose keys settle on a re-read', () => {
   it('is settled, not failed, when the re-read of its last attempt finds everything folded', async () => {
     const store = scriptedStore([{ kind: 'stale', keys: ['p1'] }])

@@ -194,6 +194,8 @@ const afterOutcome = async <Event, State>(
   }
 }
 
+const TOO_LITTLE_TIME = 'too little time left to commit'
+
 /** Ends a transaction before an attempt: nothing left to write, or too little time to try. */
 const beforeAttempt = <Event, State>(
   options: CommitOptions,
@@ -201,8 +203,7 @@ const beforeAttempt = <Event, State>(
 ): TransactionResult<Event, State> | undefined => {
   // Everything already folded elsewhere: nothing left to write, the keys are done.
   if (current.length === 0) return { kind: 'settled' }
-  if (!options.hasTime())
-    return { kind: 'failed', reason: 'too little time left to commit', remaining: current }
+  if (!options.hasTime()) return { kind: 'failed', reason: TOO_LITTLE_TIME, remaining: current }
   return undefined
 }
 
@@ -215,6 +216,11 @@ const attemptOnce = async <Event, State>(
   try {
     const writes = current.map((planned) => planned.write)
     const release = await commit.hold(writes.flatMap((write) => itemsOfWrite(write)))
+    // The wait for a held item can last a whole call: the time left is checked again.
+    if (!commit.options.hasTime()) {
+      release()
+      return { kind: 'failed', reason: TOO_LITTLE_TIME, remaining: current }
+    }
     const outcome = await commit.store.writeStates(writes).finally(release)
     return await afterOutcome(commit, current, outcome, attempt)
   } catch (error) {
