@@ -174,6 +174,19 @@ describe('the winner-view CLI', () => {
       /^winner-view: --out \/no\/such\/folder\/out\.json: cannot be written \(ENOENT\); name a file in a folder you can write$/m,
     ],
     [
+      [
+        'replay',
+        'package.json',
+        '--out',
+        join(tmpdir(), 'never-written.json'),
+        '--dynamodb-endpoint',
+        'http://winner-view.invalid:8000',
+        '--kinesis-endpoint',
+        'http://winner-view.invalid:4567',
+      ],
+      /^winner-view: refusing to start stage local afresh \(deleting its tables and stream\) on http:\/\/winner-view\.invalid:8000: only on an emulator of this machine$/m,
+    ],
+    [
       ['top', '--dynamodb-endpoint', '127.0.0.1:8000'],
       /^winner-view: --dynamodb-endpoint: expected a URL with its scheme, such as http:\/\/127\.0\.0\.1:8000, got "127\.0\.0\.1:8000"$/m,
     ],

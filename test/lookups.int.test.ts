@@ -148,6 +148,19 @@ describe('winner-view rejected', () => {
 })
 
 describe('winner-view top, product and user', () => {
+  it('reads the board with a DynamoDB endpoint alone, as top needs no Kinesis', async () => {
+    const { stdout } = await run(process.execPath, [
+      bin,
+      'top',
+      '--json',
+      '--stage',
+      stage,
+      '--dynamodb-endpoint',
+      dynamoEndpoint(),
+    ])
+    expect(Object.keys(JSON.parse(stdout))).toEqual(['creator', 'photographer'])
+  })
+
   it('prints the leaderboard of each role, and as JSON for scripts', async () => {
     const { stdout } = await cli('top', '--limit', '5')
     expect(stdout).toBe(

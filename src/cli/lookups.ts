@@ -50,6 +50,8 @@ const userLines = (userId: string, view: UserView): string[] => [
  * part it is; several such ids are listed, for the user to choose.
  */
 const userIdOf = async (client: DynamoDBDocumentClient, names: TableNames, name: string) => {
+  // A whole id the view knows needs no scan of Scores.
+  if ((await userView(client, names, name)) !== undefined) return name
   const found = await usersNamed(client, names, name)
   const [only] = found
   if (found.includes(name) || only === undefined) return name

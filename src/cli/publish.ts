@@ -27,7 +27,7 @@ export const publishCommand = (cli: Command): Command =>
       })
       const records = recordsOfLines(bytes)
       const streamName = flags.stream ?? `${flags.stage}Stream`
-      await withReadStack(flags, async (stack) => {
+      await withReadStack({ ...flags, anyStage: true }, async (stack) => {
         await requireStream(stack, streamName)
         const publishing = progressBar('publishing', records.length)
         await putRecords(stack.kinesis, streamName, records, publishing.advance)

@@ -52,7 +52,8 @@ export const replayCommand = (cli: Command): Command =>
     .action(async (file: string, flags: RunFlags & { out: string; faultRate: number }) => {
       await requireWritable(flags.out)
       const records = recordsOfLines(await readLog(file))
-      await withStack(flags, async (stack, signal) => {
+      // A replay's result is this log's alone: its own emulators, or its stage afresh.
+      await withStack({ ...flags, ownStack: true, fresh: true }, async (stack, signal) => {
         const result = await publishAndConsume(stack, records, flags, signal, flags.faultRate)
         const view = await readView(stack.dynamo, stack.names)
         const categorySales = await readCategorySales(stack.dynamo, categorySalesTableOf(stack))

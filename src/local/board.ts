@@ -39,13 +39,10 @@ const productTotals = async (client: DynamoDBDocumentClient, table: string) => {
       times.push(String(item.updated ?? ''))
     }
   })
-  // ISO-8601 times in UTC sort as text.
-  const newest = times.sort().at(-1)
-  return {
-    products,
-    purchases,
-    newestFolded: newest === undefined || newest === '' ? null : newest,
-  }
+  // By the instant, not the text: the codec allows offsets and fractions of a second.
+  const instants = times.map((time) => Date.parse(time)).filter((ms) => !Number.isNaN(ms))
+  const newest = instants.length === 0 ? null : new Date(Math.max(...instants)).toISOString()
+  return { products, purchases, newestFolded: newest }
 }
 
 /** Rejected records; the parts of a split record are not records of their own. */

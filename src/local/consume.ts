@@ -5,7 +5,7 @@ import type { AnyView } from '../runtime/view'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
 import { listShards } from './kinesis'
-import { STACK_VIEWS, type Stack } from './localStack'
+import { NO_KINESIS, STACK_VIEWS, type Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import { totalRequests } from './requestMeter'
 
@@ -60,6 +60,10 @@ export const requireStream = async (stack: Stack, streamName: string): Promise<v
     if (error instanceof ResourceNotFoundException) {
       throw new Error(`stream ${streamName} not found: create it, or name another with --stream`)
     }
+    if (stack.kinesisEndpoint === NO_KINESIS)
+      throw new Error(
+        'no Kinesis endpoint: name one with --kinesis-endpoint, or start the local stack',
+      )
     throw error
   }
 }

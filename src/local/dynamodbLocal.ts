@@ -41,6 +41,8 @@ export const canConnect = (port: number): Promise<boolean> =>
 export interface LocalService {
   readonly endpoint: string
   readonly stop: () => Promise<void>
+  /** Resolves when the service's process exits, for a service run as a child process. */
+  readonly exited?: Promise<void>
 }
 
 const stopChild = (child: ChildProcess): Promise<void> =>
@@ -103,7 +105,11 @@ export const startDynamoDbLocal = async (port?: number, dbPath?: string): Promis
     await stopChild(child)
     throw error
   }
-  return { endpoint: `http://127.0.0.1:${chosen}`, stop: () => stopChild(child) }
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve()
+    else child.once('exit', () => resolve())
+  })
+  return { endpoint: `http://127.0.0.1:${chosen}`, stop: () => stopChild(child), exited }
 }
 
 /** Creates a table from its definition, pay per request; an existing table is kept. */

@@ -35,8 +35,15 @@ export interface StackOptions {
   readonly aws?: boolean
   /** A reading command: it starts no emulator and creates no table, and fails when the view is not there. */
   readonly readOnly?: boolean
-  /** Start the stage afresh: its stream and tables deleted before they are created again. */
+  /**
+   * Start the stage afresh: its stream and tables deleted before they are created again.
+   * Only ever on an emulator on this machine (a loopback endpoint): elsewhere it fails.
+   */
   readonly fresh?: boolean
+  /** Never use the stack that outlives commands: given endpoints, or emulators of its own. */
+  readonly ownStack?: boolean
+  /** A reading command that needs no view of the stage (publish: the stream alone). */
+  readonly anyStage?: boolean
 }
 
 /** The views the local stack runs, each on its own consumer of the stream: the winner view first. */
@@ -74,6 +81,8 @@ export const categorySalesTableOf = (stack: Stack): string => {
 
 export interface Stack {
   readonly kinesis: KinesisClient
+  /** Where `kinesis` points; NO_KINESIS for a reading command given DynamoDB alone. */
+  readonly kinesisEndpoint?: string
   readonly dynamo: DynamoDBDocumentClient
   /** The winner view's tables. */
   readonly names: TableNames
@@ -135,6 +144,15 @@ const givenEndpoint = (given: string | undefined, service: Service): string | un
   return fromEnv === undefined ? undefined : checkedEndpoint(fromEnv, variable)
 }
 
+/** The Kinesis endpoint of a reading command given DynamoDB alone: any call there fails at once. */
+export const NO_KINESIS = 'http://127.0.0.1:0'
+
+/** Whether an endpoint is on this machine: the only place a stage is ever deleted. */
+export const isLoopback = (endpoint: string): boolean => {
+  const host = new URL(endpoint).hostname
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host)
+}
+
 /** What a reading command says when there is nothing to read. */
 export const NO_STACK =
   'no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name one with --dynamodb-endpoint and --kinesis-endpoint'
@@ -152,13 +170,28 @@ const endpointsOf = async (options: StackOptions, started: LocalService[]) => {
   }
   if (given.kinesis !== undefined && given.dynamodb !== undefined)
     return { kinesis: given.kinesis, dynamodb: given.dynamodb }
-  const running = await runningStack()
+  const running = options.ownStack === true ? undefined : await runningStack()
   if (running !== undefined)
     return {
       kinesis: given.kinesis ?? running.kinesis,
       dynamodb: given.dynamodb ?? running.dynamodb,
     }
-  if (options.readOnly === true) throw new Error(NO_STACK)
+  return withoutStack(options, given, started)
+}
+
+/**
+ * With no stack running: a reading command given DynamoDB alone (top, product, user) needs
+ * no Kinesis, and otherwise fails; a command that writes starts what was not given.
+ */
+const withoutStack = async (
+  options: StackOptions,
+  given: { readonly kinesis: string | undefined; readonly dynamodb: string | undefined },
+  started: LocalService[],
+) => {
+  if (options.readOnly === true) {
+    if (given.dynamodb !== undefined) return { kinesis: NO_KINESIS, dynamodb: given.dynamodb }
+    throw new Error(NO_STACK)
+  }
   const endpointOf = async (existing: string | undefined, start: () => Promise<LocalService>) => {
     if (existing !== undefined) return existing
     const local = await start()
@@ -255,6 +288,29 @@ const openAws = async (stage: string): Promise<Stack> => {
   }
 }
 
+/**
+ * A writing command's tables: every view's and the checkpoints, created where missing,
+ * after deleting the stage's tables and stream when it starts afresh (on this machine only).
+ */
+const prepareTables = async (
+  raw: DynamoDBClient,
+  kinesis: KinesisClient,
+  options: StackOptions,
+  endpoints: { readonly kinesis: string; readonly dynamodb: string },
+) => {
+  // Refused before any call: a stage elsewhere is never touched.
+  const remote = [endpoints.dynamodb, endpoints.kinesis].find((e) => !isLoopback(e))
+  if (options.fresh === true && remote !== undefined)
+    throw new Error(
+      `refusing to start stage ${options.stage} afresh (deleting its tables and stream) on ${remote}: only on an emulator of this machine`,
+    )
+  const tables = await listedTables(raw, endpoints.dynamodb)
+  if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables)
+  for (const view of STACK_VIEWS)
+    await createViewTables(raw, view, viewTableNamesFor(view, options.stage))
+  await createTable(raw, checkpointsTableFor(options.stage), checkpointsTable)
+}
+
 const openLocal = async (options: StackOptions): Promise<Stack> => {
   const started: LocalService[] = []
   const stopStarted = () => Promise.all(started.map((service) => service.stop()))
@@ -273,17 +329,13 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     }
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
-    if (options.readOnly === true) await requireView(raw, endpoints.dynamodb, options.stage)
-    else {
-      const tables = await listedTables(raw, endpoints.dynamodb)
-      if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables)
-      for (const view of STACK_VIEWS)
-        await createViewTables(raw, view, views[view.name]?.names ?? {})
-      await createTable(raw, checkpoints, checkpointsTable)
-    }
+    if (options.readOnly === true) {
+      if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
+    } else await prepareTables(raw, kinesis, options, endpoints)
     const meter = meterRequests(raw)
     return {
       kinesis,
+      kinesisEndpoint: endpoints.kinesis,
       dynamo: documentClientOf(raw),
       names,
       views,

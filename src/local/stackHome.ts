@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { canConnect, type LocalService, startDynamoDbLocal } from './dynamodbLocal'
 import { startKinesalite } from './kinesis'
@@ -35,12 +35,36 @@ const isAlive = (pid: number): boolean => {
 
 const portOf = (endpoint: string): number => Number(new URL(endpoint).port)
 
-/** The stack `stack.json` names, if its process is alive and both endpoints listen. */
-export const runningStack = async (home = stackHome()): Promise<RunningStack | undefined> => {
+/** What `stack.json` says, or undefined when it is missing, empty or not what `up` wrote. */
+const readStackFile = async (home: string): Promise<RunningStack | undefined> => {
   const text = await readFile(stackFile(home), 'utf8').catch(() => undefined)
   if (text === undefined) return undefined
-  const stack = JSON.parse(text) as RunningStack
-  if (!isAlive(stack.pid)) return undefined
+  try {
+    const stack = JSON.parse(text) as Partial<RunningStack>
+    const valid =
+      typeof stack.pid === 'number' &&
+      typeof stack.kinesis === 'string' &&
+      typeof stack.dynamodb === 'string'
+    return valid ? (stack as RunningStack) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether `pid` is the stack's own process, not another that took its number since: on
+ * Linux its command line says so; elsewhere its being alive has to do.
+ */
+const isStackDaemon = async (pid: number): Promise<boolean> => {
+  if (!isAlive(pid)) return false
+  const commandLine = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined)
+  return commandLine === undefined || commandLine.split('\0').includes('stack-daemon')
+}
+
+/** The stack `stack.json` names, if its process is the stack's and both endpoints listen. */
+export const runningStack = async (home = stackHome()): Promise<RunningStack | undefined> => {
+  const stack = await readStackFile(home)
+  if (stack === undefined || !(await isStackDaemon(stack.pid))) return undefined
   const listening = await Promise.all(
     [stack.kinesis, stack.dynamodb].map((e) => canConnect(portOf(e))),
   )
@@ -76,10 +100,14 @@ export const serveStack = async (home: string, ports: StackPorts): Promise<void>
     dynamodb: dynamodb?.endpoint ?? '',
     startedAt: new Date().toISOString(),
   }
-  await writeFile(stackFile(home), `${JSON.stringify(stack, null, 2)}\n`)
+  // Written whole or not at all: a reader never sees half a file.
+  await writeFile(`${stackFile(home)}.new`, `${JSON.stringify(stack, null, 2)}\n`)
+  await rename(`${stackFile(home)}.new`, stackFile(home))
+  // Until told to stop, or until DynamoDB Local dies: a stack half gone is no stack.
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve)
     process.once('SIGINT', resolve)
+    void dynamodb?.exited?.then(resolve)
   })
   await rm(stackFile(home), { force: true })
   await stopAll()
@@ -129,19 +157,29 @@ export const startStack = async (home: string, ports: StackPorts): Promise<Runni
   return servedBy(home, child, log)
 }
 
-/** Stops the stack's background process, if one runs; its data stays. Says whether one ran. */
+/**
+ * Stops the stack's background process and its emulators, if it runs; its data stays.
+ * Says whether one ran. A `stack.json` naming a process that is not the stack's (dead, or
+ * its number taken by another) is removed, and nothing is killed.
+ */
 export const stopStack = async (home: string): Promise<boolean> => {
-  const text = await readFile(stackFile(home), 'utf8').catch(() => undefined)
-  if (text === undefined) return false
-  const { pid } = JSON.parse(text) as RunningStack
-  if (!isAlive(pid)) {
+  const stack = await readStackFile(home)
+  if (stack === undefined || !(await isStackDaemon(stack.pid))) {
     await rm(stackFile(home), { force: true })
     return false
   }
-  process.kill(pid, 'SIGTERM')
+  // The daemon leads its own process group, DynamoDB Local's Java process included.
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-stack.pid, signal)
+    } catch {
+      process.kill(stack.pid, signal)
+    }
+  }
+  signalGroup('SIGTERM')
   const deadline = Date.now() + 15_000
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100)
-  if (isAlive(pid)) process.kill(pid, 'SIGKILL')
+  while (isAlive(stack.pid) && Date.now() < deadline) await sleep(100)
+  if (isAlive(stack.pid)) signalGroup('SIGKILL')
   await rm(stackFile(home), { force: true })
   return true
 }

@@ -1,10 +1,10 @@
 /** How the SDK's client gives up on one DynamoDB call: the figures the time reserve follows from. */
 export interface ClientRetry {
   readonly maxAttempts: number
-  /** Per attempt, from the request's start to its whole answer; enforced (an error, then a retry). */
+  /** Per attempt, from the request's start to the answer's headers; enforced (an error, then a retry). */
   readonly requestTimeoutMs: number
   readonly connectionTimeoutMs: number
-  /** A socket silent this long is closed: an answer that stops halfway fails too. */
+  /** A socket silent this long is closed: an answer whose body stops halfway fails too. */
   readonly socketTimeoutMs: number
   /** The SDK's waits between attempts, together, at most. */
   readonly backoffBoundMs: number
