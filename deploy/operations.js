@@ -10,6 +10,26 @@ const topicOf = (logicalId, topicName, topicArn, email) => {
     return { action: topicArn, name: topicArn.split(':').at(-1), resources: {} }
   const resources = {
     [logicalId]: { Type: 'AWS::SNS::Topic', Properties: { TopicName: topicName } },
+    // Publishing and subscribing over plain HTTP refused.
+    [`${logicalId}Policy`]: {
+      Type: 'AWS::SNS::TopicPolicy',
+      Properties: {
+        Topics: [{ Ref: logicalId }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'DenyPlainHttp',
+              Effect: 'Deny',
+              Principal: '*',
+              Action: ['sns:Publish', 'sns:Subscribe', 'sns:Receive'],
+              Resource: { Ref: logicalId },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      },
+    },
   }
   if (email !== NONE)
     resources[`${logicalId}EmailSubscription`] = {

@@ -35,7 +35,13 @@ const tablesOf = (view) => [
   { table: view.tables.rejected, actions: TABLE_ACTIONS.rejected },
 ]
 
-const tableResources = (view, stage, deletionProtection) =>
+/** With a customer-managed key, the table is encrypted with it (user ids carry names and phone numbers, Rejected raw payloads). */
+const encryptionOf = (tableKmsKeyArn) =>
+  tableKmsKeyArn === 'none'
+    ? {}
+    : { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: tableKmsKeyArn } }
+
+const tableResources = (view, stage, deletionProtection, tableKmsKeyArn) =>
   Object.fromEntries(
     tablesOf(view).map(({ table }) => [
       tableIdOf(table),
@@ -50,6 +56,7 @@ const tableResources = (view, stage, deletionProtection) =>
           BillingMode: 'PAY_PER_REQUEST',
           ...table.definition,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          ...encryptionOf(tableKmsKeyArn),
           DeletionProtectionEnabled: deletionProtection === true || deletionProtection === 'true',
         },
       },
@@ -57,7 +64,24 @@ const tableResources = (view, stage, deletionProtection) =>
   )
 
 /** Exactly the calls the view's function makes, on its own tables, stream, queue and logs. */
-const roleResource = (deployed, stage, streamArn) => {
+/** What a role needs of the tables' customer-managed key, through DynamoDB only. */
+const tableKeyStatements = (tableKmsKeyArn) =>
+  tableKmsKeyArn === 'none'
+    ? []
+    : [
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          Resource: tableKmsKeyArn,
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Sub': `dynamodb.\${AWS::Region}.amazonaws.com` },
+            },
+          },
+        },
+      ]
+
+const roleResource = (deployed, stage, streamArn, tableKmsKeyArn) => {
   const logGroup = `/aws/lambda/winner-view-${stage}-${deployed.functionKey}`
   return {
     Type: 'AWS::IAM::Role',
@@ -83,6 +107,7 @@ const roleResource = (deployed, stage, streamArn) => {
                 Action: [...actions],
                 Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
               })),
+              ...tableKeyStatements(tableKmsKeyArn),
               {
                 Effect: 'Allow',
                 Action: [
@@ -117,7 +142,11 @@ const roleResource = (deployed, stage, streamArn) => {
 /** The view's own event source mapping: its own position in every shard. */
 const mappingResource = (deployed, streamArn, params) => ({
   Type: 'AWS::Lambda::EventSourceMapping',
-  DependsOn: [roleIdOf(deployed)],
+  // With an encrypted stream, the role may decrypt before the mapping first reads.
+  DependsOn: [
+    roleIdOf(deployed),
+    ...(params.streamKmsKeyArn === 'none' ? [] : ['StreamKeyPolicy']),
+  ],
   Properties: {
     FunctionName: { 'Fn::GetAtt': [functionIdOf(deployed), 'Arn'] },
     EventSourceArn: streamArn,
@@ -181,6 +210,7 @@ const PARAMS = [
   'conflictsPerFiveMinutes',
   'deletionProtection',
   'streamKmsKeyArn',
+  'tableKmsKeyArn',
   'withoutMapping',
 ]
 
@@ -206,6 +236,29 @@ const leftOut = (value) => {
   return new Set(keys)
 }
 
+/** A queue that refuses every request not made over TLS. */
+const secureTransportOnly = (queueId) => ({
+  [`${queueId}Policy`]: {
+    Type: 'AWS::SQS::QueuePolicy',
+    Properties: {
+      Queues: [{ Ref: queueId }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:*',
+            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  },
+})
+
 /** With a stream encrypted by a customer-managed KMS key: every view's role may decrypt with it. */
 const streamKeyPolicy = (stage, keyArn) => ({
   StreamKeyPolicy: {
@@ -215,7 +268,19 @@ const streamKeyPolicy = (stage, keyArn) => ({
       Roles: DEPLOYED.map((deployed) => ({ Ref: roleIdOf(deployed) })),
       PolicyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: keyArn }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: ['kms:Decrypt'],
+            Resource: keyArn,
+            // Only through Kinesis, for reading the stream: not for anything else the key guards.
+            Condition: {
+              StringEquals: {
+                'kms:ViaService': { 'Fn::Sub': `kinesis.\${AWS::Region}.amazonaws.com` },
+              },
+            },
+          },
+        ],
       },
     },
   },
@@ -256,8 +321,8 @@ module.exports = async ({ resolveVariable }) => {
       Outputs[`${deployed.prefix}StreamMappingId`] = { Value: { Ref: mappingIdOf(deployed) } }
     Object.assign(
       Resources,
-      tableResources(deployed.view, stage, params.deletionProtection),
-      { [roleIdOf(deployed)]: roleResource(deployed, stage, streamArn) },
+      tableResources(deployed.view, stage, params.deletionProtection, params.tableKmsKeyArn),
+      { [roleIdOf(deployed)]: roleResource(deployed, stage, streamArn, params.tableKmsKeyArn) },
       withMapping ? { [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params) } : {},
       {
         [`${deployed.prefix}FailedBatchesQueue`]: {
@@ -269,6 +334,7 @@ module.exports = async ({ resolveVariable }) => {
           },
         },
       },
+      secureTransportOnly(`${deployed.prefix}FailedBatchesQueue`),
       alarmResources(deployed, stage, params, topics, withMapping),
     )
   }

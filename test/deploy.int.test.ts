@@ -394,6 +394,29 @@ describe('the deployment', () => {
       expect(body).toContain(metric)
   })
 
+  it('refuses plain HTTP on its queues and topics', () => {
+    const denyPlainHttp = (resource: unknown) => ({
+      Sid: 'DenyPlainHttp',
+      Effect: 'Deny',
+      Principal: '*',
+      Resource: resource,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    })
+    expect(resources.FailedBatchesQueuePolicy?.Properties.PolicyDocument).toMatchObject({
+      Statement: [
+        { ...denyPlainHttp({ 'Fn::GetAtt': ['FailedBatchesQueue', 'Arn'] }), Action: 'sqs:*' },
+      ],
+    })
+    expect(resources.CategorySalesFailedBatchesQueuePolicy?.Properties.Queues).toEqual([
+      { Ref: 'CategorySalesFailedBatchesQueue' },
+    ])
+    for (const topic of ['AlarmTopic', 'TicketTopic'])
+      expect(resources[`${topic}Policy`]?.Properties).toMatchObject({
+        Topics: [{ Ref: topic }],
+        PolicyDocument: { Statement: [denyPlainHttp({ Ref: topic })] },
+      })
+  })
+
   it('leaves a view’s mapping out when told, so that a mapping is restarted in two deploys', async () => {
     const folder = join(tmpdir(), `winner-view-without-${process.pid}`)
     await run(
@@ -435,6 +458,7 @@ describe('the deployment', () => {
       'streamArn=arn:aws:kinesis:eu-west-1:123456789012:stream/retail',
       'streamKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/k-1',
       'alarmTopicArn=arn:aws:sns:eu-west-1:123456789012:oncall',
+      'tableKmsKeyArn=arn:aws:kms:eu-west-1:123456789012:key/t-1',
     ].map((param) => `--param=${param}`)
     await run('npx', ['osls', 'package', '--stage', 'prod', '--package', prodFolder, ...params], {
       cwd: root,
@@ -456,9 +480,37 @@ describe('the deployment', () => {
           Effect: 'Allow',
           Action: ['kms:Decrypt'],
           Resource: 'arn:aws:kms:eu-west-1:123456789012:key/k-1',
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Sub': `kinesis.\${AWS::Region}.amazonaws.com` },
+            },
+          },
         },
       ],
     })
+    // The mappings read only once their role may decrypt the stream.
+    expect((prod.WinnerStreamMapping as { DependsOn?: string[] }).DependsOn).toContain(
+      'StreamKeyPolicy',
+    )
+    expect((prod.CategorySalesStreamMapping as { DependsOn?: string[] }).DependsOn).toContain(
+      'StreamKeyPolicy',
+    )
+    // The tables encrypted with the given key, used by the roles through DynamoDB only.
+    for (const table of [
+      'ContributionsTable',
+      'ScoresTable',
+      'RejectedTable',
+      'CategorySalesTable',
+    ])
+      expect(prod[table]?.Properties.SSESpecification).toEqual({
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/t-1',
+      })
+    const winnerStatements = JSON.stringify(prod.WinnerRole?.Properties.Policies)
+    expect(winnerStatements).toContain('"Resource":"arn:aws:kms:eu-west-1:123456789012:key/t-1"')
+    expect(winnerStatements).toContain(`dynamodb.\${AWS::Region}.amazonaws.com`)
+    expect(resources.ContributionsTable?.Properties.SSESpecification).toBeUndefined()
     expect(resources.StreamKeyPolicy).toBeUndefined()
     expect(prod.AlarmTopic).toBeUndefined()
     expect(prod.ErrorsAlarm?.Properties.AlarmActions).toEqual([

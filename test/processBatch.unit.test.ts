@@ -64,12 +64,15 @@ const context = (remainingMs: number) => ({
   awsRequestId: 'req-7',
   getRemainingTimeInMillis: () => remainingMs,
 })
-/** An invocation that starts with a minute left and, once asked again, has `laterMs` left. */
-const runningOut = (laterMs: number) => {
+/**
+ * An invocation that has a minute left the first `fullAnswers` times it is asked (the
+ * timeout check when it starts, then the read's), and `laterMs` from then on.
+ */
+const runningOut = (laterMs: number, fullAnswers = 2) => {
   let asked = 0
   return {
     awsRequestId: 'req-8',
-    getRemainingTimeInMillis: () => (asked++ === 0 ? 60_000 : laterMs),
+    getRemainingTimeInMillis: () => (asked++ < fullAnswers ? 60_000 : laterMs),
   }
 }
 
@@ -237,6 +240,16 @@ describe('the handler running out of time', () => {
     expect(await handler(batch(...records), runningOut(1_000))).toEqual(failedAt(2))
     expect(store.calls).toHaveLength(0)
     expect(summaryOf(log)).toMatchObject({ folded: 0, failure: 'too little time left to commit' })
+  })
+
+  it('starts no read with less time left than the reserve, and rejects nothing', async () => {
+    const tables = freshTables()
+    const reads = countingReads(tables)
+    const { handler, store, log } = setup({ tables, store: { readStates: reads.readStates } })
+    expect(await handler(batch(...records), runningOut(1_000, 1))).toEqual(failedAt(2))
+    expect(reads.count()).toBe(0)
+    expect(store.calls).toHaveLength(0)
+    expect(summaryOf(log)).toMatchObject({ folded: 0, failure: 'too little time left to read' })
   })
 
   it('commits the same batch with plenty of time left', async () => {

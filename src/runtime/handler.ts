@@ -324,6 +324,8 @@ const foldAndCommit = async <Event, State>(
     failure,
     ...NOTHING_COMMITTED,
   })
+  // Reads too can stall until the function times out: none starts without the reserve.
+  if (!hasTime()) return allUnfinished('too little time left to read')
   const planned = await planOnStoredStates(view, deps.store, cache, records, batches).catch(
     (error: unknown) => `reading states: ${describeError(error)}`,
   )
