@@ -22,7 +22,7 @@ const topicOf = (logicalId, topicName, topicArn, email) => {
               Sid: 'DenyPlainHttp',
               Effect: 'Deny',
               Principal: '*',
-              Action: ['sns:Publish', 'sns:Subscribe', 'sns:Receive'],
+              Action: ['sns:Publish', 'sns:Subscribe'],
               Resource: { Ref: logicalId },
               Condition: { Bool: { 'aws:SecureTransport': 'false' } },
             },
