@@ -28,6 +28,19 @@ const capitalised = (text) => `${text[0].toUpperCase()}${text.slice(1)}`
 const functionIdOf = ({ functionKey }) => `${capitalised(functionKey)}LambdaFunction`
 const roleIdOf = ({ functionKey }) => `${capitalised(functionKey)}Role`
 const mappingIdOf = ({ functionKey }) => `${capitalised(functionKey)}StreamMapping`
+const consumerIdOf = ({ functionKey }) => `${capitalised(functionKey)}StreamConsumer`
+
+/**
+ * A view's own consumer of the stream (enhanced fan-out): 2 MB a second per shard pushed to
+ * it alone, outside the 5 GetRecords calls a second that every standard reader shares.
+ */
+const consumerResource = (deployed, stage, streamArn) => ({
+  Type: 'AWS::Kinesis::StreamConsumer',
+  Properties: {
+    StreamARN: streamArn,
+    ConsumerName: `winner-view-${stage}-${deployed.functionKey}`,
+  },
+})
 const tableIdOf = (table) => `${table.suffix}Table`
 const tablesOf = (view) => [
   { table: view.tables.state, actions: TABLE_ACTIONS.state },
@@ -41,7 +54,23 @@ const encryptionOf = (tableKmsKeyArn) =>
     ? {}
     : { SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: tableKmsKeyArn } }
 
-const tableResources = (view, stage, deletionProtection, tableKmsKeyArn) =>
+/**
+ * On-demand tables made ready for a catch-up (a rebuild, a new stage): DynamoDB's warm
+ * throughput, so the first hour is not throttled while partitions split. none: as created.
+ */
+const warmThroughputOf = (params) => {
+  const warm = {
+    ...(params.warmWriteUnitsPerSecond === 'none'
+      ? {}
+      : { WriteUnitsPerSecond: Number(params.warmWriteUnitsPerSecond) }),
+    ...(params.warmReadUnitsPerSecond === 'none'
+      ? {}
+      : { ReadUnitsPerSecond: Number(params.warmReadUnitsPerSecond) }),
+  }
+  return Object.keys(warm).length === 0 ? {} : { WarmThroughput: warm }
+}
+
+const tableResources = (view, stage, deletionProtection, tableKmsKeyArn, warmThroughput) =>
   Object.fromEntries(
     tablesOf(view).map(({ table }) => [
       tableIdOf(table),
@@ -57,6 +86,7 @@ const tableResources = (view, stage, deletionProtection, tableKmsKeyArn) =>
           ...table.definition,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           ...encryptionOf(tableKmsKeyArn),
+          ...warmThroughput,
           DeletionProtectionEnabled: deletionProtection === true || deletionProtection === 'true',
         },
       },
@@ -81,7 +111,19 @@ const tableKeyStatements = (tableKmsKeyArn) =>
         },
       ]
 
-const roleResource = (deployed, stage, streamArn, tableKmsKeyArn) => {
+/** What a role needs to read through its own consumer: subscribe to it, and describe it. */
+const consumerStatements = (deployed, consumer) =>
+  consumer
+    ? [
+        {
+          Effect: 'Allow',
+          Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+          Resource: { Ref: consumerIdOf(deployed) },
+        },
+      ]
+    : []
+
+const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) => {
   const logGroup = `/aws/lambda/winner-view-${stage}-${deployed.functionKey}`
   return {
     Type: 'AWS::IAM::Role',
@@ -108,6 +150,7 @@ const roleResource = (deployed, stage, streamArn, tableKmsKeyArn) => {
                 Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
               })),
               ...tableKeyStatements(tableKmsKeyArn),
+              ...consumerStatements(deployed, consumer),
               {
                 Effect: 'Allow',
                 Action: [
@@ -140,7 +183,7 @@ const roleResource = (deployed, stage, streamArn, tableKmsKeyArn) => {
 }
 
 /** The view's own event source mapping: its own position in every shard. */
-const mappingResource = (deployed, streamArn, params) => ({
+const mappingResource = (deployed, streamArn, params, consumer) => ({
   Type: 'AWS::Lambda::EventSourceMapping',
   // With an encrypted stream, the role may decrypt before the mapping first reads.
   DependsOn: [
@@ -149,7 +192,8 @@ const mappingResource = (deployed, streamArn, params) => ({
   ],
   Properties: {
     FunctionName: { 'Fn::GetAtt': [functionIdOf(deployed), 'Arn'] },
-    EventSourceArn: streamArn,
+    // Through its own consumer (enhanced fan-out), or as one of the stream's shared readers.
+    EventSourceArn: consumer ? { Ref: consumerIdOf(deployed) } : streamArn,
     StartingPosition: 'TRIM_HORIZON',
     BatchSize: params.batchSize,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -212,15 +256,20 @@ const PARAMS = [
   'streamKmsKeyArn',
   'tableKmsKeyArn',
   'withoutMapping',
+  'enhancedFanOut',
+  'warmWriteUnitsPerSecond',
+  'warmReadUnitsPerSecond',
 ]
 
 /**
- * The views whose mapping the stage leaves out (`withoutMapping`: none, or function keys
- * separated by commas). Lambda refuses a second mapping of a function on a stream, and
- * CloudFormation creates a replacement before it deletes the old one: a mapping is
- * restarted or moved in two deploys, the first without it. An unknown key fails loudly.
+ * A parameter that names views by function key (none, or keys separated by commas): for
+ * `withoutMapping`, the views whose mapping the stage leaves out (Lambda refuses a second
+ * mapping of a function on a stream, and CloudFormation creates a replacement before it
+ * deletes the old one: a mapping is restarted or moved in two deploys, the first without
+ * it); for `enhancedFanOut`, the views that read through a consumer of their own. An
+ * unknown key fails loudly.
  */
-const leftOut = (value) => {
+const viewsNamed = (name, value) => {
   const keys =
     String(value) === 'none'
       ? []
@@ -231,7 +280,7 @@ const leftOut = (value) => {
   const unknown = keys.filter((key) => !known.has(key))
   if (unknown.length > 0)
     throw new Error(
-      `winner-view: withoutMapping names ${unknown.join(', ')}: expected none, or some of ${[...known].join(', ')}`,
+      `winner-view: ${name} names ${unknown.join(', ')}: expected none, or some of ${[...known].join(', ')}`,
     )
   return new Set(keys)
 }
@@ -312,18 +361,37 @@ module.exports = async ({ resolveVariable }) => {
     ticket: await resolveVariable('self:custom.ticketAction'),
     names: await resolveVariable('self:custom.alarmTopicNames'),
   }
-  const withoutMapping = leftOut(params.withoutMapping)
+  const withoutMapping = viewsNamed('withoutMapping', params.withoutMapping)
+  const fanOut = viewsNamed('enhancedFanOut', params.enhancedFanOut)
   const Resources = {}
   const Outputs = {}
   for (const deployed of DEPLOYED) {
     const withMapping = !withoutMapping.has(deployed.functionKey)
+    const consumer = fanOut.has(deployed.functionKey)
+    if (consumer) Resources[consumerIdOf(deployed)] = consumerResource(deployed, stage, streamArn)
     if (withMapping)
       Outputs[`${deployed.prefix}StreamMappingId`] = { Value: { Ref: mappingIdOf(deployed) } }
     Object.assign(
       Resources,
-      tableResources(deployed.view, stage, params.deletionProtection, params.tableKmsKeyArn),
-      { [roleIdOf(deployed)]: roleResource(deployed, stage, streamArn, params.tableKmsKeyArn) },
-      withMapping ? { [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params) } : {},
+      tableResources(
+        deployed.view,
+        stage,
+        params.deletionProtection,
+        params.tableKmsKeyArn,
+        warmThroughputOf(params),
+      ),
+      {
+        [roleIdOf(deployed)]: roleResource(
+          deployed,
+          stage,
+          streamArn,
+          params.tableKmsKeyArn,
+          consumer,
+        ),
+      },
+      withMapping
+        ? { [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params, consumer) }
+        : {},
       {
         [`${deployed.prefix}FailedBatchesQueue`]: {
           Type: 'AWS::SQS::Queue',

@@ -417,13 +417,18 @@ describe('the deployment', () => {
       })
   })
 
-  it('leaves a view’s mapping out when told, so that a mapping is restarted in two deploys', async () => {
+  it('leaves a view’s mapping out, reads through a consumer of its own, and warms new tables, when told', async () => {
     const folder = join(tmpdir(), `winner-view-without-${process.pid}`)
-    await run(
-      'npx',
-      ['osls', 'package', '--stage', 'dev', '--package', folder, '--param=withoutMapping=winner'],
-      { cwd: root, env: { ...process.env, ...OFFLINE } },
-    )
+    const params = [
+      'withoutMapping=winner',
+      'enhancedFanOut=categorySales',
+      'warmWriteUnitsPerSecond=10000',
+      'warmReadUnitsPerSecond=12000',
+    ].map((param) => `--param=${param}`)
+    await run('npx', ['osls', 'package', '--stage', 'dev', '--package', folder, ...params], {
+      cwd: root,
+      env: { ...process.env, ...OFFLINE },
+    })
     const template = JSON.parse(
       await readFile(join(folder, 'cloudformation-template-update-stack.json'), 'utf8'),
     )
@@ -434,6 +439,30 @@ describe('the deployment', () => {
     expect(ids).toContain('CategorySalesStreamMapping')
     expect(ids).toContain('WinnerLambdaFunction')
     expect(Object.keys(template.Outputs)).not.toContain('StreamMappingId')
+    // Enhanced fan-out: the category view's own consumer, its mapping on it, its role may subscribe.
+    expect(template.Resources.CategorySalesStreamConsumer).toEqual({
+      Type: 'AWS::Kinesis::StreamConsumer',
+      Properties: {
+        StreamARN: resources.CategorySalesStreamMapping?.Properties.EventSourceArn,
+        ConsumerName: 'winner-view-dev-categorySales',
+      },
+    })
+    expect(template.Resources.CategorySalesStreamMapping.Properties.EventSourceArn).toEqual({
+      Ref: 'CategorySalesStreamConsumer',
+    })
+    expect(
+      template.Resources.CategorySalesRole.Properties.Policies[0].PolicyDocument.Statement,
+    ).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+      Resource: { Ref: 'CategorySalesStreamConsumer' },
+    })
+    expect(ids).not.toContain('WinnerStreamConsumer')
+    expect(template.Resources.ScoresTable.Properties.WarmThroughput).toEqual({
+      WriteUnitsPerSecond: 10000,
+      ReadUnitsPerSecond: 12000,
+    })
+    expect(resources.ScoresTable?.Properties.WarmThroughput).toBeUndefined()
   })
 
   it('refuses to package a stage other than local and dev without its stream', async () => {
