@@ -394,6 +394,43 @@ describe('the deployment', () => {
       expect(body).toContain(metric)
   })
 
+  it('writes an import template holding the tables alone, for re-adopting them after a remove', async () => {
+    const out = join(devFolder, 'import')
+    await run(process.execPath, [
+      join(root, 'deploy', 'import-template.js'),
+      join(devFolder, 'cloudformation-template-update-stack.json'),
+      out,
+    ])
+    const template = JSON.parse(await readFile(join(out, 'import-template.json'), 'utf8'))
+    const tables = [
+      'ContributionsTable',
+      'ScoresTable',
+      'RejectedTable',
+      'CategoryProductsTable',
+      'CategorySalesTable',
+      'CategoryRejectedTable',
+    ]
+    expect(Object.keys(template.Resources).sort()).toEqual([...tables].sort())
+    for (const id of tables)
+      expect(template.Resources[id]).toEqual({
+        ...resources[id],
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      })
+    expect(
+      JSON.parse(await readFile(join(out, 'resources-to-import.json'), 'utf8')),
+    ).toContainEqual({
+      ResourceType: 'AWS::DynamoDB::Table',
+      LogicalResourceId: 'ScoresTable',
+      ResourceIdentifier: { TableName: 'winner-view-dev-Scores' },
+    })
+    const lint = await run('cfn-lint', [join(out, 'import-template.json')]).then(
+      () => 0,
+      (error: { code: number; stdout: string }) => (error.code & 2 ? error.stdout : 0),
+    )
+    expect(lint).toBe(0)
+  })
+
   it('refuses plain HTTP on its queues and topics', () => {
     const denyPlainHttp = (resource: unknown) => ({
       Sid: 'DenyPlainHttp',
