@@ -1,12 +1,13 @@
 import { ResourceNotFoundException } from '@aws-sdk/client-kinesis'
 import { makeDynamoStore } from '../runtime/dynamoStore'
-import { makeViewHandler } from '../runtime/handler'
+import { type BatchSummary, makeViewHandler } from '../runtime/handler'
 import type { AnyView } from '../runtime/view'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
 import { listShards } from './kinesis'
 import { NO_KINESIS, STACK_VIEWS, type Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
+import type { ReadBudget } from './readBudget'
 import { totalRequests } from './requestMeter'
 
 /** What the handler reported over a whole run, summed from its batch log lines. */
@@ -26,6 +27,10 @@ export interface ConsumeOptions {
   readonly faults?: FaultPlan
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
+  /** The stream's shared read budget (5 calls and 2 MB a second per shard); none: unlimited. */
+  readonly readBudget?: ReadBudget
+  /** Each batch's log line, with the view it belongs to. */
+  readonly onBatch?: (view: string, summary: BatchSummary) => void
 }
 
 /** What one view's consumer did over a run. */
@@ -72,6 +77,13 @@ export const requireStream = async (stack: Stack, streamName: string): Promise<v
 export const consumerOf = (view: AnyView, streamName: string): string =>
   `${view.name}:${streamName}`
 
+/** The poller's options a consumer passes on only when it was given them. */
+const optionalPollerOptions = ({ onProgress, signal, readBudget }: ConsumeOptions) => ({
+  ...(onProgress ? { onProgress } : {}),
+  ...(signal ? { signal } : {}),
+  ...(readBudget ? { readBudget } : {}),
+})
+
 /** Consumes the stream to its end with one view's Lambda handler, under the local poller. */
 const consumeView = async (
   stack: Stack,
@@ -85,6 +97,7 @@ const consumeView = async (
   const viewHandler = makeViewHandler(view, {
     store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
     log: (summary) => {
+      options.onBatch?.(view.name, summary)
       totals.folded += summary.folded
       totals.skipped += summary.skipped
       totals.rejected += summary.rejected
@@ -107,8 +120,7 @@ const consumeView = async (
     parallelizationFactor: options.parallelizationFactor ?? 1,
     // Injected faults come again at once: the test is of the outcome, not of the wait.
     ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...optionalPollerOptions(options),
   })
   const dynamodbRequests = totalRequests(place.meter) - requestsBefore
   return { totals, poller, faults: faulty?.faults() ?? 0, dynamodbRequests }

@@ -15,6 +15,7 @@ import { fnv1a } from '../domain/hash'
 import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
 import { listShards } from './kinesis'
+import type { ReadBudget } from './readBudget'
 
 export type KinesisHandler = (
   event: KinesisStreamEvent,
@@ -39,6 +40,8 @@ export interface PollerOptions {
    * record not finished.
    */
   readonly parallelizationFactor?: number
+  /** The shard's read budget, shared with the stream's other readers; none: unlimited. */
+  readonly readBudget?: ReadBudget
 }
 
 export interface PollerStats {
@@ -164,17 +167,25 @@ const deliver = async (
   return failedAt
 }
 
+/** What a page of records weighs against the shard's 2 MB a second: data and partition keys. */
+const bytesOf = (records: ReadonlyArray<_Record>): number =>
+  records.reduce((sum, r) => sum + (r.Data?.byteLength ?? 0) + (r.PartitionKey?.length ?? 0), 0)
+
 /** One page of a shard; an expired iterator is renewed from the checkpoint. */
 const readPage = async (options: PollerOptions, cursor: ShardCursor) => {
   cursor.iterator ??= await iteratorFor(options, cursor)
+  const shardId = cursor.shard.ShardId ?? ''
   try {
-    return await options.kinesis.send(
+    await options.readBudget?.beforeCall(shardId)
+    const page = await options.kinesis.send(
       // A batch for each sub-stream: a page of batchSize × factor records.
       new GetRecordsCommand({
         ShardIterator: cursor.iterator,
         Limit: options.batchSize * (options.parallelizationFactor ?? 1),
       }),
     )
+    options.readBudget?.charge(shardId, bytesOf(page.Records ?? []))
+    return page
   } catch (error) {
     if (!(error instanceof ExpiredIteratorException)) throw error
     cursor.iterator = undefined
