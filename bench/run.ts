@@ -14,6 +14,7 @@ import {
   measureRoundTripModel,
 } from './models'
 import { eventsOf, measurePureFold, type PureFold, pureFoldOf } from './pureFold'
+import { measureRebuildLag } from './rebuildLag'
 import {
   type Endpoints,
   round,
@@ -350,7 +351,13 @@ const measureSections = async (
       await measureOneBatch(endpoints.dynamodb, big, bigFold, 'now', {}, latency),
     )
   }
-  return { perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch }
+  process.stderr.write('running: a rebuild beside the live views, under the read budget\n')
+  const history = workload.slice(0, 10_000)
+  const live = workload.slice(10_000, 13_000)
+  const rebuildLag = []
+  for (const withRebuild of [false, true])
+    rebuildLag.push(await measureRebuildLag(endpoints, history, live, 300, withRebuild))
+  return { perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch, rebuildLag }
 }
 
 const printRedelivery = (r: Sections['redelivery']) => {
@@ -371,6 +378,26 @@ const printRedelivery = (r: Sections['redelivery']) => {
   ])
 }
 
+const printRebuildLag = (rows: Sections['rebuildLag']) => {
+  const [first] = rows
+  if (first === undefined) return
+  console.log(
+    `\nA rebuild beside the live views (1 shard under Kinesis's read budget of 5 calls and 2 MB a second, ${first.historyRecords} records of history, then ${first.liveRecords} arriving at ${first.ratePerSecond}/s; real time on kinesalite)`,
+  )
+  printTable([
+    ['readers', 'live lag p50 ms', 'p99 ms', 'max ms', 'calls', 'throttled', 'rebuild s'],
+    ...rows.map((r) => [
+      r.scenario,
+      r.lagP50Ms,
+      r.lagP99Ms,
+      r.lagMaxMs,
+      r.calls,
+      r.throttledCalls,
+      r.rebuildSeconds ?? '-',
+    ]),
+  ])
+}
+
 const printSections = (sections: Sections) => {
   printScenarios('Per shard (1 shard; batch 100 unless named)', sections.perShard)
   for (const model of sections.models)
@@ -379,6 +406,7 @@ const printSections = (sections: Sections) => {
     )
   printRedelivery(sections.redelivery)
   printShapes(sections.shapes)
+  printRebuildLag(sections.rebuildLag)
   printScenarios('The whole stream', sections.stream)
   printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
   if (sections.faults)
