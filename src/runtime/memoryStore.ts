@@ -76,7 +76,10 @@ const oversizedKey = <State>(
   writes: ReadonlyArray<StateWrite<State>>,
 ): WriteOutcome | undefined => {
   const keys = writes.flatMap((w) => [w.key, ...w.deltas.flatMap((d) => Object.values(d.key))])
-  const oversized = keys.find((key) => utf8Length(key) > MAX_KEY_BYTES)
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short keys need no count.
+  const oversized = keys.find(
+    (key) => key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES,
+  )
   return oversized === undefined
     ? undefined
     : {
@@ -130,7 +133,8 @@ export const memoryStore = <Event, State>(
     writeStates: async (writes) => {
       const invalid = oversizedKey(writes)
       if (invalid !== undefined) return invalid
-      const items = writes.flatMap((w) => itemsOfWrite(w))
+      // Items are held only with a hold time: without one, no transaction can meet another.
+      const items = holdMs > 0 ? writes.flatMap((w) => itemsOfWrite(w)) : []
       if (items.some((item) => held.has(item))) {
         stats.conflicts += 1
         return TRANSACTION_CONFLICT
