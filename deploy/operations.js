@@ -2,6 +2,8 @@
 // conditions on values already known: where alarms notify, pages and tickets apart (each
 // a topic of the stack's own, with an optional e-mail subscription, or an existing one). Whether the functions may
 // decrypt a stream encrypted with a customer-managed key is decided in views.js.
+const { denyPlainHttp } = require('./policies')
+
 const NONE = 'none'
 
 /** A topic of the stack's own, with an optional e-mail subscription; or the one named. */
@@ -17,16 +19,7 @@ const topicOf = (logicalId, topicName, topicArn, email) => {
         Topics: [{ Ref: logicalId }],
         PolicyDocument: {
           Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'DenyPlainHttp',
-              Effect: 'Deny',
-              Principal: '*',
-              Action: ['sns:Publish', 'sns:Subscribe'],
-              Resource: { Ref: logicalId },
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            },
-          ],
+          Statement: [denyPlainHttp(['sns:Publish', 'sns:Subscribe'], { Ref: logicalId })],
         },
       },
     },

@@ -3,6 +3,7 @@
 // Lambda describes a batch it gave up on, and its alarms. Each view keeps its own
 // position, so a poison record or an outage of one never holds up the other.
 const { require: requireTs } = require('tsx/cjs/api')
+const { denyPlainHttp } = require('./policies')
 
 const { tableNameFor, tableVariableOf, TABLE_ACTIONS } = requireTs(
   '../src/runtime/tables.ts',
@@ -293,16 +294,7 @@ const secureTransportOnly = (queueId) => ({
       Queues: [{ Ref: queueId }],
       PolicyDocument: {
         Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'DenyPlainHttp',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: 'sqs:*',
-            Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
-            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-          },
-        ],
+        Statement: [denyPlainHttp('sqs:*', { 'Fn::GetAtt': [queueId, 'Arn'] })],
       },
     },
   },

@@ -220,6 +220,25 @@ describe('committing transactions at once', () => {
   })
 })
 
+/**
+ * Carol created p1 and c0..c59 elsewhere; the batch buys her products and takes p1 for
+ * new, created by dave, with 45 more of his: 61 items and 47 items, two transactions that
+ * share nothing, until p1's re-fold finds carol its creator and adds her Scores item to
+ * the second. The store holds a transaction's items 20 ms.
+ */
+const refoldAddsAnItem = async () => {
+  const store = memoryStore(winnerView, undefined, { holdMs: 20 })
+  const tables = store.tables
+  await commitNow(tables, [created('p1', 'carol', 1)])
+  for (let at = 0; at < 60; at += 1) await commitNow(tables, [created(`c${at}`, 'carol', 2)])
+  const carols = Array.from({ length: 60 }, (_, at) =>
+    plan([purchased(`c${at}`, 100)], tables.states.get(`c${at}`)),
+  )
+  const daves = Array.from({ length: 45 }, (_, at) => plan([created(`d${at}`, 'dave', 100)]))
+  const p1 = plan([created('p1', 'dave', 200), purchased('p1', 201)])
+  return { store, tables, writes: [...carols, p1, ...daves] }
+}
+
 describe('committing transactions at once on a store that holds their items as DynamoDB does', () => {
   it('cancels a transaction that touches an item another one holds, and counts it', async () => {
     const store = memoryStore(winnerView, undefined, { holdMs: 20 })
@@ -234,19 +253,7 @@ describe('committing transactions at once on a store that holds their items as D
   })
 
   it('never runs a transaction that a re-fold gave a Scores item beside another holding that item', async () => {
-    // Carol created p1 and c0..c59 elsewhere; this batch takes p1 for new, created by dave.
-    const store = memoryStore(winnerView, undefined, { holdMs: 20 })
-    const tables = store.tables
-    await commitNow(tables, [created('p1', 'carol', 1)])
-    for (let at = 0; at < 60; at += 1) await commitNow(tables, [created(`c${at}`, 'carol', 2)])
-    const carols = Array.from({ length: 60 }, (_, at) =>
-      plan([purchased(`c${at}`, 100)], tables.states.get(`c${at}`)),
-    )
-    const daves = Array.from({ length: 45 }, (_, at) => plan([created(`d${at}`, 'dave', 100)]))
-    // 61 items and 47 items: two transactions that share nothing, until p1's re-fold
-    // finds carol its creator and adds her Scores item to the second.
-    const p1 = plan([created('p1', 'dave', 200), purchased('p1', 201)])
-    const writes = [...carols, p1, ...daves]
+    const { store, tables, writes } = await refoldAddsAnItem()
     const result = await commitBatch(winnerView, store, { ...options, concurrency: 4 }, writes)
     expect(result).toMatchObject({ unfinished: [], refolds: 1, transactions: 2 })
     expect(store.stats.conflicts).toBe(0)
@@ -257,25 +264,19 @@ describe('committing transactions at once on a store that holds their items as D
 
 describe('committing a transaction that waited for a held item', () => {
   it('checks the time left again after the wait, and starts nothing once it is short', async () => {
-    const store = memoryStore(winnerView, undefined, { holdMs: 20 })
-    const tables = store.tables
-    await commitNow(tables, [created('p1', 'carol', 1)])
-    for (let at = 0; at < 60; at += 1) await commitNow(tables, [created(`c${at}`, 'carol', 2)])
-    const carols = Array.from({ length: 60 }, (_, at) =>
-      plan([purchased(`c${at}`, 100)], tables.states.get(`c${at}`)),
-    )
-    const daves = Array.from({ length: 45 }, (_, at) => plan([created(`d${at}`, 'dave', 100)]))
-    const p1 = plan([created('p1', 'dave', 200), purchased('p1', 201)])
+    const { store, tables, writes } = await refoldAddsAnItem()
     // Time runs out while the re-folded transaction waits for carol's item: once the
     // transaction holding it has committed.
     const hasTime = () => tables.states.get('c0')?.purchases !== 1
-    const result = await commitBatch(winnerView, store, { ...options, hasTime, concurrency: 4 }, [
-      ...carols,
-      p1,
-      ...daves,
-    ])
+    const result = await commitBatch(
+      winnerView,
+      store,
+      { ...options, hasTime, concurrency: 4 },
+      writes,
+    )
     expect(result.failure).toBe('too little time left to commit')
-    expect(idsOf(result.unfinished).sort()).toEqual(['p1', ...daves.map((d) => d.batch.key)].sort())
+    const daves = Array.from({ length: 45 }, (_, at) => `d${at}`)
+    expect(idsOf(result.unfinished).sort()).toEqual(['p1', ...daves].sort())
     expect(tables.states.has('d0')).toBe(false)
     expect(tables.states.get('p1')?.purchases).toBe(0)
   })

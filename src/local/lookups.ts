@@ -1,11 +1,7 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb'
+import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import type { Role } from '../domain/scores'
+import { queryAll } from './viewReader'
 
 type Item = Record<string, unknown>
 
@@ -20,17 +16,6 @@ export const productItem = async (
       new GetCommand({ TableName: names.contributions, Key: { productId }, ConsistentRead: true }),
     )
   ).Item
-
-const queryAll = async (client: DynamoDBDocumentClient, input: QueryCommand['input']) => {
-  const items: Item[] = []
-  let start: Item | undefined
-  do {
-    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: start }))
-    items.push(...(page.Items ?? []))
-    start = page.LastEvaluatedKey
-  } while (start !== undefined)
-  return items
-}
 
 const INDEX_OF_ROLE: Record<Role, string> = {
   creator: 'ProductsByCreator',

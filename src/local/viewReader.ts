@@ -105,7 +105,7 @@ const byScore = (a: LeaderboardEntry, b: LeaderboardEntry): number =>
   b.score - a.score || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0)
 
 /** Every item a query matches, page by page. */
-const queryAll = async (
+export const queryAll = async (
   client: DynamoDBDocumentClient,
   input: QueryCommand['input'],
 ): Promise<Item[]> => {

@@ -1,4 +1,4 @@
-import type { AlarmRule, Comparison, MissingData, Statistic } from './alarmEvaluator'
+import type { AlarmRule, Statistic } from './alarmEvaluator'
 
 /**
  * The deployed alarms, as data: each says what it watches, how CloudWatch judges it, who
@@ -19,7 +19,10 @@ export interface AlarmInput {
   readonly statistic: Statistic
 }
 
-export interface AlarmSpec {
+/** How CloudWatch judges an alarm: the same fields the evaluator reads. */
+type Judging = Omit<AlarmRule, 'inputs' | 'expression'>
+
+export interface AlarmSpec extends Judging {
   /** The alarm's name after `winner-view-<stage>-<view label>`. */
   readonly name: string
   readonly severity: 'page' | 'ticket'
@@ -32,12 +35,6 @@ export interface AlarmSpec {
     readonly text: string
     readonly evaluate: NonNullable<AlarmRule['expression']>
   }
-  readonly period: number
-  readonly evaluationPeriods: number
-  readonly datapointsToAlarm: number
-  readonly threshold: number
-  readonly comparison: Comparison
-  readonly treatMissingData: MissingData
 }
 
 /** Where a view's metrics live in one deployment. */
