@@ -7,6 +7,7 @@ import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/kinesis'
 import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
 import { type BatchShape, ceilingAt, measureBatchShape } from './batchShape'
+import { measureContention } from './contention'
 import {
   measureHandlerCpu,
   measureOneBatch,
@@ -319,6 +320,23 @@ const ratiosOf = (flags: BenchFlags, sections: Sections) => ({
   ),
 })
 
+/**
+ * Shards catching up at once under DynamoDB's conflict rule (items held 15 ms) and
+ * without it (0 ms: what DynamoDB Local shows), 20,000 records a shard, batch 500.
+ */
+const measureContentionRows = async (flags: BenchFlags) => {
+  const perShard = 20_000
+  const counts = [1, 2, 4, 8, 16]
+  const workload = generateWorkload({ events: perShard * 16, seed: flags.seed })
+  const rows = []
+  for (const holdMs of [0, 15])
+    for (const shards of counts) {
+      process.stderr.write(`running: ${shards} shards catching up, items held ${holdMs} ms\n`)
+      rows.push(await measureContention(workload.slice(0, perShard * shards), shards, holdMs))
+    }
+  return rows
+}
+
 const measureSections = async (
   flags: BenchFlags,
   workload: ReadonlyArray<WorkloadRecord>,
@@ -357,7 +375,11 @@ const measureSections = async (
   const rebuildLag = []
   for (const withRebuild of [false, true])
     rebuildLag.push(await measureRebuildLag(endpoints, history, live, 300, withRebuild))
-  return { perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch, rebuildLag }
+  const contention = await measureContentionRows(flags)
+  return {
+    ...{ perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch },
+    ...{ rebuildLag, contention },
+  }
 }
 
 const printRedelivery = (r: Sections['redelivery']) => {
@@ -398,6 +420,34 @@ const printRebuildLag = (rows: Sections['rebuildLag']) => {
   ])
 }
 
+const printContention = (rows: Sections['contention']) => {
+  console.log(
+    '\nShards catching up at once (20,000 records a shard, batch 500, in-memory store, 25 ms round trips of which a transaction holds its items the last 0 or 15 ms)',
+  )
+  printTable([
+    [
+      'shards',
+      'hold ms',
+      'records',
+      'records/s',
+      'conflicts/100 tx',
+      'retries',
+      'redeliveries',
+      'equals fold',
+    ],
+    ...rows.map((r) => [
+      r.shards,
+      r.holdMs,
+      r.records,
+      r.recordsPerSecond,
+      r.conflictsPer100,
+      r.retries,
+      r.redeliveries,
+      r.matchesPureFold ? 'yes' : 'NO',
+    ]),
+  ])
+}
+
 const printSections = (sections: Sections) => {
   printScenarios('Per shard (1 shard; batch 100 unless named)', sections.perShard)
   for (const model of sections.models)
@@ -407,6 +457,7 @@ const printSections = (sections: Sections) => {
   printRedelivery(sections.redelivery)
   printShapes(sections.shapes)
   printRebuildLag(sections.rebuildLag)
+  printContention(sections.contention)
   printScenarios('The whole stream', sections.stream)
   printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
   if (sections.faults)
