@@ -11,7 +11,11 @@ const { tableNameFor, tableVariableOf, TABLE_ACTIONS } = requireTs(
 )
 const { winnerView } = requireTs('../src/views/winner.ts', __filename)
 const { categorySalesView } = requireTs('../src/views/categorySales.ts', __filename)
-const { alarmResource, stackAlarms, viewAlarms } = requireTs('../src/ops/alarms.ts', __filename)
+const { alarmResource, compositeResources, isComposite, stackAlarms, viewAlarms } = requireTs(
+  '../src/ops/alarms.ts',
+  __filename,
+)
+const { DEFAULT_RESERVE_MS } = requireTs('../src/runtime/handler.ts', __filename)
 
 // The winner view's logical ids and names predate the second view: kept as they were,
 // or CloudFormation would replace its tables, mapping and alarms.
@@ -229,11 +233,21 @@ const alarmResources = (deployed, stage, params, topics, withMapping) => {
     service: view.name,
     stage,
   }
-  return Object.fromEntries(
-    viewAlarms(targets, params.alarmSettings).map((spec) => [
-      `${prefix}${pascal(spec.name)}Alarm`,
-      alarmResource(spec, `winner-view-${stage}-${label}${spec.name}`, topics[spec.severity]),
-    ]),
+  const namePrefix = `winner-view-${stage}-${label}`
+  const idOf = (name) => `${prefix}${pascal(name)}Alarm`
+  return Object.assign(
+    {},
+    ...viewAlarms(targets, params.alarmSettings).map((spec) =>
+      isComposite(spec)
+        ? compositeResources(spec, namePrefix, idOf, topics[spec.severity])
+        : {
+            [idOf(spec.name)]: alarmResource(
+              spec,
+              `${namePrefix}${spec.name}`,
+              topics[spec.severity],
+            ),
+          },
+    ),
   )
 }
 
@@ -340,6 +354,7 @@ const paramsOf = async (resolveVariable) => {
       unfinishedBatchMinutes: Number(params.unfinishedBatchMinutes),
       conflictsPerFiveMinutes: Number(params.conflictsPerFiveMinutes),
       functionTimeoutMs: Number(timeoutSeconds) * 1000,
+      reserveMs: DEFAULT_RESERVE_MS,
     },
   }
 }

@@ -289,7 +289,7 @@ describe('the deployment', () => {
           '>',
           0,
         ],
-        ['NearTimeoutAlarm', 'ticket', 'AWS/Lambda', 'Duration', 'Maximum', 60, 3, 5, '>', 48_000],
+        ['NearTimeoutAlarm', 'ticket', 'AWS/Lambda', 'Duration', 'Maximum', 60, 3, 5, '>', 32_800],
         ['ThrottlesAlarm', 'ticket', 'AWS/Lambda', 'Throttles', 'Sum', 300, 1, 1, '>', 0],
         ['TableThrottlesAlarm', 'ticket', 'WinnerView', 'throttles', 'Sum', 300, 1, 1, '>', 0],
         ['ConflictsAlarm', 'ticket', 'WinnerView', 'conflicts', 'Sum', 300, 1, 1, '>', 100],
@@ -319,42 +319,54 @@ describe('the deployment', () => {
 
   it.each(DEPLOYED)(
     'pages when records arrive on the stream and the $view.name mapping polls none for 5 minutes',
-    ({ id, alarms }) => {
-      const stalled = resources[`${alarms}StalledAlarm`]?.Properties
-      expect(stalled).toMatchObject({
+    ({ id, alarms, view }) => {
+      const name = `winner-view-dev-${view.name === 'winner-view' ? '' : 'category-sales-'}`
+      expect(resources[`${alarms}StalledAlarm`]).toMatchObject({
+        Type: 'AWS::CloudWatch::CompositeAlarm',
+        Properties: {
+          AlarmName: `${name}stalled`,
+          AlarmRule: `ALARM("${name}stalled-incoming") AND ALARM("${name}stalled-polled")`,
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+          OKActions: [{ Ref: 'AlarmTopic' }],
+        },
+      })
+      // Its parts notify no one: records in five minutes in a row, and none polled.
+      const incoming = resources[`${alarms}StalledIncomingAlarm`]?.Properties
+      expect(incoming).toMatchObject({
+        Namespace: 'AWS/Kinesis',
+        MetricName: 'IncomingRecords',
+        Statistic: 'Sum',
+        Period: 60,
         EvaluationPeriods: 5,
         DatapointsToAlarm: 5,
-        Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: 'AlarmTopic' }],
-        OKActions: [{ Ref: 'AlarmTopic' }],
       })
-      const metrics = stalled?.Metrics as Array<Record<string, unknown>>
-      expect(metrics.map((m) => m.Id)).toEqual(['incoming', 'polled', 'alarm'])
-      expect(metrics[1]).toMatchObject({
-        MetricStat: {
-          Metric: {
-            Namespace: 'AWS/Lambda',
-            MetricName: 'PolledEventCount',
-            Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: `${id}StreamMapping` } }],
-          },
-          Period: 60,
-          Stat: 'Sum',
-        },
-        ReturnData: false,
+      expect(incoming?.AlarmActions).toBeUndefined()
+      const polled = resources[`${alarms}StalledPolledAlarm`]?.Properties
+      expect(polled).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'PolledEventCount',
+        Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: `${id}StreamMapping` } }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        // A mapping gone silent emits nothing at all: that counts as none polled.
+        TreatMissingData: 'breaching',
       })
-      expect(metrics[2]).toEqual({
-        Id: 'alarm',
-        Expression: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)',
-        ReturnData: true,
-      })
+      expect(polled?.OKActions).toBeUndefined()
     },
   )
 
   it('notifies topics of its own for pages and tickets, with no subscription unless an e-mail is given, and draws a dashboard', () => {
-    // 10 per view, and the stack's read throttles and two delivery alarms.
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(23)
+    // 11 per view (stalled's two parts among them), and the stack's read throttles and two
+    // delivery alarms; stalled itself is a composite alarm of its two parts, per view.
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(25)
+    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(2)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
     expect(resources.TicketTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-tickets' })
     expect(ofType('AWS::SNS::Subscription')).toEqual([])
@@ -450,7 +462,26 @@ describe('the deployment', () => {
     for (const topic of ['AlarmTopic', 'TicketTopic'])
       expect(resources[`${topic}Policy`]?.Properties).toMatchObject({
         Topics: [{ Ref: topic }],
-        PolicyDocument: { Statement: [denyPlainHttp({ Ref: topic })] },
+        PolicyDocument: {
+          Statement: [
+            // The policy replaces the default one: the stage's alarms must still publish.
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: topic },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: {
+                  'aws:SourceArn': {
+                    'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:winner-view-dev-*`,
+                  },
+                },
+              },
+            },
+            denyPlainHttp({ Ref: topic }),
+          ],
+        },
       })
   })
 

@@ -137,3 +137,23 @@ export const firstAlarm = (
   from: number,
   to: number,
 ): number | undefined => evaluateAlarm(rule, series, from, to).find((s) => s.state === 'ALARM')?.at
+
+/**
+ * The first time (seconds) every child alarm is in ALARM at once: when a composite alarm
+ * whose rule is `ALARM(a) AND ALARM(b) …` goes to ALARM. The children share a period.
+ */
+export const firstAllInAlarm = (
+  children: ReadonlyArray<{
+    readonly rule: AlarmRule
+    readonly series: Readonly<Record<string, ReadonlyArray<Datapoint>>>
+  }>,
+  from: number,
+  to: number,
+): number | undefined => {
+  const timelines = children.map(({ rule, series }) => evaluateAlarm(rule, series, from, to))
+  const [first, ...others] = timelines
+  return first?.find(
+    ({ at, state }) =>
+      state === 'ALARM' && others.every((t) => t.find((s) => s.at === at)?.state === 'ALARM'),
+  )?.at
+}

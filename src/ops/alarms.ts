@@ -37,6 +37,22 @@ export interface AlarmSpec extends Judging {
   }
 }
 
+/**
+ * An alarm in ALARM when all its children are (a CloudWatch composite alarm): it alone
+ * notifies; its children, named after it, notify no one.
+ */
+export interface CompositeSpec {
+  readonly name: string
+  readonly severity: 'page' | 'ticket'
+  readonly description: string
+  readonly why: string
+  readonly children: ReadonlyArray<AlarmSpec>
+}
+
+export type AnyAlarmSpec = AlarmSpec | CompositeSpec
+
+export const isComposite = (spec: AnyAlarmSpec): spec is CompositeSpec => 'children' in spec
+
 /** Where a view's metrics live in one deployment. */
 export interface AlarmTargets {
   /** `Ref` of the view's function, mapping and failed-batches queue name. */
@@ -55,6 +71,8 @@ export interface AlarmSettings {
   readonly unfinishedBatchMinutes: number
   readonly conflictsPerFiveMinutes: number
   readonly functionTimeoutMs: number
+  /** The handler's time reserve: no transaction starts with less left (DEFAULT_RESERVE_MS). */
+  readonly reserveMs: number
 }
 
 const lambda = (t: AlarmTargets, id: string, metricName: string, statistic: Statistic) => ({
@@ -87,40 +105,51 @@ const minutes = (n: number) => ({
 const filled = (value: number | undefined) => value ?? 0
 
 /** Records arrive on the stream and the mapping polls none: it stopped without a sound. */
-const stalled = (t: AlarmTargets, mappingId: Cfn): AlarmSpec => ({
+const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
   name: 'stalled',
   severity: 'page',
   description:
     'Records arrive on the stream but the mapping polls none: it is disabled, deleted or failing (a KMS key, a permission). See the README runbook.',
-  why: 'IteratorAge is emitted only when the function is invoked, so a mapping that stops is silent there. The stream counts what arrives (IncomingRecords) and the mapping what it polls (PolledEventCount, from MetricsConfig): five minutes in a row with records in and none polled is a stop, not a pause; a quiet stream has no datapoint and raises nothing',
-  inputs: [
+  why: 'IteratorAge is emitted only when the function is invoked, so a mapping that stops is silent there. A composite of two alarms: the stream counts what arrives (IncomingRecords above 0, five minutes in a row) and the mapping what it polls (PolledEventCount, from MetricsConfig, below 1 five minutes in a row, a minute with no datapoint counting as none polled, so a mapping gone silent altogether still counts). Records in and none polled is a stop, not a pause; a quiet stream raises nothing',
+  children: [
     {
-      id: 'incoming',
-      namespace: 'AWS/Kinesis',
-      metricName: 'IncomingRecords',
-      dimensions: [{ Name: 'StreamName', Value: t.streamName }],
-      statistic: 'Sum',
+      name: 'stalled-incoming',
+      severity: 'page',
+      description: 'Records arrive on the stream (a part of the stalled alarm, which notifies).',
+      why: '',
+      inputs: [
+        {
+          id: 'incoming',
+          namespace: 'AWS/Kinesis',
+          metricName: 'IncomingRecords',
+          dimensions: [{ Name: 'StreamName', Value: t.streamName }],
+          statistic: 'Sum',
+        },
+      ],
+      ...minutes(5),
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
     },
     {
-      id: 'polled',
-      namespace: 'AWS/Lambda',
-      metricName: 'PolledEventCount',
-      dimensions: [{ Name: 'EventSourceMappingUUID', Value: mappingId }],
-      statistic: 'Sum',
+      name: 'stalled-polled',
+      severity: 'page',
+      description: 'The mapping polls no record (a part of the stalled alarm, which notifies).',
+      why: '',
+      inputs: [
+        {
+          id: 'polled',
+          namespace: 'AWS/Lambda',
+          metricName: 'PolledEventCount',
+          dimensions: [{ Name: 'EventSourceMappingUUID', Value: mappingId }],
+          statistic: 'Sum',
+        },
+      ],
+      ...minutes(5),
+      treatMissingData: 'breaching',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
     },
   ],
-  expression: {
-    text: 'IF(FILL(incoming, 0) > 0 AND FILL(polled, 0) == 0, 1, 0)',
-    evaluate: (values) => {
-      const incoming = values.get('incoming')
-      const polled = values.get('polled')
-      if (incoming === undefined && polled === undefined) return undefined
-      return filled(incoming) > 0 && filled(polled) === 0 ? 1 : 0
-    },
-  },
-  ...minutes(5),
-  threshold: 0,
-  comparison: 'GreaterThanThreshold',
 })
 
 /** A shard far behind, though moving. */
@@ -184,7 +213,7 @@ const failedBatches = (t: AlarmTargets): AlarmSpec => ({
 })
 
 /** The paging alarms: a shard stopped, or sales are being skipped. */
-const pages = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
+const pages = (t: AlarmTargets, settings: AlarmSettings): AnyAlarmSpec[] => [
   ...(t.mappingId === undefined ? [] : [stalled(t, t.mappingId)]),
   iteratorAge(t, settings),
   errors(t),
@@ -226,14 +255,14 @@ const nearTimeout = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec => ({
   name: 'near-timeout',
   severity: 'ticket',
   description:
-    'Batches take most of the function’s timeout: raise the timeout or lower the batch size before they fail.',
-  why: 'Maximum duration over a minute above 80 % of the timeout in 3 of 5 minutes: the handler stops starting transactions with its reserve left, so this warns before batches end unfinished',
+    'Batches take most of the time the function’s timeout leaves them: raise the timeout or lower the batch size before they end unfinished.',
+  why: 'Maximum duration over a minute above 80 % of the time a batch can use (the timeout less the reserve: 41 s of 60), in 3 of 5 minutes: past it the handler stops starting transactions and the batch ends unfinished, so this warns before that happens',
   inputs: [lambda(t, 'duration', 'Duration', 'Maximum')],
   period: 60,
   evaluationPeriods: 5,
   datapointsToAlarm: 3,
   treatMissingData: 'notBreaching',
-  threshold: Math.round(settings.functionTimeoutMs * 0.8),
+  threshold: Math.round((settings.functionTimeoutMs - settings.reserveMs) * 0.8),
   comparison: 'GreaterThanThreshold',
 })
 
@@ -275,7 +304,7 @@ const tickets = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
 ]
 
 /** A view's alarms in one deployment, pages first. */
-export const viewAlarms = (targets: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
+export const viewAlarms = (targets: AlarmTargets, settings: AlarmSettings): AnyAlarmSpec[] => [
   ...pages(targets, settings),
   ...tickets(targets, settings),
 ]
@@ -355,20 +384,50 @@ const metricProperties = (spec: AlarmSpec) => {
   }
 }
 
-/** An alarm as a CloudFormation resource, notifying `topic` of ALARM and of OK. */
-export const alarmResource = (spec: AlarmSpec, alarmName: string, topic: Cfn) => ({
+/** A metric alarm as a CloudFormation resource, notifying `topic` (if any) of ALARM and of OK. */
+export const alarmResource = (spec: AlarmSpec, alarmName: string, topic?: Cfn) => ({
   Type: 'AWS::CloudWatch::Alarm',
   Properties: {
     AlarmName: alarmName,
-    AlarmDescription: `[${spec.severity}] ${spec.description}`,
+    AlarmDescription:
+      topic === undefined ? spec.description : `[${spec.severity}] ${spec.description}`,
     ...metricProperties(spec),
     EvaluationPeriods: spec.evaluationPeriods,
     DatapointsToAlarm: spec.datapointsToAlarm,
     Threshold: spec.threshold,
     ComparisonOperator: spec.comparison,
     TreatMissingData: spec.treatMissingData,
-    AlarmActions: [topic],
-    OKActions: [topic],
+    ...(topic === undefined ? {} : { AlarmActions: [topic], OKActions: [topic] }),
+  },
+})
+
+/**
+ * A composite alarm and its children as CloudFormation resources, by logical id: the
+ * children (named `<prefix><child>`) notify no one; the composite notifies `topic` of
+ * ALARM and of OK when all of them are in ALARM.
+ */
+export const compositeResources = (
+  spec: CompositeSpec,
+  namePrefix: string,
+  idOf: (name: string) => string,
+  topic: Cfn,
+) => ({
+  ...Object.fromEntries(
+    spec.children.map((child) => [
+      idOf(child.name),
+      alarmResource(child, `${namePrefix}${child.name}`),
+    ]),
+  ),
+  [idOf(spec.name)]: {
+    Type: 'AWS::CloudWatch::CompositeAlarm',
+    DependsOn: spec.children.map((child) => idOf(child.name)),
+    Properties: {
+      AlarmName: `${namePrefix}${spec.name}`,
+      AlarmDescription: `[${spec.severity}] ${spec.description}`,
+      AlarmRule: spec.children.map((child) => `ALARM("${namePrefix}${child.name}")`).join(' AND '),
+      AlarmActions: [topic],
+      OKActions: [topic],
+    },
   },
 })
 
