@@ -12,7 +12,9 @@
 //     --change-set-name adopt-tables --change-set-type IMPORT \
 //     --template-body file://out/import-template.json \
 //     --resources-to-import file://out/resources-to-import.json
+//   aws cloudformation wait change-set-create-complete --stack-name winner-view-prod --change-set-name adopt-tables
 //   aws cloudformation execute-change-set --stack-name winner-view-prod --change-set-name adopt-tables
+//   aws cloudformation wait stack-import-complete --stack-name winner-view-prod
 //   npx osls deploy --stage prod          (adds everything else around the tables)
 const { mkdir, readFile, writeFile } = require('node:fs/promises')
 const { join } = require('node:path')

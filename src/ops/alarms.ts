@@ -335,7 +335,7 @@ export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): Al
       name: at === 0 ? 'page-deliveries' : 'ticket-deliveries',
       severity: 'ticket',
       description:
-        'SNS failed to deliver alarm notifications: check the topic’s subscriptions (an unconfirmed e-mail, a deleted endpoint).',
+        'SNS failed to deliver alarm notifications: check the topic’s subscriptions (a deleted endpoint, a refused delivery; an unconfirmed one gets nothing and fails nothing).',
       why: 'Any failed notification over five minutes; it notifies the ticket topic, so a broken page topic is still heard of',
       inputs: [
         {
