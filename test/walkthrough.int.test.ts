@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
-import { mkdtemp, readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -137,6 +137,21 @@ describe('the README walkthrough', () => {
     const { TableNames = [] } = await client.send(new ListTablesCommand({}))
     client.destroy()
     expect(TableNames.filter((name) => name.includes('lcoal'))).toEqual([])
+  })
+
+  it('watch it move: more events published to the running stack and consumed move the board', async () => {
+    const before = JSON.parse((await cli('top', '--json', '--limit', '1')).stdout)
+    const { stdout } = await cli('generate', '--events', '300', '--seed', '7')
+    const more = join(home, 'more.jsonl')
+    await writeFile(more, stdout)
+    expect((await cli('publish', more)).stdout).toBe('published 300 records to localStream\n')
+    expect((await cli('consume')).stdout).toMatch(/\n300 records: /)
+    const after = JSON.parse((await cli('top', '--json', '--limit', '1')).stdout)
+    const all = oracleView(
+      oracleRecordsOfLines([...lines, ...stdout.split('\n').filter((l) => l !== '')]),
+    )
+    expect(after).not.toEqual(before)
+    expect(after.creator).toEqual(oracleTop(all.scores as Score[], 'creator', 1))
   })
 
   it('after down, a reading command says there is no stack; after up, the view is still there', async () => {
