@@ -16,6 +16,7 @@ const { alarmResource, compositeResources, isComposite, stackAlarms, viewAlarms 
   __filename,
 )
 const { DEFAULT_RESERVE_MS } = requireTs('../src/runtime/handler.ts', __filename)
+const { EXPIRES_AT } = requireTs('../src/runtime/items.ts', __filename)
 
 // The winner view's logical ids and names predate the second view: kept as they were,
 // or CloudFormation would replace its tables, mapping and alarms.
@@ -75,7 +76,13 @@ const warmThroughputOf = (params) => {
   return Object.keys(warm).length === 0 ? {} : { WarmThroughput: warm }
 }
 
-const tableResources = (view, stage, deletionProtection, tableKmsKeyArn, warmThroughput) =>
+/** With a retention, DynamoDB's time to live deletes Rejected items once their `expiresAt` has passed. */
+const retentionOf = (table, view, rejectedRetentionDays) =>
+  table === view.tables.rejected && String(rejectedRetentionDays) !== 'none'
+    ? { TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true } }
+    : {}
+
+const tableResources = (view, stage, params, warmThroughput) =>
   Object.fromEntries(
     tablesOf(view).map(({ table }) => [
       tableIdOf(table),
@@ -90,9 +97,11 @@ const tableResources = (view, stage, deletionProtection, tableKmsKeyArn, warmThr
           BillingMode: 'PAY_PER_REQUEST',
           ...table.definition,
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          ...encryptionOf(tableKmsKeyArn),
+          ...encryptionOf(params.tableKmsKeyArn),
           ...warmThroughput,
-          DeletionProtectionEnabled: deletionProtection === true || deletionProtection === 'true',
+          ...retentionOf(table, view, params.rejectedRetentionDays),
+          DeletionProtectionEnabled:
+            params.deletionProtection === true || params.deletionProtection === 'true',
         },
       },
     ]),
@@ -274,6 +283,7 @@ const PARAMS = [
   'enhancedFanOut',
   'warmWriteUnitsPerSecond',
   'warmReadUnitsPerSecond',
+  'rejectedRetentionDays',
 ]
 
 /**
@@ -380,13 +390,7 @@ module.exports = async ({ resolveVariable }) => {
       Outputs[`${deployed.prefix}StreamMappingId`] = { Value: { Ref: mappingIdOf(deployed) } }
     Object.assign(
       Resources,
-      tableResources(
-        deployed.view,
-        stage,
-        params.deletionProtection,
-        params.tableKmsKeyArn,
-        warmThroughputOf(params),
-      ),
+      tableResources(deployed.view, stage, params, warmThroughputOf(params)),
       {
         [roleIdOf(deployed)]: roleResource(
           deployed,

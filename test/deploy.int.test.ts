@@ -201,6 +201,7 @@ describe('the deployment', () => {
       Environment: {
         Variables: {
           WINNER_VIEW_STAGE: 'dev',
+          REJECTED_RETENTION_DAYS: 'none',
           TABLE_CONTRIBUTIONS_NAME: { Ref: 'ContributionsTable' },
           TABLE_SCORES_NAME: { Ref: 'ScoresTable' },
           TABLE_REJECTED_NAME: { Ref: 'RejectedTable' },
@@ -492,6 +493,7 @@ describe('the deployment', () => {
       'enhancedFanOut=categorySales',
       'warmWriteUnitsPerSecond=10000',
       'warmReadUnitsPerSecond=12000',
+      'rejectedRetentionDays=90',
     ].map((param) => `--param=${param}`)
     await run('npx', ['osls', 'package', '--stage', 'dev', '--package', folder, ...params], {
       cwd: root,
@@ -531,6 +533,17 @@ describe('the deployment', () => {
       ReadUnitsPerSecond: 12000,
     })
     expect(resources.ScoresTable?.Properties.WarmThroughput).toBeUndefined()
+    // A retention for Rejected: time to live on its tables, the days in each function's environment.
+    for (const table of ['RejectedTable', 'CategoryRejectedTable'])
+      expect(template.Resources[table].Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: 'expiresAt',
+        Enabled: true,
+      })
+    expect(template.Resources.ScoresTable.Properties.TimeToLiveSpecification).toBeUndefined()
+    expect(template.Resources.WinnerLambdaFunction.Properties.Environment.Variables).toMatchObject({
+      REJECTED_RETENTION_DAYS: '90',
+    })
+    expect(resources.RejectedTable?.Properties.TimeToLiveSpecification).toBeUndefined()
   })
 
   it('refuses to package a stage other than local and dev without its stream', async () => {

@@ -12,7 +12,7 @@ import { backoffDelay, defaultRetryPolicy, type RetryPolicy, sleep } from './bac
 import { CLIENT_RETRY, type ClientRetry } from './clientRetry'
 import { forEachAtMost } from './concurrency'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
-import { rejectedItems, transactionItems } from './items'
+import { expiringRejectedItems, transactionItems } from './items'
 import type { StateWrite, Store, StoredState, WriteOutcome } from './store'
 import { checkTables } from './tableCheck'
 import type { AnyView, View, ViewTableNames } from './view'
@@ -55,6 +55,8 @@ export interface DynamoStoreOptions {
   readonly names: ViewTableNames
   /** For unprocessed keys and items only; the client retries failed calls itself. */
   readonly retry?: RetryPolicy
+  /** Days a Rejected item is kept before DynamoDB's time to live may delete it; none: kept. */
+  readonly rejectedRetentionDays?: number
 }
 
 const unprocessedKeys = (
@@ -140,7 +142,10 @@ const keepRejected =
     const table = nameOf(options.names, view.tables.rejected.role)
     await forEachAtMost(
       REQUESTS_AT_ONCE,
-      chunks(records.flatMap(rejectedItems), MAX_BATCH_WRITE),
+      chunks(
+        records.flatMap((r) => expiringRejectedItems(r, options.rejectedRetentionDays, Date.now())),
+        MAX_BATCH_WRITE,
+      ),
       (batch) => putEachIfRefused(options, table, batch),
     )
   }

@@ -21,6 +21,29 @@ export const rejectedPartKey = (eventId: string, part: number): string => `${eve
  */
 export const rejectedItems = (record: RejectedRecord): Array<Record<string, unknown>> => {
   if (record.data.length <= REJECTED_DATA_PER_ITEM) return [{ ...record }]
+  return splitRejected(record)
+}
+
+/** The attribute DynamoDB's time to live reads on a Rejected item: when it may go, in epoch seconds. */
+export const EXPIRES_AT = 'expiresAt'
+
+/**
+ * A record's Rejected items with the time DynamoDB may delete them, `days` from `now`
+ * (epoch milliseconds), every part of a split record alike; no retention, no such time.
+ */
+export const expiringRejectedItems = (
+  record: RejectedRecord,
+  retentionDays: number | undefined,
+  now: number,
+): Array<Record<string, unknown>> => {
+  const items = rejectedItems(record)
+  if (retentionDays === undefined) return items
+  const expiresAt = Math.floor(now / 1000) + Math.round(retentionDays * 86_400)
+  return items.map((item) => ({ ...item, [EXPIRES_AT]: expiresAt }))
+}
+
+/** A record whose data is larger than one item, over several items in order. */
+const splitRejected = (record: RejectedRecord): Array<Record<string, unknown>> => {
   const parts = Math.ceil(record.data.length / REJECTED_DATA_PER_ITEM)
   const slice = (part: number) =>
     record.data.slice((part - 1) * REJECTED_DATA_PER_ITEM, part * REJECTED_DATA_PER_ITEM)

@@ -1,8 +1,14 @@
 import { makeDocumentClient, makeDynamoStore } from './dynamoStore'
 import { emfLogger } from './emf'
 import { makeViewHandler } from './handler'
-import { stageFromEnv, viewTableNamesFromEnv } from './tables'
+import { rejectedRetentionFromEnv, stageFromEnv, viewTableNamesFromEnv } from './tables'
 import type { View } from './view'
+
+/** The Rejected retention the environment sets, as a store option. */
+const retentionOf = (env: NodeJS.ProcessEnv) => {
+  const days = rejectedRetentionFromEnv(env)
+  return days === undefined ? {} : { rejectedRetentionDays: days }
+}
 
 /**
  * A view's Lambda handler as deployed: its store on DynamoDB and its EMF log line, built
@@ -18,6 +24,7 @@ export const lambdaHandlerOf = <Event, State>(
     store: makeDynamoStore(view, {
       client: makeDocumentClient(),
       names: viewTableNamesFromEnv(view, env),
+      ...retentionOf(env),
     }),
     log: emfLogger(view.name, stageFromEnv(env)),
   })

@@ -44,6 +44,21 @@ export const viewTableNamesFromEnv = (view: AnyView, env: NodeJS.ProcessEnv): Vi
 export const tableEnvironment = (names: ViewTableNames): Record<string, string> =>
   Object.fromEntries(Object.entries(names).map(([role, name]) => [tableVariableOf(role), name]))
 
+/**
+ * Days Rejected items are kept (REJECTED_RETENTION_DAYS, as serverless.yml sets it from
+ * `rejectedRetentionDays`); unset or `none`: kept for good. Anything else fails loudly.
+ */
+export const rejectedRetentionFromEnv = (env: NodeJS.ProcessEnv): number | undefined => {
+  const value = env.REJECTED_RETENTION_DAYS
+  if (value === undefined || value === '' || value === 'none') return undefined
+  const days = Number(value)
+  if (!Number.isFinite(days) || days <= 0)
+    throw new Error(
+      `REJECTED_RETENTION_DAYS is ${JSON.stringify(value)}: expected a number of days, or none`,
+    )
+  return days
+}
+
 /** The stage, for the metrics' dimension, from the environment serverless.yml sets. */
 export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
   const stage = env.WINNER_VIEW_STAGE
