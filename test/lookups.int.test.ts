@@ -264,6 +264,17 @@ describe('winner-view diff', () => {
     expect(failure?.stderr).toBe(`winner-view: ${stage} and ${rebuilt} differ\n`)
   })
 
+  it('says in one line when the stage to compare with has no view', async () => {
+    const failure = await onEndpoints('diff', '--stage', stage, '--against', 'nope').then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stderr).toMatch(
+      /^winner-view: no view at stage nope on http:\/\/127\.0\.0\.1:\d+ \(table winner-view-nope-Contributions does not exist; stages there: .+\): name the stage with --stage\n$/,
+    )
+  })
+
   it('says apart a product that differs only because one stage folded it further', async () => {
     const client = testClient()
     await client.send(

@@ -125,6 +125,15 @@ describe('the README walkthrough', () => {
     )
   })
 
+  it('a stage typo in consume says the stream is not found and creates no table', async () => {
+    expect(await failureOf('consume', '--stage', 'lcaol')).toEqual({
+      code: 1,
+      stderr:
+        'winner-view: stream lcaolStream not found: create it, or name another with --stream\n',
+    })
+    expect(await failureOf('top', '--stage', 'lcaol')).toMatchObject({ code: 1 })
+  })
+
   it('a stage that has no view says so in one line, exits 1 and creates nothing', async () => {
     expect(await failureOf('top', '--stage', 'lcoal')).toEqual({
       code: 1,
@@ -160,7 +169,7 @@ describe('the README walkthrough', () => {
     expect(await failureOf('top')).toEqual({
       code: 1,
       stderr:
-        'winner-view: no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name one with --dynamodb-endpoint and --kinesis-endpoint\n',
+        'winner-view: no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name its endpoints with --dynamodb-endpoint (and --kinesis-endpoint)\n',
     })
     expect((await cli('up')).stdout).toMatch(/^local stack up: Kinesis http/)
     expect((await cli('top', '--json')).stdout).toBe(before)

@@ -31,8 +31,9 @@ export const consumeCommand = (cli: Command): Command =>
       DEFAULT_BATCH_SIZE,
     )
     .action(async (flags: ConsumeFlags) => {
-      await withStack(flags, async (stack, signal) => {
-        const streamName = flags.stream ?? `${flags.stage}Stream`
+      const streamName = flags.stream ?? `${flags.stage}Stream`
+      // The stream is checked before the stage's tables are created: a typo creates nothing.
+      await withStack({ ...flags, existingStream: streamName }, async (stack, signal) => {
         await requireStream(stack, streamName)
         const result = await consume(stack, {
           streamName,

@@ -38,31 +38,35 @@ export const parallelizationOption = (command: Command): Command =>
     1,
   )
 
-/** Where the stack runs: endpoints, ports and stage. */
-export const stackOptions = (command: Command): Command =>
+/** Where the stack is: endpoints (else the local stack that runs) and the stage. */
+export const endpointOptions = (command: Command): Command =>
   command
     .option(
       '--kinesis-endpoint <url>',
-      'use this Kinesis endpoint instead of starting kinesalite (also AWS_ENDPOINT_URL_KINESIS)',
+      'use this Kinesis endpoint, not the local stack (also AWS_ENDPOINT_URL_KINESIS)',
     )
     .option(
       '--dynamodb-endpoint <url>',
-      'use this DynamoDB endpoint instead of starting DynamoDB Local (also AWS_ENDPOINT_URL_DYNAMODB)',
-    )
-    .option(
-      '--kinesis-port <n>',
-      'port for the started kinesalite (default: a free one)',
-      wholeNumber(1, 65_535),
-    )
-    .option(
-      '--dynamodb-port <n>',
-      'port for the started DynamoDB Local (default: a free one)',
-      wholeNumber(1, 65_535),
+      'use this DynamoDB endpoint, not the local stack (also AWS_ENDPOINT_URL_DYNAMODB)',
     )
     .option(
       '--stage <name>',
       'the stage that names the tables: winner-view-<stage>-Contributions and so on',
       'local',
+    )
+
+/** A writing command's stack: endpoints, stage, and ports for emulators it may start of its own. */
+export const stackOptions = (command: Command): Command =>
+  endpointOptions(command)
+    .option(
+      '--kinesis-port <n>',
+      'port for a kinesalite started for this command (default: a free one)',
+      wholeNumber(1, 65_535),
+    )
+    .option(
+      '--dynamodb-port <n>',
+      'port for a DynamoDB Local started for this command (default: a free one)',
+      wholeNumber(1, 65_535),
     )
 
 /** Records per invocation, as the deployed event source mapping's default (serverless.yml). */
@@ -87,7 +91,7 @@ export const runOptions = (command: Command): Command =>
 
 /** The stack's flags for a command that only reads, plus `--aws` to read a deployed stage. */
 export const readOptions = (command: Command): Command =>
-  stackOptions(command).option(
+  endpointOptions(command).option(
     '--aws',
     'read a deployed stage on AWS, with the usual region and credentials (profile, SSO, role)',
   )

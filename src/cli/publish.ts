@@ -4,13 +4,13 @@ import { requireStream } from '../local/consume'
 import { putRecords } from '../local/kinesis'
 import type { StackOptions } from '../local/localStack'
 import { recordsOfLines } from '../local/replayLog'
-import { readOptions } from './flags'
+import { endpointOptions } from './flags'
 import { progressBar } from './output'
 import { withReadStack } from './stack'
 
 /** `winner-view publish`: put each line of a file as a record on the stage's stream, and nothing more. */
 export const publishCommand = (cli: Command): Command =>
-  readOptions(
+  endpointOptions(
     cli
       .command('publish')
       .description(

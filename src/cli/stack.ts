@@ -15,7 +15,9 @@ export const withStack = async <A>(
   const stack = await openStack(flags)
   const interrupt = () => {
     abort.abort()
-    process.stderr.write('\nwinner-view: interrupted, stopping the emulators\n')
+    process.stderr.write(
+      `\nwinner-view: interrupted${stack.startedEmulators ? ', stopping the emulators it started' : ''}\n`,
+    )
     void stack.stop().finally(() => process.exit(130))
   }
   process.once('SIGINT', interrupt)

@@ -4,7 +4,7 @@ import {
   type DynamoDBClientConfig,
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb'
-import type { KinesisClient } from '@aws-sdk/client-kinesis'
+import { type KinesisClient, ResourceNotFoundException } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type TableNames, tableNamesFor } from '../adapters/tables'
 import { documentClientOf, makeDynamoClient } from '../runtime/dynamoStore'
@@ -20,7 +20,7 @@ import {
   type LocalService,
   startDynamoDbLocal,
 } from './dynamodbLocal'
-import { deleteStream, makeKinesisClient, startKinesalite } from './kinesis'
+import { deleteStream, listShards, makeKinesisClient, startKinesalite } from './kinesis'
 import { meterRequests, type RequestMeter } from './requestMeter'
 import { runningStack } from './stackHome'
 
@@ -44,6 +44,8 @@ export interface StackOptions {
   readonly ownStack?: boolean
   /** A reading command that needs no view of the stage (publish: the stream alone). */
   readonly anyStage?: boolean
+  /** A stream the command reads: it must exist before any table is created for the stage. */
+  readonly existingStream?: string
 }
 
 /** The views the local stack runs, each on its own consumer of the stream: the winner view first. */
@@ -83,6 +85,9 @@ export interface Stack {
   readonly kinesis: KinesisClient
   /** Where `kinesis` points; NO_KINESIS for a reading command given DynamoDB alone. */
   readonly kinesisEndpoint?: string
+  /** Whether this command started emulators of its own (stopped with it). */
+  readonly startedEmulators?: boolean
+  readonly dynamoEndpoint?: string
   readonly dynamo: DynamoDBDocumentClient
   /** The winner view's tables. */
   readonly names: TableNames
@@ -144,6 +149,14 @@ const givenEndpoint = (given: string | undefined, service: Service): string | un
   return fromEnv === undefined ? undefined : checkedEndpoint(fromEnv, variable)
 }
 
+/** Why no DynamoDB answered at an endpoint: nothing listens, or something else does. */
+const whyNoDynamo = (error: unknown): string => {
+  const code = (error as { code?: string }).code
+  if (code === 'ECONNREFUSED') return 'nothing answers there (connection refused): is the stack up?'
+  const name = error instanceof Error ? error.name : String(error)
+  return `no DynamoDB answered there (${name}); is it the Kinesis endpoint?`
+}
+
 /** The Kinesis endpoint of a reading command given DynamoDB alone: any call there fails at once. */
 export const NO_KINESIS = 'http://127.0.0.1:0'
 
@@ -155,7 +168,7 @@ export const isLoopback = (endpoint: string): boolean => {
 
 /** What a reading command says when there is nothing to read. */
 export const NO_STACK =
-  'no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name one with --dynamodb-endpoint and --kinesis-endpoint'
+  'no local stack is running: start one with `npm start` (the demo) or `winner-view up`, or name its endpoints with --dynamodb-endpoint (and --kinesis-endpoint)'
 
 /**
  * The endpoints to use: given ones (flags, then AWS_ENDPOINT_URL_* variables), else the
@@ -222,10 +235,7 @@ const listedTables = async (raw: DynamoDBClient, endpoint: string): Promise<stri
       start = page.LastEvaluatedTableName
     } while (start !== undefined)
   } catch (error) {
-    const why = error instanceof Error ? error.name : String(error)
-    throw new Error(
-      `--dynamodb-endpoint ${endpoint}: no DynamoDB answered there (${why}); is it the Kinesis endpoint?`,
-    )
+    throw new Error(`--dynamodb-endpoint ${endpoint}: ${whyNoDynamo(error)}`)
   }
   return names
 }
@@ -245,6 +255,24 @@ const deleteStage = async (
     await raw.send(new DeleteTableCommand({ TableName: table }))
   await deleteStream(kinesis, `${stage}Stream`)
 }
+
+/** Fails with one line when the stream does not exist, before anything is created. */
+export const requireStreamOn = async (
+  kinesis: KinesisClient,
+  streamName: string,
+): Promise<void> => {
+  try {
+    await listShards(kinesis, streamName)
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException)
+      throw new Error(`stream ${streamName} not found: create it, or name another with --stream`)
+    throw error
+  }
+}
+
+/** A reading command's check of another stage on the same endpoint (`diff --against`). */
+export const requireStageView = (stack: Stack, stage: string): Promise<void> =>
+  requireView(stack.dynamo as unknown as DynamoDBClient, stack.dynamoEndpoint ?? '', stage)
 
 /** A reading command's check: the stage's view is there, or one line says which stages are. */
 const requireView = async (raw: DynamoDBClient, endpoint: string, stage: string) => {
@@ -331,11 +359,17 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     const checkpoints = checkpointsTableFor(options.stage)
     if (options.readOnly === true) {
       if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
-    } else await prepareTables(raw, kinesis, options, endpoints)
+    } else {
+      if (options.existingStream !== undefined)
+        await requireStreamOn(kinesis, options.existingStream)
+      await prepareTables(raw, kinesis, options, endpoints)
+    }
     const meter = meterRequests(raw)
     return {
       kinesis,
       kinesisEndpoint: endpoints.kinesis,
+      startedEmulators: started.length > 0,
+      dynamoEndpoint: endpoints.dynamodb,
       dynamo: documentClientOf(raw),
       names,
       views,
