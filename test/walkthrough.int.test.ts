@@ -150,7 +150,7 @@ describe('the README walkthrough', () => {
 
   it('watch it move: more events published to the running stack and consumed move the board', async () => {
     const before = JSON.parse((await cli('top', '--json', '--limit', '1')).stdout)
-    const { stdout } = await cli('generate', '--events', '300', '--seed', '7')
+    const { stdout } = await cli('generate', '--events', '300', '--seed', '7', '--start', 'now')
     const more = join(home, 'more.jsonl')
     await writeFile(more, stdout)
     expect((await cli('publish', more)).stdout).toBe('published 300 records to localStream\n')

@@ -67,3 +67,18 @@ describe('a workload with a catalog', () => {
     expect(bought(large.slice(2000))).toBeGreaterThan(2 * bought(small))
   })
 })
+
+describe('a workload started at a given time', () => {
+  it('dates its events from that time on, and nothing else changes', () => {
+    const start = Date.UTC(2027, 0, 1)
+    const times = (w: ReturnType<typeof generateWorkload>) =>
+      w.map((r) => (JSON.parse(r.data) as { timeOrigin?: string }).timeOrigin ?? '')
+    const later = generateWorkload({ events: 50, seed: 9, start })
+    const usual = generateWorkload({ events: 50, seed: 9 })
+    expect(times(later).every((t) => t.startsWith('2027-01-01T'))).toBe(true)
+    expect(times(usual).every((t) => t.startsWith('2026-11-01T'))).toBe(true)
+    const withoutTimes = (w: ReturnType<typeof generateWorkload>) =>
+      w.map((r) => r.data.replace(/"timeOrigin":"[^"]*"/, ''))
+    expect(withoutTimes(later)).toEqual(withoutTimes(usual))
+  })
+})

@@ -16,7 +16,12 @@ export interface WorkloadOptions {
    * catalog for the same stream of events, whose purchases then spread over more products.
    */
   readonly catalog?: number
+  /** When the first event happens, in epoch milliseconds (default 2026-11-01T00:00:00Z). */
+  readonly start?: number
 }
+
+/** When a workload's first event happens unless told otherwise. */
+export const DEFAULT_START = Date.UTC(2026, 10, 1)
 
 /** A small, seeded generator (mulberry32): the same seed gives the same workload. */
 export const seededRandom = (seed: number): (() => number) => {
@@ -55,11 +60,12 @@ interface Generator {
   readonly awaitingCreate: string[]
   nextProduct: number
   clock: number
+  readonly start: number
 }
 
 const envelope = (g: Generator, origin: string, data: Record<string, unknown>): WorkloadRecord => {
   g.clock += 1 + Math.floor(g.random() * 3000)
-  const timeOrigin = new Date(Date.UTC(2026, 10, 1) + g.clock).toISOString()
+  const timeOrigin = new Date(g.start + g.clock).toISOString()
   return {
     partitionKey: String(data.id),
     data: JSON.stringify({ schema: INGRESS_SCHEMA, origin, timeOrigin, data }),
@@ -169,6 +175,7 @@ export const generateWorkload = (options: WorkloadOptions): WorkloadRecord[] => 
     awaitingCreate: [],
     nextProduct: 0,
     clock: 0,
+    start: options.start ?? DEFAULT_START,
   }
   const creators = 40
   const photographers = 25
