@@ -75,6 +75,21 @@ export interface AlarmSettings {
   readonly reserveMs: number
 }
 
+/** One metric of a namespace, by its one dimension, with the statistic an alarm takes. */
+const metricInput = (
+  id: string,
+  namespace: string,
+  metricName: string,
+  [name, value]: [string, Cfn],
+  statistic: Statistic,
+): AlarmInput => ({
+  id,
+  namespace,
+  metricName,
+  dimensions: [{ Name: name, Value: value }],
+  statistic,
+})
+
 const lambda = (t: AlarmTargets, id: string, metricName: string, statistic: Statistic) => ({
   id,
   namespace: 'AWS/Lambda',
@@ -118,13 +133,13 @@ const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
       description: 'Records arrive on the stream (a part of the stalled alarm, which notifies).',
       why: '',
       inputs: [
-        {
-          id: 'incoming',
-          namespace: 'AWS/Kinesis',
-          metricName: 'IncomingRecords',
-          dimensions: [{ Name: 'StreamName', Value: t.streamName }],
-          statistic: 'Sum',
-        },
+        metricInput(
+          'incoming',
+          'AWS/Kinesis',
+          'IncomingRecords',
+          ['StreamName', t.streamName],
+          'Sum',
+        ),
       ],
       ...minutes(5),
       threshold: 0,
@@ -136,13 +151,13 @@ const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
       description: 'The mapping polls no record (a part of the stalled alarm, which notifies).',
       why: '',
       inputs: [
-        {
-          id: 'polled',
-          namespace: 'AWS/Lambda',
-          metricName: 'PolledEventCount',
-          dimensions: [{ Name: 'EventSourceMappingUUID', Value: mappingId }],
-          statistic: 'Sum',
-        },
+        metricInput(
+          'polled',
+          'AWS/Lambda',
+          'PolledEventCount',
+          ['EventSourceMappingUUID', mappingId],
+          'Sum',
+        ),
       ],
       ...minutes(5),
       treatMissingData: 'breaching',
@@ -199,13 +214,13 @@ const failedBatches = (t: AlarmTargets): AlarmSpec => ({
     'Lambda gave up on a batch and skipped it (only with a finite maximumRetryAttempts): its description is in the failed-batches queue.',
   why: 'Maximum messages visible over a minute, at once: each message is sales skipped',
   inputs: [
-    {
-      id: 'queued',
-      namespace: 'AWS/SQS',
-      metricName: 'ApproximateNumberOfMessagesVisible',
-      dimensions: [{ Name: 'QueueName', Value: t.queueName }],
-      statistic: 'Maximum',
-    },
+    metricInput(
+      'queued',
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      ['QueueName', t.queueName],
+      'Maximum',
+    ),
   ],
   ...minutes(1),
   threshold: 0,
@@ -318,13 +333,13 @@ export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): Al
       'The stream throttled its readers (5 GetRecords calls and 2 MB a second per shard, shared): the views fall behind. Consider enhanced fan-out.',
     why: 'Any throttled read over five minutes: every standard consumer shares the budget, and a rebuild beside the live views uses it up',
     inputs: [
-      {
-        id: 'throttled',
-        namespace: 'AWS/Kinesis',
-        metricName: 'ReadProvisionedThroughputExceeded',
-        dimensions: [{ Name: 'StreamName', Value: streamName }],
-        statistic: 'Sum',
-      },
+      metricInput(
+        'throttled',
+        'AWS/Kinesis',
+        'ReadProvisionedThroughputExceeded',
+        ['StreamName', streamName],
+        'Sum',
+      ),
     ],
     ...fiveMinutes,
     threshold: 0,
@@ -338,13 +353,13 @@ export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): Al
         'SNS failed to deliver alarm notifications: check the topic’s subscriptions (a deleted endpoint, a refused delivery; an unconfirmed one gets nothing and fails nothing).',
       why: 'Any failed notification over five minutes; it notifies the ticket topic, so a broken page topic is still heard of',
       inputs: [
-        {
-          id: 'failed',
-          namespace: 'AWS/SNS',
-          metricName: 'NumberOfNotificationsFailed',
-          dimensions: [{ Name: 'TopicName', Value: topicName }],
-          statistic: 'Sum',
-        },
+        metricInput(
+          'failed',
+          'AWS/SNS',
+          'NumberOfNotificationsFailed',
+          ['TopicName', topicName],
+          'Sum',
+        ),
       ],
       ...fiveMinutes,
       threshold: 0,
