@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { consume, requireStream } from '../local/consume'
+import { consume } from '../local/consume'
 import type { StackOptions } from '../local/localStack'
 import { DEFAULT_BATCH_SIZE, parallelizationOption, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard } from './output'
@@ -34,7 +34,6 @@ export const consumeCommand = (cli: Command): Command =>
       const streamName = flags.stream ?? `${flags.stage}Stream`
       // The stream is checked before the stage's tables are created: a typo creates nothing.
       await withStack({ ...flags, existingStream: streamName }, async (stack, signal) => {
-        await requireStream(stack, streamName)
         const result = await consume(stack, {
           streamName,
           batchSize: flags.batchSize,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { tableNamesFor } from '../adapters/tables'
-import { requireStageView, type StackOptions } from '../local/localStack'
+import type { StackOptions } from '../local/localStack'
 import { diffCategoryViews, diffViews, isSame, type TableDiff } from '../local/viewDiff'
 import { readCategoryView, readView } from '../local/viewReader'
 import { viewTableNamesFor } from '../runtime/tables'
@@ -42,7 +42,7 @@ export const diffCommand = (cli: Command): Command =>
     .requiredOption('--against <stage>', 'the stage to compare with --stage')
     .action(async (flags: StackOptions & { against: string }) => {
       await withReadStack(flags, async (stack) => {
-        await requireStageView(stack, flags.against)
+        await stack.requireStageView(flags.against)
         // The second stage's tables, read through the same client.
         const categoryNames = (stage: string) => viewTableNamesFor(categorySalesView, stage)
         const [first, second, firstCategories, secondCategories] = await Promise.all([

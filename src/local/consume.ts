@@ -1,11 +1,9 @@
-import { ResourceNotFoundException } from '@aws-sdk/client-kinesis'
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { type BatchSummary, makeViewHandler } from '../runtime/handler'
 import type { AnyView } from '../runtime/view'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
-import { listShards } from './kinesis'
-import { NO_KINESIS, STACK_VIEWS, type Stack } from './localStack'
+import { requireStreamOn, STACK_VIEWS, type Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import type { ReadBudget } from './readBudget'
 import { totalRequests } from './requestMeter'
@@ -57,21 +55,9 @@ const emptyTotals = (): RunTotals => ({
   retries: 0,
 })
 
-/** Fails with one clear line when the stream does not exist at the endpoint. */
-export const requireStream = async (stack: Stack, streamName: string): Promise<void> => {
-  try {
-    await listShards(stack.kinesis, streamName)
-  } catch (error) {
-    if (error instanceof ResourceNotFoundException) {
-      throw new Error(`stream ${streamName} not found: create it, or name another with --stream`)
-    }
-    if (stack.kinesisEndpoint === NO_KINESIS)
-      throw new Error(
-        'no Kinesis endpoint: name one with --kinesis-endpoint, or start the local stack',
-      )
-    throw error
-  }
-}
+/** Fails with one clear line when the stream does not exist at the stack's endpoint. */
+export const requireStream = (stack: Stack, streamName: string): Promise<void> =>
+  requireStreamOn(stack.kinesis, streamName, stack.kinesisEndpoint)
 
 /** The name a view's consumer keeps its checkpoints under: the view and the stream. */
 export const consumerOf = (view: AnyView, streamName: string): string =>

@@ -87,7 +87,8 @@ export interface Stack {
   readonly kinesisEndpoint?: string
   /** Whether this command started emulators of its own (stopped with it). */
   readonly startedEmulators?: boolean
-  readonly dynamoEndpoint?: string
+  /** Fails in one line when another stage on the same endpoint has no view (`diff --against`). */
+  readonly requireStageView: (stage: string) => Promise<void>
   readonly dynamo: DynamoDBDocumentClient
   /** The winner view's tables. */
   readonly names: TableNames
@@ -256,23 +257,27 @@ const deleteStage = async (
   await deleteStream(kinesis, `${stage}Stream`)
 }
 
-/** Fails with one line when the stream does not exist, before anything is created. */
+/**
+ * Fails with one clear line when the stream does not exist at the endpoint, or when a
+ * reading command given DynamoDB alone has no Kinesis to ask.
+ */
 export const requireStreamOn = async (
   kinesis: KinesisClient,
   streamName: string,
+  kinesisEndpoint?: string,
 ): Promise<void> => {
   try {
     await listShards(kinesis, streamName)
   } catch (error) {
     if (error instanceof ResourceNotFoundException)
       throw new Error(`stream ${streamName} not found: create it, or name another with --stream`)
+    if (kinesisEndpoint === NO_KINESIS)
+      throw new Error(
+        'no Kinesis endpoint: name one with --kinesis-endpoint, or start the local stack',
+      )
     throw error
   }
 }
-
-/** A reading command's check of another stage on the same endpoint (`diff --against`). */
-export const requireStageView = (stack: Stack, stage: string): Promise<void> =>
-  requireView(stack.dynamo as unknown as DynamoDBClient, stack.dynamoEndpoint ?? '', stage)
 
 /** A reading command's check: the stage's view is there, or one line says which stages are. */
 const requireView = async (raw: DynamoDBClient, endpoint: string, stage: string) => {
@@ -303,6 +308,7 @@ const openAws = async (stage: string): Promise<Stack> => {
   const { views, destroy } = viewsFor(stage, {})
   return {
     kinesis,
+    requireStageView: (other) => requireView(raw, 'AWS', other),
     dynamo: documentClientOf(raw),
     names: tableNamesFor(stage),
     views,
@@ -361,7 +367,7 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
       if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
     } else {
       if (options.existingStream !== undefined)
-        await requireStreamOn(kinesis, options.existingStream)
+        await requireStreamOn(kinesis, options.existingStream, endpoints.kinesis)
       await prepareTables(raw, kinesis, options, endpoints)
     }
     const meter = meterRequests(raw)
@@ -369,7 +375,7 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
       kinesis,
       kinesisEndpoint: endpoints.kinesis,
       startedEmulators: started.length > 0,
-      dynamoEndpoint: endpoints.dynamodb,
+      requireStageView: (stage) => requireView(raw, endpoints.dynamodb, stage),
       dynamo: documentClientOf(raw),
       names,
       views,
