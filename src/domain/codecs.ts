@@ -32,8 +32,8 @@ export const MAX_KEY_BYTES = 2048
 /** A text's length in UTF-8 bytes, as DynamoDB counts a key's size. */
 export const utf8Length = (text: string): number => new TextEncoder().encode(text).byteLength
 
-// Each UTF-16 unit encodes to at most 3 UTF-8 bytes, so short strings need no count.
-const exceedsBytes = (text: string, maxBytes: number): boolean =>
+/** Whether a text is over `maxBytes` in UTF-8; each UTF-16 unit is at most 3 bytes, so short texts need no count. */
+export const exceedsBytes = (text: string, maxBytes: number): boolean =>
   text.length * 3 > maxBytes && utf8Length(text) > maxBytes
 
 export interface TextRules {

@@ -1,5 +1,5 @@
 import * as E from 'fp-ts/Either'
-import { MAX_KEY_BYTES, utf8Length } from '../domain/codecs'
+import { exceedsBytes, MAX_KEY_BYTES } from '../domain/codecs'
 import { sleep } from './backoff'
 import { aggregateItemKey, itemsOfWrite } from './plan'
 import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
@@ -76,10 +76,7 @@ const oversizedKey = <State>(
   writes: ReadonlyArray<StateWrite<State>>,
 ): WriteOutcome | undefined => {
   const keys = writes.flatMap((w) => [w.key, ...w.deltas.flatMap((d) => Object.values(d.key))])
-  // A UTF-16 unit is at most 3 UTF-8 bytes: short keys need no count.
-  const oversized = keys.find(
-    (key) => key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES,
-  )
+  const oversized = keys.find((key) => exceedsBytes(key, MAX_KEY_BYTES))
   return oversized === undefined
     ? undefined
     : {
