@@ -1,8 +1,8 @@
 import type { Command } from 'commander'
 import type { Stack } from '../local/localStack'
-import { shortNameOf, usersNamed, userView } from '../local/lookups'
+import { shortNameOf, userIds, userView } from '../local/lookups'
 import { recordOutcomes, toOutgoing } from '../local/replayLog'
-import { runningStack, stackHome, startStack } from '../local/stackHome'
+import { stackHome, startStack } from '../local/stackHome'
 import { leaderboard, readView } from '../local/viewReader'
 import { generateWorkload } from '../local/workload'
 import { type RunFlags, runOptions, wholeNumber } from './flags'
@@ -21,8 +21,8 @@ const keptStack = async (flags: RunFlags) => {
     process.env.AWS_ENDPOINT_URL_KINESIS ??
     process.env.AWS_ENDPOINT_URL
   if (given !== undefined) return undefined
-  const home = stackHome()
-  return (await runningStack(home)) ?? (await startStack(home, flags))
+  // The stack already running, or one started now.
+  return startStack(stackHome(), flags)
 }
 
 /** What the demo's closing lines suggest looking up. */
@@ -36,9 +36,11 @@ interface Suggestions {
  * the first top photographer whose short name (the page's) is theirs alone.
  */
 const somethingToLookUp = async (stack: Stack): Promise<Suggestions> => {
+  const everyone = await userIds(stack.dynamo, stack.names)
+  const sharing = (name: string) => everyone.filter((id) => shortNameOf(id) === name).length
   for (const { userId } of await leaderboard(stack.dynamo, stack.names, 'photographer', 10)) {
     const user = shortNameOf(userId)
-    if ((await usersNamed(stack.dynamo, stack.names, user)).length !== 1) continue
+    if (sharing(user) !== 1) continue
     const view = await userView(stack.dynamo, stack.names, userId)
     const [best] = [...(view?.products.photographer ?? [])].sort(
       (a, b) => Number(b.purchases) - Number(a.purchases),

@@ -46,19 +46,22 @@ const userLines = (userId: string, view: UserView): string[] => [
 ]
 
 /**
- * The user id a name stands for: itself when the view knows it, else the one id whose last
- * part it is; several such ids are listed, for the user to choose.
+ * The user a name stands for, with their view: the whole id when the view knows it (no
+ * scan of Scores), else the one id whose last part it is; several such ids are listed,
+ * for the user to choose.
  */
-const userIdOf = async (client: DynamoDBDocumentClient, names: TableNames, name: string) => {
-  // A whole id the view knows needs no scan of Scores.
-  if ((await userView(client, names, name)) !== undefined) return name
+const userNamed = async (client: DynamoDBDocumentClient, names: TableNames, name: string) => {
+  const direct = await userView(client, names, name)
+  if (direct !== undefined) return { userId: name, view: direct }
   const found = await usersNamed(client, names, name)
   const [only] = found
-  if (found.includes(name) || only === undefined) return name
-  if (found.length === 1) return only
-  throw new Error(
-    `${found.length} users are named ${name}: give the whole id of one of ${found.join(', ')}`,
-  )
+  if (found.length > 1)
+    throw new Error(
+      `${found.length} users are named ${name}: give the whole id of one of ${found.join(', ')}`,
+    )
+  const view = only === undefined ? undefined : await userView(client, names, only)
+  if (only === undefined || view === undefined) throw new Error(`no user ${name} in the view`)
+  return { userId: only, view }
 }
 
 /** `winner-view top`: the leaderboard of each role. */
@@ -112,9 +115,7 @@ export const lookupCommands = (cli: Command): void => {
     .option('--json', 'as JSON')
     .action(async (id: string, flags: LookupFlags) => {
       await withReadStack(flags, async (stack) => {
-        const userId = await userIdOf(stack.dynamo, stack.names, id)
-        const view = await userView(stack.dynamo, stack.names, userId)
-        if (view === undefined) throw new Error(`no user ${id} in the view`)
+        const { userId, view } = await userNamed(stack.dynamo, stack.names, id)
         print(flags, view, () => userLines(userId, view))
       })
     })

@@ -77,6 +77,13 @@ export const usersNamed = async (
   client: DynamoDBDocumentClient,
   names: TableNames,
   name: string,
+): Promise<string[]> =>
+  (await userIds(client, names)).filter((id) => id === name || shortNameOf(id) === name)
+
+/** Every user id the Scores table holds, sorted (scanned: the local stack's tables are small). */
+export const userIds = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
 ): Promise<string[]> => {
   const ids = new Set<string>()
   let start: Item | undefined
@@ -91,5 +98,5 @@ export const usersNamed = async (
     for (const item of page.Items ?? []) ids.add(String(item.userId))
     start = page.LastEvaluatedKey
   } while (start !== undefined)
-  return [...ids].filter((id) => id === name || shortNameOf(id) === name).sort()
+  return [...ids].sort()
 }
