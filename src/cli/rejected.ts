@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { type Command, Option } from 'commander'
-import { STACK_VIEWS, type Stack, type StackOptions } from '../local/localStack'
-import { assembleRejected, readRejected } from '../local/rejectedReader'
-import { scanAll } from '../local/viewReader'
+import { rejectedTableOf, STACK_VIEWS, type StackOptions } from '../local/localStack'
+import { readRejected } from '../local/rejectedReader'
+import { readRejectedRecords } from '../local/viewReader'
 import { readOptions } from './flags'
 import { withReadStack } from './stack'
 
@@ -18,15 +18,6 @@ const withViewOption = (command: Command): Command =>
       .default(STACK_VIEWS[0]?.name),
   )
 
-/** A view's Rejected table in the stack. */
-const rejectedTableOf = (stack: Stack, viewName: string): string => {
-  const view = STACK_VIEWS.find((v) => v.name === viewName)
-  const table =
-    view === undefined ? undefined : stack.views[viewName]?.names[view.tables.rejected.role]
-  if (table === undefined) throw new Error(`no view ${viewName}`)
-  return table
-}
-
 /** `winner-view rejected list|export`: what could not be folded, and its original bytes. */
 export const rejectedCommand = (cli: Command): Command => {
   const rejected = cli
@@ -36,10 +27,7 @@ export const rejectedCommand = (cli: Command): Command => {
     .option('--json', 'the records as JSON, data included (base64, as received)')
     .action(async (flags: ViewFlags & { json?: boolean }) => {
       await withReadStack(flags, async (stack) => {
-        const items = await scanAll(stack.dynamo, rejectedTableOf(stack, flags.view))
-        const records = assembleRejected(items).sort((a, b) =>
-          a.eventId.localeCompare(b.eventId, 'en'),
-        )
+        const records = await readRejectedRecords(stack.dynamo, rejectedTableOf(stack, flags.view))
         if (flags.json === true) {
           console.log(JSON.stringify(records, null, 2))
           return

@@ -81,6 +81,15 @@ export const categorySalesTableOf = (stack: Stack): string => {
   return table
 }
 
+/** A view's Rejected table in a stack, by the view's name. */
+export const rejectedTableOf = (stack: Stack, viewName: string): string => {
+  const view = STACK_VIEWS.find((v) => v.name === viewName)
+  const table =
+    view === undefined ? undefined : stack.views[viewName]?.names[view.tables.rejected.role]
+  if (table === undefined) throw new Error(`the stack runs no view ${viewName}`)
+  return table
+}
+
 export interface Stack {
   readonly kinesis: KinesisClient
   /** Where `kinesis` points; NO_KINESIS for a reading command given DynamoDB alone. */

@@ -8,7 +8,7 @@ import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/clie
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { describeTable } from '../runtime/tableCheck'
 import { listShards, streamRef } from './kinesis'
-import { STACK_VIEWS, type Stack } from './localStack'
+import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
 import { scanAll } from './viewReader'
 
 /** A rebuild replays the stream from TRIM_HORIZON: under this retention, warn. */
@@ -155,9 +155,7 @@ export const stageStatus = async (
   const otherViewsRejected = await Promise.all(
     STACK_VIEWS.slice(1).map(async (view) => ({
       view: view.name,
-      byReason: countByReason(
-        await scanAll(stack.dynamo, stack.views[view.name]?.names[view.tables.rejected.role] ?? ''),
-      ),
+      byReason: countByReason(await scanAll(stack.dynamo, rejectedTableOf(stack, view.name))),
     })),
   )
   const mappings =

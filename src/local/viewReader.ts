@@ -44,6 +44,16 @@ const byKeys =
     return 0
   }
 
+/** Rejected records from a whole scan of a Rejected table, by eventId. */
+const rejectedRecordsOf = (items: ReadonlyArray<Item>): RejectedView[] =>
+  assembleRejected(items).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en'))
+
+/** Every rejected record of a Rejected table, its parts joined, by eventId. */
+export const readRejectedRecords = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<RejectedView[]> => rejectedRecordsOf(await scanAll(client, table))
+
 /** The whole view as stored: contributions by productId, scores by userId then role, rejected by eventId. */
 export interface ViewContents {
   readonly contributions: Item[]
@@ -65,7 +75,7 @@ export const readView = async (
     contributions: contributions.sort(byKeys('productId')),
     // The leaderboard partition is where the index files a score, not part of the view.
     scores: scores.map(({ leaderboardKey, ...score }) => score).sort(byKeys('userId', 'role')),
-    rejected: assembleRejected(rejected).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en')),
+    rejected: rejectedRecordsOf(rejected),
   }
 }
 
@@ -89,7 +99,7 @@ export const readCategoryView = async (
   return {
     categoryProducts: categoryProducts.sort(byKeys('productId')),
     categorySales: categorySales.sort(byKeys('categoryKey')),
-    rejected: assembleRejected(rejected).sort((a, b) => a.eventId.localeCompare(b.eventId, 'en')),
+    rejected: rejectedRecordsOf(rejected),
   }
 }
 
