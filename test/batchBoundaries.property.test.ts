@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { makeViewHandler } from '../src/runtime/handler'
-import { memoryStore } from '../src/runtime/memoryStore'
+import { memoryStore, totalsIn } from '../src/runtime/memoryStore'
 import type { AnyView } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
 import { winnerView } from '../src/views/winner'
@@ -63,11 +63,11 @@ const tablesAfter = async (
   for (const batch of batchesOf(log, size)) {
     expect(await handler(batch)).toEqual({ batchItemFailures: [] })
   }
-  const { states, aggregates, rejected } = store.tables
+  const { states, rejected } = store.tables
   return {
     states: Object.fromEntries(states),
     aggregates: Object.fromEntries(
-      [...aggregates].map(([t, items]) => [t, Object.fromEntries(items)]),
+      [...totalsIn(store.tables)].map(([t, items]) => [t, Object.fromEntries(items)]),
     ),
     rejected: Object.fromEntries(rejected),
   }

@@ -9,6 +9,7 @@ import { defaultRetryPolicy, type RetryPolicy } from './backoff'
 import { longestCallMs } from './clientRetry'
 import { type CommitResult, commitBatch, describeError, type Settled } from './commit'
 import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
+import { perWriterView } from './partials'
 import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectKey } from './rejection'
 import { makeStateCache, type StateCache } from './stateCache'
@@ -65,6 +66,11 @@ export interface HandlerDeps<State> {
   readonly retry?: RetryPolicy
   /** No transaction starts with less time than this left before the function times out. */
   readonly reserveMs?: number
+  /**
+   * Adds aggregates to their shared items in the transaction, as before partial sums:
+   * only the benchmark's baseline does. Default: to the shard's partial sums.
+   */
+  readonly sharedAggregates?: boolean
 }
 
 /** About a container's hot keys: product states of a few hundred bytes, some 25 MB at most. */
@@ -495,6 +501,17 @@ const outcomesOf = (
   return outcomes
 }
 
+/** The view as this batch's writer, its shard, folds it; as is with shared aggregates. */
+const writerViewOf = <Event, State>(
+  view: View<Event, State>,
+  deps: HandlerDeps<State>,
+  records: ReadonlyArray<KinesisStreamRecord>,
+): View<Event, State> => {
+  const first = records[0]
+  if (deps.sharedAggregates === true || first === undefined) return view
+  return perWriterView(view, shardIdOf(first))
+}
+
 /** Decodes, folds and commits one batch, and says what came of it in its log line. */
 const handleBatch = async <Event, State>(
   view: View<Event, State>,
@@ -513,9 +530,10 @@ const handleBatch = async <Event, State>(
   )
   const rejected = classified.filter((c) => c.kind === 'rejected')
   // Undecodable records and the batch's commits touch different tables: both at once.
+  const writerView = writerViewOf(view, deps, records)
   const [kept, folded] = await Promise.all([
     keepAll(deps.store, rejected),
-    foldAndCommit(view, deps, cache, records, batches, hasTime),
+    foldAndCommit(writerView, deps, cache, records, batches, hasTime),
   ])
   const keptLater = await keepAll(deps.store, folded.later)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]

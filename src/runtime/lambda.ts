@@ -1,8 +1,9 @@
 import { makeDocumentClient, makeDynamoStore } from './dynamoStore'
-import { emfLogger } from './emf'
+import { emfLogger, totalsEmfLogger } from './emf'
 import { makeViewHandler } from './handler'
 import { rejectedRetentionFromEnv, stageFromEnv, viewTableNamesFromEnv } from './tables'
-import type { View } from './view'
+import { dynamoTotals, makeTotalsHandler } from './totalsStage'
+import type { AnyView, View } from './view'
 
 /** The Rejected retention the environment sets, as a store option. */
 const retentionOf = (env: NodeJS.ProcessEnv) => {
@@ -28,3 +29,14 @@ export const lambdaHandlerOf = <Event, State>(
     }),
     log: emfLogger(view.name, stageFromEnv(env)),
   })
+
+/**
+ * A view's totals stage as deployed: a batch of its partials table's stream in, its
+ * totals moved by plain conditional updates, one EMF line (the metrics named `totals…`).
+ */
+export const totalsHandlerOf = (view: AnyView, env: NodeJS.ProcessEnv = process.env) =>
+  makeTotalsHandler(
+    view,
+    dynamoTotals(makeDocumentClient(), viewTableNamesFromEnv(view, env)),
+    totalsEmfLogger(view.name, stageFromEnv(env)),
+  )

@@ -1,8 +1,20 @@
 import * as E from 'fp-ts/Either'
 import { exceedsBytes, MAX_KEY_BYTES } from '../domain/codecs'
 import { sleep } from './backoff'
+import { aggregateOfItem, PARTIAL_ITEM, PARTIAL_WRITER, PARTIALS_ROLE } from './partials'
 import { aggregateItemKey, itemsOfWrite } from './plan'
 import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
+import {
+  appliedAttributeOf,
+  isAppliedAttribute,
+  type PartialChange,
+  partialImageOf,
+  runsOf,
+  stepFrom,
+  type TotalsAnswer,
+  type TotalsUpdate,
+  type UpdateTotals,
+} from './totals'
 import type { AggregateDelta, View } from './view'
 
 /** An aggregate item as the memory store holds it: its key, the attributes set, the sums. */
@@ -14,6 +26,10 @@ export interface MemoryTables<State> {
   /** Per aggregate table role, items by `aggregateItemKey`. */
   readonly aggregates: Map<string, Map<string, AggregateItem>>
   readonly rejected: Map<string, RejectedRecord>
+  /** The partials' changes not yet summed into the totals, as their stream would carry them. */
+  readonly partialChanges: PartialChange[]
+  /** Changes made to the partials so far: the next change's sequence number. */
+  changesMade: number
 }
 
 /** Empty tables for a view's memory store. */
@@ -21,18 +37,108 @@ export const emptyTables = <State>(): MemoryTables<State> => ({
   states: new Map(),
   aggregates: new Map(),
   rejected: new Map(),
+  partialChanges: [],
+  changesMade: 0,
 })
 
 /** An aggregate update as DynamoDB applies it: SET the attributes, ADD the numbers. */
-const applyDelta = (tables: MemoryTables<unknown>, delta: AggregateDelta): void => {
+const applyDelta = (
+  tables: MemoryTables<unknown>,
+  delta: AggregateDelta,
+): PartialChange | undefined => {
   const items = tables.aggregates.get(delta.table) ?? new Map<string, AggregateItem>()
   tables.aggregates.set(delta.table, items)
-  const item: AggregateItem = { ...(items.get(aggregateItemKey(delta)) ?? delta.key) }
+  const before = items.get(aggregateItemKey(delta))
+  const item: AggregateItem = { ...(before ?? delta.key) }
   Object.assign(item, delta.set)
   for (const [name, value] of Object.entries(delta.add))
     item[name] = Number(item[name] ?? 0) + value
   items.set(aggregateItemKey(delta), item)
+  if (delta.table !== PARTIALS_ROLE) return undefined
+  tables.changesMade += 1
+  return {
+    sequenceNumber: String(tables.changesMade).padStart(21, '0'),
+    item: String(item[PARTIAL_ITEM]),
+    writer: String(item[PARTIAL_WRITER]),
+    ...(before === undefined ? {} : { before: partialImageOf(before) }),
+    after: partialImageOf(item),
+  }
 }
+
+/**
+ * A totals item's conditional update as the DynamoDB totals store makes it: applied only
+ * when the item includes the writer's partial at `fromVersion`.
+ */
+export const updateTotalsIn =
+  (tables: MemoryTables<unknown>) =>
+  (update: TotalsUpdate): TotalsAnswer => {
+    const items = tables.aggregates.get(update.table) ?? new Map<string, AggregateItem>()
+    tables.aggregates.set(update.table, items)
+    const id = aggregateItemKey(update)
+    const item: AggregateItem = { ...(items.get(id) ?? update.key) }
+    const applied = Number(item[appliedAttributeOf(update.writer)] ?? 0)
+    if (applied !== update.fromVersion) return { kind: 'includes', applied }
+    Object.assign(item, update.set)
+    for (const [name, value] of Object.entries(update.add))
+      item[name] = Number(item[name] ?? 0) + value
+    item[appliedAttributeOf(update.writer)] = update.toVersion
+    items.set(id, item)
+    return { kind: 'applied' }
+  }
+
+/**
+ * Sums the partials' pending changes into the totals now, by the totals stage's rule
+ * (`stepFrom`), as if its batch were applied at once.
+ */
+export const settleTotalsNow = (tables: MemoryTables<unknown>): void => {
+  const update = updateTotalsIn(tables)
+  for (const run of runsOf(tables.partialChanges.splice(0))) {
+    const { table, key } = aggregateOfItem(run.aggregate)
+    const applied = Number(
+      tables.aggregates.get(table)?.get(aggregateItemKey({ table, key }))?.[
+        appliedAttributeOf(run.writer)
+      ] ?? 0,
+    )
+    const step = stepFrom(run, applied)
+    if (step.kind === 'gap')
+      throw new Error(`totals of ${run.aggregate}: a change was never applied`)
+    if (step.kind === 'add')
+      update({
+        table,
+        key,
+        set: run.to.set,
+        add: step.add,
+        writer: run.writer,
+        fromVersion: applied,
+        toVersion: run.to.version,
+      })
+  }
+}
+
+/** The memory totals' update as the totals stage calls it, for the benchmark's own stage. */
+export const updateTotalsAsync =
+  (tables: MemoryTables<unknown>): UpdateTotals =>
+  async (update) =>
+    updateTotalsIn(tables)(update)
+
+/**
+ * The aggregate tables as a reader sees them: the totals, without the totals stage's
+ * bookkeeping (the partials, and the version of each it includes).
+ */
+export const totalsIn = (tables: MemoryTables<unknown>): Map<string, Map<string, AggregateItem>> =>
+  new Map(
+    [...tables.aggregates]
+      .filter(([role]) => role !== PARTIALS_ROLE)
+      .map(([role, items]) => [
+        role,
+        new Map(
+          [...items].map(([id, item]) => [
+            id,
+            Object.fromEntries(Object.entries(item).filter(([name]) => !isAppliedAttribute(name))),
+          ]),
+        ),
+      ]),
+  )
 
 /** How the memory store models DynamoDB's transaction conflicts. */
 export interface MemoryStoreOptions {
@@ -41,6 +147,12 @@ export interface MemoryStoreOptions {
    * default) applies each transaction at once, so that none can overlap another.
    */
   readonly holdMs?: number
+  /**
+   * When the totals stage sums the partials' changes: `now`, on each commit (the
+   * default, so a test reads exact totals at once), or `later`, when the caller's own
+   * totals stage takes `tables.partialChanges`, as the benchmark's does.
+   */
+  readonly totals?: 'now' | 'later'
 }
 
 /** What the memory store saw: transactions cancelled because another held one of their items. */
@@ -89,14 +201,13 @@ const oversizedKey = <State>(
  * A view's Store in memory, with DynamoDB's semantics where the runtime relies on them:
  * a transaction applies whole or not at all, each Put on the condition that the state is
  * still at the position read (or absent), aggregates by ADD, Rejected by eventId, no key
- * over DynamoDB's 2,048 bytes. With
- * `holdMs`, a transaction holds its items that long and one touching a held item is
+ * over DynamoDB's 2,048 bytes, partials summed into totals. With `holdMs`, a transaction holds its items that long and one touching a held item is
  * cancelled (counted in `stats.conflicts`), where DynamoDB Local would serialize the two.
  */
 export const memoryStore = <Event, State>(
   view: View<Event, State>,
   tables: MemoryTables<State> = emptyTables(),
-  { holdMs = 0 }: MemoryStoreOptions = {},
+  { holdMs = 0, totals = 'now' }: MemoryStoreOptions = {},
 ): Store<State> & { readonly tables: MemoryTables<State>; readonly stats: MemoryStoreStats } => {
   const stats: MemoryStoreStats = { conflicts: 0 }
   const held = new Set<string>()
@@ -107,8 +218,10 @@ export const memoryStore = <Event, State>(
   const apply = (writes: ReadonlyArray<StateWrite<State>>) => {
     for (const { key, state, deltas } of writes) {
       tables.states.set(key, state)
-      for (const delta of deltas) applyDelta(tables, delta)
+      const changes = deltas.map((delta) => applyDelta(tables, delta))
+      tables.partialChanges.push(...changes.filter((c) => c !== undefined))
     }
+    if (totals === 'now') settleTotalsNow(tables)
   }
   /** Holds the items from the prepare to the commit (the time DynamoDB takes between them), then applies. */
   const commitHolding = async (

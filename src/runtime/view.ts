@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/Either'
 import type { Position } from '../domain/position'
+import { partialsTableOf } from './partials'
 import type { TableDefinition } from './tables'
 
 /** A record's payload as a view reads it: one of its events, or an event it does not fold. */
@@ -86,9 +87,16 @@ export type AnyView = View<any, any>
 /** The names of a view's tables in one deployment, by role. */
 export type ViewTableNames = Readonly<Record<string, string>>
 
-/** Every table of a view, the state table first. */
-export const tablesOf = (view: AnyView): ReadonlyArray<ViewTable> => [
-  view.tables.state,
-  ...view.tables.aggregates,
-  view.tables.rejected,
-]
+/**
+ * Every table of a view, the state table first: its aggregates are kept as totals,
+ * summed by the totals stage from the partials table the runtime adds (`partials.ts`).
+ */
+export const tablesOf = (view: AnyView): ReadonlyArray<ViewTable> => {
+  const partials = partialsTableOf(view)
+  return [
+    view.tables.state,
+    ...view.tables.aggregates.filter((table) => table.role !== partials?.role),
+    ...(partials === undefined ? [] : [partials]),
+    view.tables.rejected,
+  ]
+}
