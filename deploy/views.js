@@ -1,20 +1,21 @@
 // Renders each view as its own deployment: its tables (from the one definition in the
 // code), a least-privilege role, its event source mapping on the stream, the queue where
-// Lambda describes a batch it gave up on, and its alarms. Each view keeps its own
+// Lambda describes a batch it gave up on, its totals stage (a function of its own on its
+// partials table's stream, with its own role) and its alarms. Each view keeps its own
 // position, so a poison record or an outage of one never holds up the other.
 const { require: requireTs } = require('tsx/cjs/api')
 const { denyPlainHttp } = require('./policies')
 
-const { tableNameFor, tableVariableOf, TABLE_ACTIONS } = requireTs(
+const { tableNameFor, tableVariableOf, TABLE_ACTIONS, TOTALS_ACTIONS } = requireTs(
   '../src/runtime/tables.ts',
   __filename,
 )
+const { tablesOf: viewTablesOf } = requireTs('../src/runtime/view.ts', __filename)
+const { PARTIALS_ROLE, partialsTableOf } = requireTs('../src/runtime/partials.ts', __filename)
 const { winnerView } = requireTs('../src/views/winner.ts', __filename)
 const { categorySalesView } = requireTs('../src/views/categorySales.ts', __filename)
-const { alarmResource, compositeResources, isComposite, stackAlarms, viewAlarms } = requireTs(
-  '../src/ops/alarms.ts',
-  __filename,
-)
+const { alarmResource, compositeResources, isComposite, stackAlarms, totalsAlarms, viewAlarms } =
+  requireTs('../src/ops/alarms.ts', __filename)
 const { DEFAULT_RESERVE_MS } = requireTs('../src/runtime/handler.ts', __filename)
 const { EXPIRES_AT } = requireTs('../src/runtime/items.ts', __filename)
 
@@ -35,6 +36,8 @@ const functionIdOf = ({ functionKey }) => `${capitalised(functionKey)}LambdaFunc
 const roleIdOf = ({ functionKey }) => `${capitalised(functionKey)}Role`
 const mappingIdOf = ({ functionKey }) => `${capitalised(functionKey)}StreamMapping`
 const consumerIdOf = ({ functionKey }) => `${capitalised(functionKey)}StreamConsumer`
+/** A view's totals stage, named like a view's function: `winnerTotals` (serverless.yml's key). */
+const totalsOf = ({ functionKey }) => ({ functionKey: `${functionKey}Totals` })
 
 /**
  * A view's own consumer of the stream (enhanced fan-out): 2 MB a second per shard pushed to
@@ -48,11 +51,36 @@ const consumerResource = (deployed, stage, streamArn) => ({
   },
 })
 const tableIdOf = (table) => `${table.suffix}Table`
-const tablesOf = (view) => [
-  { table: view.tables.state, actions: TABLE_ACTIONS.state },
-  ...view.tables.aggregates.map((table) => ({ table, actions: TABLE_ACTIONS.aggregate })),
-  { table: view.tables.rejected, actions: TABLE_ACTIONS.rejected },
-]
+
+/** What the view's function calls on a table of the view, by the table's kind. */
+const viewActionsOf = (view, table) => {
+  if (table === view.tables.state) return TABLE_ACTIONS.state
+  if (table === view.tables.rejected) return TABLE_ACTIONS.rejected
+  return table.role === PARTIALS_ROLE ? TABLE_ACTIONS.partials : TABLE_ACTIONS.aggregate
+}
+
+/** Every table of the view as the runtime lists it (its partials among them), with what the view's function calls on it. */
+const tablesOf = (view) =>
+  viewTablesOf(view).map((table) => ({ table, actions: viewActionsOf(view, table) }))
+
+/** A view's partials table; every deployed view has aggregates, so a totals stage. */
+const partialsOf = (view) => {
+  const partials = partialsTableOf(view)
+  if (partials === undefined) throw new Error(`winner-view: ${view.name} has no partials table`)
+  return partials
+}
+
+/**
+ * A table's definition as CloudFormation takes it: `StreamEnabled` is the API's field
+ * only (a table resource with a StreamSpecification has a stream).
+ */
+const cfnDefinitionOf = ({ StreamSpecification, ...definition }) =>
+  StreamSpecification === undefined || StreamSpecification.StreamEnabled === false
+    ? definition
+    : {
+        ...definition,
+        StreamSpecification: { StreamViewType: StreamSpecification.StreamViewType },
+      }
 
 /** With a customer-managed key, the table is encrypted with it (user ids carry names and phone numbers, Rejected raw payloads). */
 const encryptionOf = (tableKmsKeyArn) =>
@@ -95,7 +123,7 @@ const tableResources = (view, stage, params, warmThroughput) =>
         Properties: {
           TableName: tableNameFor(stage, table.suffix),
           BillingMode: 'PAY_PER_REQUEST',
-          ...table.definition,
+          ...cfnDefinitionOf(table.definition),
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           ...encryptionOf(params.tableKmsKeyArn),
           ...warmThroughput,
@@ -107,8 +135,7 @@ const tableResources = (view, stage, params, warmThroughput) =>
     ]),
   )
 
-/** Exactly the calls the view's function makes, on its own tables, stream, queue and logs. */
-/** What a role needs of the tables' customer-managed key, through DynamoDB only. */
+/** What a role needs of the tables' customer-managed key, through DynamoDB only (their streams' records too). */
 const tableKeyStatements = (tableKmsKeyArn) =>
   tableKmsKeyArn === 'none'
     ? []
@@ -137,64 +164,83 @@ const consumerStatements = (deployed, consumer) =>
       ]
     : []
 
-const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) => {
-  const logGroup = `/aws/lambda/winner-view-${stage}-${deployed.functionKey}`
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: ['lambda.amazonaws.com'] },
-            Action: ['sts:AssumeRole'],
-          },
-        ],
-      },
-      Policies: [
+/** Writing to the function's own log group, which serverless creates. */
+const logsStatement = (stage, { functionKey }) => ({
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: {
+    'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/winner-view-${stage}-${functionKey}:*`,
+  },
+})
+
+/** A role Lambda assumes, with one inline policy of the statements given. */
+const lambdaRole = (PolicyName, Statement) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
         {
-          PolicyName: `winner-view-${stage}-${deployed.label}function`,
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              ...tablesOf(deployed.view).map(({ table, actions }) => ({
-                Effect: 'Allow',
-                Action: [...actions],
-                Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
-              })),
-              ...tableKeyStatements(tableKmsKeyArn),
-              ...consumerStatements(deployed, consumer),
-              {
-                Effect: 'Allow',
-                Action: [
-                  'kinesis:DescribeStream',
-                  'kinesis:DescribeStreamSummary',
-                  'kinesis:GetRecords',
-                  'kinesis:GetShardIterator',
-                  'kinesis:ListShards',
-                ],
-                Resource: streamArn,
-              },
-              {
-                Effect: 'Allow',
-                Action: ['sqs:SendMessage'],
-                Resource: { 'Fn::GetAtt': [`${deployed.prefix}FailedBatchesQueue`, 'Arn'] },
-              },
-              {
-                Effect: 'Allow',
-                Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-                Resource: {
-                  'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${logGroup}:*`,
-                },
-              },
-            ],
-          },
+          Effect: 'Allow',
+          Principal: { Service: ['lambda.amazonaws.com'] },
+          Action: ['sts:AssumeRole'],
         },
       ],
     },
-  }
-}
+    Policies: [{ PolicyName, PolicyDocument: { Version: '2012-10-17', Statement } }],
+  },
+})
+
+/** Exactly the calls the view's function makes, on its own tables, stream, queue and logs. */
+const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) =>
+  lambdaRole(`winner-view-${stage}-${deployed.label}function`, [
+    ...tablesOf(deployed.view).map(({ table, actions }) => ({
+      Effect: 'Allow',
+      Action: [...actions],
+      Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
+    })),
+    ...tableKeyStatements(tableKmsKeyArn),
+    ...consumerStatements(deployed, consumer),
+    {
+      Effect: 'Allow',
+      Action: [
+        'kinesis:DescribeStream',
+        'kinesis:DescribeStreamSummary',
+        'kinesis:GetRecords',
+        'kinesis:GetShardIterator',
+        'kinesis:ListShards',
+      ],
+      Resource: streamArn,
+    },
+    {
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: { 'Fn::GetAtt': [`${deployed.prefix}FailedBatchesQueue`, 'Arn'] },
+    },
+    logsStatement(stage, deployed),
+  ])
+
+/**
+ * Exactly what the totals stage needs: its mapping reads the partials table's stream
+ * under this role, its function moves the aggregate tables (no DescribeTable: it checks
+ * no table), and writes its own logs. Nothing of the state or Rejected tables, the
+ * Kinesis stream or the queue.
+ */
+const totalsRoleResource = (deployed, stage, tableKmsKeyArn) =>
+  lambdaRole(`winner-view-${stage}-${deployed.label}totals`, [
+    {
+      Effect: 'Allow',
+      Action: [...TOTALS_ACTIONS.partialsStream],
+      Resource: { 'Fn::GetAtt': [tableIdOf(partialsOf(deployed.view)), 'StreamArn'] },
+    },
+    ...deployed.view.tables.aggregates.map((table) => ({
+      Effect: 'Allow',
+      Action: [...TOTALS_ACTIONS.aggregate],
+      Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
+    })),
+    ...tableKeyStatements(tableKmsKeyArn),
+    logsStatement(stage, totalsOf(deployed)),
+  ])
 
 /** The view's own event source mapping: its own position in every shard. */
 const mappingResource = (deployed, streamArn, params, consumer) => ({
@@ -215,11 +261,38 @@ const mappingResource = (deployed, streamArn, params, consumer) => ({
     MaximumRetryAttempts: params.maximumRetryAttempts,
     // An event log must not age records out.
     MaximumRecordAgeInSeconds: -1,
-    ParallelizationFactor: params.parallelizationFactor,
+    // One batch of a shard at a time: the shard alone adds to its partial sums, so two
+    // batches of one shard at once would contend for the same items again.
+    ParallelizationFactor: 1,
     DestinationConfig: {
       OnFailure: { Destination: { 'Fn::GetAtt': [`${deployed.prefix}FailedBatchesQueue`, 'Arn'] } },
     },
     MetricsConfig: { Metrics: ['EventCount'] },
+  },
+})
+
+/**
+ * The totals stage's mapping on the partials table's stream. Infinite retries and no
+ * record age limit: a change the stage skipped would leave the totals wrong for good
+ * (so no on-failure destination either). A batch failing part-way resumes at its
+ * first unfinished change; one change per partial item and writer stays in order.
+ */
+const totalsMappingResource = (deployed) => ({
+  Type: 'AWS::Lambda::EventSourceMapping',
+  DependsOn: [roleIdOf(totalsOf(deployed))],
+  Properties: {
+    FunctionName: { 'Fn::GetAtt': [functionIdOf(totalsOf(deployed)), 'Arn'] },
+    EventSourceArn: { 'Fn::GetAtt': [tableIdOf(partialsOf(deployed.view)), 'StreamArn'] },
+    StartingPosition: 'TRIM_HORIZON',
+    // As the local pump (src/local/totalsPump.ts): many changes of one hot item in one batch
+    // make one update of its totals.
+    BatchSize: 1000,
+    MaximumBatchingWindowInSeconds: 1,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+    BisectBatchOnFunctionError: true,
+    MaximumRetryAttempts: -1,
+    MaximumRecordAgeInSeconds: -1,
+    ParallelizationFactor: 1,
   },
 })
 
@@ -229,24 +302,15 @@ const pascal = (name) => name.split('-').map(capitalised).join('')
 const streamNameOf = (streamArn) => ({ 'Fn::Select': [1, { 'Fn::Split': ['/', streamArn] }] })
 
 /**
- * The view's alarms, from their definitions in src/ops/alarms.ts: pages notify the page
+ * Alarms from their definitions in src/ops/alarms.ts, by logical id: pages notify the page
  * topic, tickets the ticket topic, each of ALARM and of OK. See the README's alarm table.
  */
-const alarmResources = (deployed, stage, params, topics, withMapping) => {
-  const { prefix, label, view } = deployed
-  const targets = {
-    functionName: { Ref: functionIdOf(deployed) },
-    ...(withMapping ? { mappingId: { Ref: mappingIdOf(deployed) } } : {}),
-    queueName: { 'Fn::GetAtt': [`${prefix}FailedBatchesQueue`, 'QueueName'] },
-    streamName: streamNameOf(params.streamArn),
-    service: view.name,
-    stage,
-  }
-  const namePrefix = `winner-view-${stage}-${label}`
-  const idOf = (name) => `${prefix}${pascal(name)}Alarm`
+const renderedAlarms = (deployed, stage, topics, specs) => {
+  const namePrefix = `winner-view-${stage}-${deployed.label}`
+  const idOf = (name) => `${deployed.prefix}${pascal(name)}Alarm`
   return Object.assign(
     {},
-    ...viewAlarms(targets, params.alarmSettings).map((spec) =>
+    ...specs.map((spec) =>
       isComposite(spec)
         ? compositeResources(spec, namePrefix, idOf, topics[spec.severity])
         : {
@@ -258,6 +322,28 @@ const alarmResources = (deployed, stage, params, topics, withMapping) => {
           },
     ),
   )
+}
+
+/** The view's alarms, and its totals stage's (named `totals-…`). */
+const alarmResources = (deployed, stage, params, topics, withMapping) => {
+  const { prefix, view } = deployed
+  const targets = {
+    functionName: { Ref: functionIdOf(deployed) },
+    ...(withMapping ? { mappingId: { Ref: mappingIdOf(deployed) } } : {}),
+    queueName: { 'Fn::GetAtt': [`${prefix}FailedBatchesQueue`, 'QueueName'] },
+    streamName: streamNameOf(params.streamArn),
+    service: view.name,
+    stage,
+  }
+  const totals = {
+    functionName: { Ref: functionIdOf(totalsOf(deployed)) },
+    service: view.name,
+    stage,
+  }
+  return renderedAlarms(deployed, stage, topics, [
+    ...viewAlarms(targets, params.alarmSettings),
+    ...totalsAlarms(totals, params.totalsAlarmSettings),
+  ])
 }
 
 /** The stack's alarms, once: the stream's read budget, and notifications that fail. */
@@ -272,8 +358,8 @@ const stackAlarmResources = (stage, params, topics) =>
 const PARAMS = [
   'batchSize',
   'maximumRetryAttempts',
-  'parallelizationFactor',
   'iteratorAgeAlarmMs',
+  'totalsIteratorAgeAlarmMs',
   'unfinishedBatchMinutes',
   'conflictsPerFiveMinutes',
   'deletionProtection',
@@ -351,8 +437,23 @@ const streamKeyPolicy = (stage, keyArn) => ({
   },
 })
 
+/**
+ * A parameter the template no longer offers fails the packaging, naming why, rather than
+ * being silently ignored: the stage's params still say something the stack will not do.
+ */
+const REMOVED_PARAMS = {
+  parallelizationFactor:
+    'winner-view: parallelizationFactor is no longer a parameter (the mappings read each shard one batch at a time, as the views keep partial sums per shard and two batches of one shard would contend for them): remove it, and add shards to the stream to go faster',
+}
+
+const refuseRemovedParams = async (resolveVariable) => {
+  for (const [name, why] of Object.entries(REMOVED_PARAMS))
+    if ((await resolveVariable(`param:${name}, 'unset'`)) !== 'unset') throw new Error(why)
+}
+
 /** The stage's parameters, with the alarms' figures read as numbers. */
 const paramsOf = async (resolveVariable) => {
+  await refuseRemovedParams(resolveVariable)
   const values = await Promise.all(PARAMS.map((name) => resolveVariable(`param:${name}`)))
   const params = Object.fromEntries(PARAMS.map((name, at) => [name, values[at]]))
   const timeoutSeconds = await resolveVariable('self:provider.timeout')
@@ -366,8 +467,15 @@ const paramsOf = async (resolveVariable) => {
       functionTimeoutMs: Number(timeoutSeconds) * 1000,
       reserveMs: DEFAULT_RESERVE_MS,
     },
+    totalsAlarmSettings: { totalsIteratorAgeAlarmMs: Number(params.totalsIteratorAgeAlarmMs) },
   }
 }
+
+/** A view's totals stage: its role and its mapping on the partials table's stream. */
+const totalsResources = (deployed, stage, params) => ({
+  [roleIdOf(totalsOf(deployed))]: totalsRoleResource(deployed, stage, params.tableKmsKeyArn),
+  [mappingIdOf(totalsOf(deployed))]: totalsMappingResource(deployed),
+})
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage')
@@ -414,12 +522,14 @@ module.exports = async ({ resolveVariable }) => {
         },
       },
       secureTransportOnly(`${deployed.prefix}FailedBatchesQueue`),
+      totalsResources(deployed, stage, params),
       alarmResources(deployed, stage, params, topics, withMapping),
     )
   }
   Object.assign(Resources, stackAlarmResources(stage, params, topics))
   if (params.streamKmsKeyArn !== 'none')
     Object.assign(Resources, streamKeyPolicy(stage, params.streamKmsKeyArn))
+  // The totals function takes its view's environment: its module builds both handlers.
   const environment = Object.fromEntries(
     DEPLOYED.map(({ view, functionKey }) => [
       functionKey,

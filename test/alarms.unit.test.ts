@@ -6,11 +6,14 @@ import {
   firstAllInAlarm,
 } from '../src/ops/alarmEvaluator'
 import {
+  type AlarmInput,
   type AlarmSpec,
   type AnyAlarmSpec,
+  alarmResource,
   isComposite,
   ruleOf,
   stackAlarms,
+  totalsAlarms,
   viewAlarms,
 } from '../src/ops/alarms'
 
@@ -76,7 +79,10 @@ describe('the alarm evaluator, on CloudWatch’s rules', () => {
   })
 })
 
-/** The metrics one view and its stream emit, keyed `namespace/metric`, minute by minute. */
+/**
+ * The metrics one view, its totals stage and its stream emit, keyed `namespace/metric`
+ * (`totals:namespace/metric` for the totals function's own), minute by minute.
+ */
 type Emitted = Record<string, Datapoint[]>
 
 /** What a busy, healthy minute emits: 1,000 records a second in, polled, folded, no trouble. */
@@ -97,6 +103,11 @@ const busyMinute = (): Record<string, number[]> => ({
       [0, 0, 0],
     ]),
   ),
+  // The totals stage, a batch a second: a few hundred ms behind, about 1 to 2 s as its
+  // line measures it (the stream's times are rounded down to the second).
+  'totals:AWS/Lambda/Errors': [0],
+  'totals:AWS/Lambda/IteratorAge': [400, 900],
+  'WinnerView/totalsNewestChangeAgeMs': [1_100, 1_900, 2_400],
 })
 
 /** An idle minute: nothing arrives, nothing is invoked; only the queue reports its zero. */
@@ -135,6 +146,11 @@ const SETTINGS = {
   functionTimeoutMs: 60_000,
   reserveMs: 19_000,
 }
+const TOTALS_FN = 'totals-fn'
+const TOTALS = totalsAlarms(
+  { functionName: TOTALS_FN, service: 'winner-view', stage: 'prod' },
+  { totalsIteratorAgeAlarmMs: 60_000 },
+)
 const ALARMS: AnyAlarmSpec[] = [
   ...viewAlarms(
     {
@@ -147,14 +163,17 @@ const ALARMS: AnyAlarmSpec[] = [
     },
     SETTINGS,
   ),
+  ...TOTALS,
   ...stackAlarms('stream', ['pages']),
 ]
 
+/** Where an input's datapoints are in what was emitted: the totals function's apart. */
+const keyOf = (input: AlarmInput) =>
+  `${input.dimensions.some((d) => d.Value === TOTALS_FN) ? 'totals:' : ''}${input.namespace}/${input.metricName}`
+
 /** The series an alarm reads, by its inputs' ids, from what was emitted. */
 const seriesOf = (spec: AlarmSpec, emitted: Emitted) =>
-  Object.fromEntries(
-    spec.inputs.map((input) => [input.id, emitted[`${input.namespace}/${input.metricName}`] ?? []]),
-  )
+  Object.fromEntries(spec.inputs.map((input) => [input.id, emitted[keyOf(input)] ?? []]))
 
 /** Each alarm that notifies (a composite's children do not) in the two hours, with the minutes from the fault to it. */
 const fired = (emitted: Emitted): Record<string, number> => {
@@ -265,13 +284,136 @@ describe('the deployed alarms, fed what AWS would emit', () => {
     expect(fired(duplicated)).toEqual({})
   })
 
-  it('page only for a shard that stopped or sales skipped; everything else is a ticket', () => {
+  it('page within 3 minutes when a change crashes the totals stage, and within 4 as it falls a minute behind', () => {
+    // Retried forever and bisected: the totals function fails every minute, its age grows.
+    const crashing = faulty((since, healthy) => ({
+      ...healthy,
+      'totals:AWS/Lambda/Errors': [3],
+      'totals:AWS/Lambda/IteratorAge': [(since + 1) * 60_000],
+      // A crashed batch writes no line.
+      'WinnerView/totalsNewestChangeAgeMs': [],
+    }))
+    expect(fired(crashing)).toEqual({ 'totals-errors': 3, 'totals-iterator-age': 4 })
+  })
+
+  it('page within 4 minutes when DynamoDB keeps refusing the totals’ updates, with a ticket for the lag', () => {
+    // Refused updates are the batch's reported failures, not errors: the same changes again and again.
+    const refused = faulty((since, healthy) => ({
+      ...healthy,
+      'totals:AWS/Lambda/IteratorAge': [(since + 1) * 60_000],
+      'WinnerView/totalsNewestChangeAgeMs': [(since + 1) * 60_000],
+    }))
+    expect(fired(refused)).toEqual({ 'totals-iterator-age': 4, 'totals-lag': 15 })
+  })
+
+  it('open only a ticket when the totals trail by seconds for a quarter of an hour, and nothing for a burst', () => {
+    const slow = faulty((_, healthy) => ({
+      ...healthy,
+      'totals:AWS/Lambda/IteratorAge': [6_000, 7_000],
+      'WinnerView/totalsNewestChangeAgeMs': [7_000, 8_000],
+    }))
+    expect(fired(slow)).toEqual({ 'totals-lag': 15 })
+    expect(severityOf('totals-lag')).toBe('ticket')
+    // A catch-up of ten minutes: 40 s behind, then back.
+    const burst = faulty((since, healthy) =>
+      since < 10
+        ? {
+            ...healthy,
+            'totals:AWS/Lambda/IteratorAge': [40_000],
+            'WinnerView/totalsNewestChangeAgeMs': [40_000],
+          }
+        : healthy,
+    )
+    expect(fired(burst)).toEqual({})
+  })
+
+  it('leaves a quiet totals stage alone: no change, no invocation, no datapoint', () => {
+    const quietTotals = faulty((_, healthy) => {
+      const {
+        'totals:AWS/Lambda/Errors': _errors,
+        'totals:AWS/Lambda/IteratorAge': _age,
+        'WinnerView/totalsNewestChangeAgeMs': _lag,
+        ...rest
+      } = healthy
+      return rest
+    })
+    expect(fired(quietTotals)).toEqual({})
+  })
+
+  it('page only for a shard that stopped, sales skipped or totals stopped; everything else is a ticket', () => {
     expect(ALARMS.filter((a) => a.severity === 'page').map((a) => a.name)).toEqual([
       'stalled',
       'iterator-age',
       'errors',
       'unfinished-batches',
       'failed-batches',
+      'totals-errors',
+      'totals-iterator-age',
     ])
+  })
+})
+
+describe('the totals stage’s alarms, as CloudFormation takes them', () => {
+  const [errors, age, lag] = TOTALS.map((spec) =>
+    alarmResource(spec, `winner-view-prod-${spec.name}`, 'topic'),
+  )
+
+  it('page on the totals function’s errors, any in 3 minutes in a row', () => {
+    expect(errors?.Properties).toEqual({
+      AlarmName: 'winner-view-prod-totals-errors',
+      AlarmDescription: expect.stringMatching(/^\[page\] The totals stage keeps failing/),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: TOTALS_FN }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: ['topic'],
+      OKActions: ['topic'],
+    })
+  })
+
+  it('page on the totals mapping’s iterator age over totalsIteratorAgeAlarmMs, 3 minutes in a row, a quiet minute not breaching', () => {
+    expect(age?.Properties).toMatchObject({
+      AlarmName: 'winner-view-prod-totals-iterator-age',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: TOTALS_FN }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 60_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    })
+  })
+
+  it('open a ticket on the p99 of totalsNewestChangeAgeMs above 5 s, three 5-minute periods in a row, as an extended statistic', () => {
+    expect(lag?.Properties).toMatchObject({
+      AlarmName: 'winner-view-prod-totals-lag',
+      Namespace: 'WinnerView',
+      MetricName: 'totalsNewestChangeAgeMs',
+      Dimensions: [
+        { Name: 'service', Value: 'winner-view' },
+        { Name: 'stage', Value: 'prod' },
+      ],
+      ExtendedStatistic: 'p99',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 5_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    })
+    expect(lag?.Properties).not.toHaveProperty('Statistic')
+  })
+
+  it('say why each is set so', () => {
+    for (const spec of TOTALS) expect(spec.why.length).toBeGreaterThan(80)
   })
 })

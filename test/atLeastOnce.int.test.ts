@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../src/adapters/tables'
-import { readView, scanAll } from '../src/local/viewReader'
+import { readView, scanAll, withoutApplied } from '../src/local/viewReader'
 import type { ViewTableNames } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
 import { winnerView } from '../src/views/winner'
@@ -22,7 +22,7 @@ const storedCategoryTables = async (client: DynamoDBDocumentClient, names: ViewT
   )
   return {
     categoryProducts: (products ?? []).map(withoutPositions).sort(byText('productId')),
-    categorySales: (sales ?? []).sort(byText('category')),
+    categorySales: (sales ?? []).map(withoutApplied).sort(byText('category')),
     rejected: rejected?.length,
   }
 }

@@ -3,14 +3,30 @@ import { readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams'
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { readView } from '../src/local/viewReader'
 import { generateWorkload } from '../src/local/workload'
 import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
 import { DEFAULT_RESERVE_MS, makeViewHandler } from '../src/runtime/handler'
-import { TABLE_ACTIONS, tableEnvironment, viewTableNamesFor } from '../src/runtime/tables'
-import { type AnyView, tablesOf as tablesOfView } from '../src/runtime/view'
+import { PARTIALS_ROLE } from '../src/runtime/partials'
+import {
+  TABLE_ACTIONS,
+  type TableDefinition,
+  TOTALS_ACTIONS,
+  tableEnvironment,
+  viewTableNamesFor,
+} from '../src/runtime/tables'
+import { dynamoTotals, makeTotalsHandler } from '../src/runtime/totalsStage'
+import { type AnyView, tablesOf as tablesOfView, type ViewTableNames } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
 import { winnerView } from '../src/views/winner'
 import {
@@ -110,10 +126,8 @@ const iamActionsOf = (command: string, input: Record<string, unknown>): Array<[s
   return (tables.length > 0 ? tables : [String(input.TableName)]).map((table) => [table, action])
 }
 
-/** The DynamoDB actions a view's handler calls, per table's logical id, over a realistic log. */
-const actionsCalledBy = async (view: AnyView): Promise<Set<string>> => {
-  const names = viewTableNamesFor(view, freshStage())
-  await createTablesOf(view, names)
+/** A client on DynamoDB Local recording, as `<table's logical id> <IAM action>`, what each call needs. */
+const recordingClient = (view: AnyView, names: ViewTableNames) => {
   const base = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
   const used = new Set<string>()
   const logicalIdOf = (table: string) => {
@@ -131,15 +145,147 @@ const actionsCalledBy = async (view: AnyView): Promise<Set<string>> => {
     },
     { step: 'initialize', name: 'iamRecorder' },
   )
+  return { base, used }
+}
+
+/** Folds a realistic log into a view's tables in a new stage with its handler on `client`. */
+const foldWorkload = async (view: AnyView, names: ViewTableNames, client: DynamoDBClient) => {
   const handler = makeViewHandler(view, {
-    store: makeDynamoStore(view, { client: documentClientOf(base), names }),
+    store: makeDynamoStore(view, { client: documentClientOf(client), names }),
     log: () => {},
   })
   const workload = generateWorkload({ events: 1000, seed: 2, edgeCases: true })
   for (const batch of batchesOf(toShards(workload, 1)[0] ?? [], 100)) await handler(batch)
+}
+
+/** The DynamoDB actions a view's handler calls, per table's logical id, over a realistic log. */
+const actionsCalledBy = async (view: AnyView): Promise<Set<string>> => {
+  const names = viewTableNamesFor(view, freshStage())
+  await createTablesOf(view, names)
+  const { base, used } = recordingClient(view, names)
+  await foldWorkload(view, names, base)
   base.destroy()
   return used
 }
+
+/** A stream record as Lambda hands it over: its creation time in epoch seconds. */
+const lambdaRecordOf = (record: StreamRecord): DynamoDBRecord =>
+  ({
+    ...record,
+    dynamodb: {
+      ...record.dynamodb,
+      ApproximateCreationDateTime:
+        (record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000,
+    },
+  }) as DynamoDBRecord
+
+/** Every record of one shard of a DynamoDB Local stream, oldest first. */
+const shardRecords = async (streams: DynamoDBStreamsClient, StreamArn: string, ShardId: string) => {
+  const records: StreamRecord[] = []
+  let iterator = (
+    await streams.send(
+      new GetShardIteratorCommand({ StreamArn, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+    )
+  ).ShardIterator
+  while (iterator !== undefined) {
+    const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }))
+    if ((page.Records ?? []).length === 0) break
+    records.push(...(page.Records ?? []))
+    iterator = page.NextShardIterator
+  }
+  return records
+}
+
+/** What the totals mapping would deliver of a partials table's stream: batches of 1,000, in stream order. */
+const partialsStreamBatches = async (table: string): Promise<DynamoDBStreamEvent[]> => {
+  const local = { ...LOCAL_AWS, endpoint: dynamoEndpoint() }
+  const dynamo = new DynamoDBClient(local)
+  const streams = new DynamoDBStreamsClient(local)
+  const described = await dynamo.send(new DescribeTableCommand({ TableName: table }))
+  const StreamArn = described.Table?.LatestStreamArn ?? ''
+  const stream = await streams.send(new DescribeStreamCommand({ StreamArn }))
+  const records: StreamRecord[] = []
+  for (const { ShardId } of stream.StreamDescription?.Shards ?? [])
+    records.push(...(await shardRecords(streams, StreamArn, ShardId ?? '')))
+  dynamo.destroy()
+  streams.destroy()
+  // A child shard's sequence numbers follow its parent's: one order keeps each item's.
+  records.sort((a, b) => {
+    const [x, y] = [a, b].map((r) => BigInt(r.dynamodb?.SequenceNumber ?? '0'))
+    return x === y ? 0 : (x ?? 0n) < (y ?? 0n) ? -1 : 1
+  })
+  const batches: DynamoDBStreamEvent[] = []
+  for (let at = 0; at < records.length; at += 1000)
+    batches.push({ Records: records.slice(at, at + 1000).map(lambdaRecordOf) })
+  return batches
+}
+
+/** The DynamoDB actions a view's totals handler calls, per logical id, on what a realistic log left in its partials, delivered twice. */
+const actionsCalledByTotals = async (view: AnyView): Promise<Set<string>> => {
+  const names = viewTableNamesFor(view, freshStage())
+  await createTablesOf(view, names)
+  const plain = new DynamoDBClient({ ...LOCAL_AWS, endpoint: dynamoEndpoint() })
+  await foldWorkload(view, names, plain)
+  plain.destroy()
+  const { base, used } = recordingClient(view, names)
+  const handler = makeTotalsHandler(view, dynamoTotals(documentClientOf(base), names), () => {})
+  const batches = await partialsStreamBatches(names[PARTIALS_ROLE] ?? '')
+  // Delivered again, as after a failed batch: the updates are refused, the totals unchanged.
+  for (const batch of [...batches, ...batches])
+    expect(await handler(batch)).toEqual({ batchItemFailures: [] })
+  base.destroy()
+  return used
+}
+
+type Statement = { Effect: string; Action: string[]; Resource: unknown; Condition?: unknown }
+type Policy = { PolicyName: string; PolicyDocument: { Statement: Statement[] } }
+const statementsOf = (role: Resource | undefined): Statement[] => {
+  const policies = (role?.Properties.Policies ?? []) as Policy[]
+  expect(policies).toHaveLength(1)
+  return policies[0]?.PolicyDocument.Statement ?? []
+}
+
+/** Runs an export of a packaged function's bundle in a fresh node on each event; its output lines, parsed. */
+const runBundled = async (
+  [zipName, file, exportName]: [string, string, string],
+  events: ReadonlyArray<unknown>,
+  names: ViewTableNames,
+): Promise<Array<Record<string, unknown>>> => {
+  const folder = join(devFolder, `unzipped-${zipName}`)
+  await run('unzip', ['-o', '-q', join(devFolder, `${zipName}.zip`), '-d', folder])
+  const script = `const { ${exportName}: handler } = require(${JSON.stringify(join(folder, file))});
+      let input = ''; process.stdin.on('data', (c) => (input += c)).on('end', async () => {
+        for (const event of JSON.parse(input)) process.stdout.write(JSON.stringify(await handler(event)) + '\\n')
+      })`
+  const child = execFile(process.execPath, ['-e', script], {
+    env: {
+      PATH: process.env.PATH,
+      ...tableEnvironment(names),
+      WINNER_VIEW_STAGE: 'dev',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
+      AWS_REGION: LOCAL_AWS.region,
+      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  })
+  const output = new Promise<string>((resolve, reject) => {
+    let text = ''
+    child.stdout?.on('data', (chunk) => (text += chunk))
+    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))))
+  })
+  child.stdin?.end(JSON.stringify(events))
+  return (await output)
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+}
+
+/** A table's definition as CloudFormation takes it: a stream without the API's StreamEnabled. */
+const cfnDefinitionOf = ({ StreamSpecification, ...definition }: TableDefinition) =>
+  StreamSpecification === undefined
+    ? definition
+    : { ...definition, StreamSpecification: { StreamViewType: StreamSpecification.StreamViewType } }
 
 describe('the deployment', () => {
   it('passes cfn-lint with no errors', async () => {
@@ -161,7 +307,7 @@ describe('the deployment', () => {
 
   it('gives each function a timeout above the time reserve, so that a batch can start a transaction', () => {
     const timeouts = ofType('AWS::Lambda::Function').map((f) => f.Properties.Timeout)
-    expect(timeouts).toEqual([60, 60])
+    expect(timeouts).toEqual([60, 60, 60, 60])
     for (const timeout of timeouts)
       expect(Number(timeout) * 1000).toBeGreaterThan(DEFAULT_RESERVE_MS)
   })
@@ -183,8 +329,8 @@ describe('the deployment', () => {
         },
         MetricsConfig: { Metrics: ['EventCount'] },
       })
-      // One mapping per view: each view has its own position in every shard.
-      expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(2)
+      // One mapping per view (each its own position in every shard), and one per totals stage.
+      expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(4)
       expect(JSON.stringify(resources[`${id}StreamMapping`]?.Properties.EventSourceArn)).toContain(
         ':stream/devStream',
       )
@@ -192,7 +338,7 @@ describe('the deployment', () => {
   )
 
   it('runs the handler on nodejs24.x, arm64, with reserved concurrency and the tables and stage in its environment', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(2)
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(4)
     expect(resources.WinnerLambdaFunction?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -204,6 +350,7 @@ describe('the deployment', () => {
           REJECTED_RETENTION_DAYS: 'none',
           TABLE_CONTRIBUTIONS_NAME: { Ref: 'ContributionsTable' },
           TABLE_SCORES_NAME: { Ref: 'ScoresTable' },
+          TABLE_PARTIALS_NAME: { Ref: 'ContributionsPartialsTable' },
           TABLE_REJECTED_NAME: { Ref: 'RejectedTable' },
         },
       },
@@ -217,6 +364,7 @@ describe('the deployment', () => {
           WINNER_VIEW_STAGE: 'dev',
           TABLE_CATEGORY_PRODUCTS_NAME: { Ref: 'CategoryProductsTable' },
           TABLE_CATEGORY_SALES_NAME: { Ref: 'CategorySalesTable' },
+          TABLE_PARTIALS_NAME: { Ref: 'CategoryProductsPartialsTable' },
           TABLE_CATEGORY_REJECTED_NAME: { Ref: 'CategoryRejectedTable' },
         },
       },
@@ -241,13 +389,160 @@ describe('the deployment', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       })
-      expect(rest).toEqual({ ...definition, DeletionProtectionEnabled: false })
+      expect(rest).toEqual({ ...cfnDefinitionOf(definition), DeletionProtectionEnabled: false })
       expect([table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual([
         'RetainExceptOnCreate',
         'Retain',
       ])
     }
   })
+
+  it.each([
+    ['ContributionsPartialsTable', 'winner-view-dev-ContributionsPartials'],
+    ['CategoryProductsPartialsTable', 'winner-view-dev-CategoryProductsPartials'],
+  ])(
+    'keeps each view’s partial sums in %s, by item and writer, with a stream of old and new images and no StreamEnabled',
+    (id, TableName) => {
+      expect(resources[id]).toEqual({
+        Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'RetainExceptOnCreate',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          TableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'item', AttributeType: 'S' },
+            { AttributeName: 'writer', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'item', KeyType: 'HASH' },
+            { AttributeName: 'writer', KeyType: 'RANGE' },
+          ],
+          StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: false,
+        },
+      })
+    },
+  )
+
+  it.each([
+    ['WinnerTotals', 'winner', 'ContributionsPartialsTable', 'WinnerLambdaFunction'],
+    [
+      'CategorySalesTotals',
+      'categorySales',
+      'CategoryProductsPartialsTable',
+      'CategorySalesLambdaFunction',
+    ],
+  ])(
+    'runs the %s stage from the %s module on its partials’ stream, from TRIM_HORIZON, retrying forever, one batch of a shard at a time',
+    (id, module, partials, viewFunction) => {
+      expect(resources[`${id}LambdaFunction`]?.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: `src/handlers/${module}.totals`,
+        MemorySize: 512,
+        Timeout: 60,
+        Role: { 'Fn::GetAtt': [`${id}Role`, 'Arn'] },
+        // Its view's environment: the module builds both handlers at load.
+        Environment: resources[viewFunction]?.Properties.Environment,
+      })
+      expect(
+        resources[`${id}LambdaFunction`]?.Properties.ReservedConcurrentExecutions,
+      ).toBeUndefined()
+      expect(resources[`${id}StreamMapping`]).toEqual({
+        Type: 'AWS::Lambda::EventSourceMapping',
+        DependsOn: [`${id}Role`],
+        Properties: {
+          FunctionName: { 'Fn::GetAtt': [`${id}LambdaFunction`, 'Arn'] },
+          EventSourceArn: { 'Fn::GetAtt': [partials, 'StreamArn'] },
+          StartingPosition: 'TRIM_HORIZON',
+          BatchSize: 1000,
+          MaximumBatchingWindowInSeconds: 1,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          BisectBatchOnFunctionError: true,
+          MaximumRetryAttempts: -1,
+          MaximumRecordAgeInSeconds: -1,
+          ParallelizationFactor: 1,
+        },
+      })
+    },
+  )
+
+  it.each([
+    ['WinnerTotals', 'winnerTotals', 'ContributionsPartialsTable', 'ScoresTable'],
+    [
+      'CategorySalesTotals',
+      'categorySalesTotals',
+      'CategoryProductsPartialsTable',
+      'CategorySalesTable',
+    ],
+  ])(
+    'grants the %s role the partials’ stream reads, GetItem and UpdateItem on the totals, and its own logs: nothing else',
+    (id, functionKey, partials, aggregate) => {
+      expect(statementsOf(resources[`${id}Role`])).toEqual([
+        {
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:DescribeStream',
+            'dynamodb:GetRecords',
+            'dynamodb:GetShardIterator',
+            'dynamodb:ListStreams',
+          ],
+          Resource: { 'Fn::GetAtt': [partials, 'StreamArn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Resource: { 'Fn::GetAtt': [aggregate, 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: {
+            'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/winner-view-dev-${functionKey}:*`,
+          },
+        },
+      ])
+    },
+  )
+
+  it.each([
+    ['Winner', 'ContributionsTable', 'ScoresTable', 'ContributionsPartialsTable', 'RejectedTable'],
+    [
+      'CategorySales',
+      'CategoryProductsTable',
+      'CategorySalesTable',
+      'CategoryProductsPartialsTable',
+      'CategoryRejectedTable',
+    ],
+  ])(
+    'lets the %s function add to its partials and only describe its totals, which the totals stage alone moves',
+    (id, state, aggregate, partials, rejected) => {
+      const tables = statementsOf(resources[`${id}Role`]).filter((s) =>
+        s.Action.some((a) => a.startsWith('dynamodb:')),
+      )
+      const arn = (table: string) => ({ 'Fn::GetAtt': [table, 'Arn'] })
+      expect(tables).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem'],
+          Resource: arn(state),
+        },
+        { Effect: 'Allow', Action: ['dynamodb:DescribeTable'], Resource: arn(aggregate) },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
+          Resource: arn(partials),
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+          Resource: arn(rejected),
+        },
+      ])
+    },
+  )
 
   it.each(
     ['', 'CategorySales'].flatMap((prefix) =>
@@ -294,6 +589,19 @@ describe('the deployment', () => {
         ['ThrottlesAlarm', 'ticket', 'AWS/Lambda', 'Throttles', 'Sum', 300, 1, 1, '>', 0],
         ['TableThrottlesAlarm', 'ticket', 'WinnerView', 'throttles', 'Sum', 300, 1, 1, '>', 0],
         ['ConflictsAlarm', 'ticket', 'WinnerView', 'conflicts', 'Sum', 300, 1, 1, '>', 100],
+        ['TotalsErrorsAlarm', 'page', 'AWS/Lambda', 'Errors', 'Sum', 60, 3, 3, '>=', 1],
+        [
+          'TotalsIteratorAgeAlarm',
+          'page',
+          'AWS/Lambda',
+          'IteratorAge',
+          'Maximum',
+          60,
+          3,
+          3,
+          '>',
+          60_000,
+        ],
       ].map(([id, ...rest]) => [`${prefix}${id}`, ...rest] as const),
     ),
   )(
@@ -314,6 +622,46 @@ describe('the deployment', () => {
         TreatMissingData: 'notBreaching',
         AlarmActions: [topic],
         OKActions: [topic],
+      })
+    },
+  )
+
+  it.each([
+    ['Winner', '', 'winner-view', 'winner-view-dev-'],
+    ['CategorySales', 'CategorySales', 'category-sales', 'winner-view-dev-category-sales-'],
+  ])(
+    'watches the %s totals stage: its own function’s errors and iterator age, and a ticket when its p99 lag passes 5 s for 15 minutes',
+    (id, prefix, service, name) => {
+      const fn = [{ Name: 'FunctionName', Value: { Ref: `${id}TotalsLambdaFunction` } }]
+      expect(resources[`${prefix}TotalsErrorsAlarm`]?.Properties).toMatchObject({
+        AlarmName: `${name}totals-errors`,
+        Dimensions: fn,
+      })
+      expect(resources[`${prefix}TotalsIteratorAgeAlarm`]?.Properties).toMatchObject({
+        AlarmName: `${name}totals-iterator-age`,
+        Dimensions: fn,
+      })
+      expect(resources[`${prefix}TotalsLagAlarm`]).toEqual({
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: `${name}totals-lag`,
+          AlarmDescription: expect.stringMatching(/^\[ticket\] The totals trail/),
+          Namespace: 'WinnerView',
+          MetricName: 'totalsNewestChangeAgeMs',
+          Dimensions: [
+            { Name: 'service', Value: service },
+            { Name: 'stage', Value: 'dev' },
+          ],
+          ExtendedStatistic: 'p99',
+          Period: 300,
+          EvaluationPeriods: 3,
+          DatapointsToAlarm: 3,
+          Threshold: 5000,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'TicketTopic' }],
+          OKActions: [{ Ref: 'TicketTopic' }],
+        },
       })
     },
   )
@@ -364,9 +712,9 @@ describe('the deployment', () => {
   )
 
   it('notifies topics of its own for pages and tickets, with no subscription unless an e-mail is given, and draws a dashboard', () => {
-    // 11 per view (stalled's two parts among them), and the stack's read throttles and two
-    // delivery alarms; stalled itself is a composite alarm of its two parts, per view.
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(25)
+    // 11 per view (stalled's two parts among them) and 3 per totals stage, and the stack's
+    // read throttles and two delivery alarms; stalled is a composite of its two parts, per view.
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(31)
     expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(2)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
     expect(resources.TicketTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-tickets' })
@@ -403,8 +751,13 @@ describe('the deployment', () => {
       'rejected',
       'newestRecordAgeMs',
       'category-sales',
+      'totalsNewestChangeAgeMs',
+      'totalsUpdates',
     ])
       expect(body).toContain(metric)
+    // A row for the totals stages: their functions' iterator age and errors.
+    expect(body).toContain('"TotalsFn":{"Ref":"WinnerTotalsLambdaFunction"}')
+    expect(body).toContain('"CategoryTotalsFn":{"Ref":"CategorySalesTotalsLambdaFunction"}')
   })
 
   it('writes an import template holding the tables alone, for re-adopting them after a remove', async () => {
@@ -418,9 +771,11 @@ describe('the deployment', () => {
     const tables = [
       'ContributionsTable',
       'ScoresTable',
+      'ContributionsPartialsTable',
       'RejectedTable',
       'CategoryProductsTable',
       'CategorySalesTable',
+      'CategoryProductsPartialsTable',
       'CategoryRejectedTable',
     ]
     expect(Object.keys(template.Resources).sort()).toEqual([...tables].sort())
@@ -563,6 +918,28 @@ describe('the deployment', () => {
     )
   })
 
+  it('refuses to package with a parallelizationFactor, saying why', async () => {
+    const failure = await run(
+      'npx',
+      [
+        'osls',
+        'package',
+        '--stage',
+        'dev',
+        '--package',
+        join(tmpdir(), `winner-view-factor-${process.pid}`),
+        '--param=parallelizationFactor=4',
+      ],
+      { cwd: root, env: { ...process.env, ...OFFLINE } },
+    ).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    )
+    expect(failure).toContain(
+      'winner-view: parallelizationFactor is no longer a parameter (the mappings read each shard one batch at a time, as the views keep partial sums per shard and two batches of one shard would contend for them): remove it, and add shards to the stream to go faster',
+    )
+  })
+
   it('on a production stage protects the tables, decrypts with the given key only, and notifies the given topic', async () => {
     const params = [
       'streamArn=arn:aws:kinesis:eu-west-1:123456789012:stream/retail',
@@ -609,8 +986,10 @@ describe('the deployment', () => {
     for (const table of [
       'ContributionsTable',
       'ScoresTable',
+      'ContributionsPartialsTable',
       'RejectedTable',
       'CategorySalesTable',
+      'CategoryProductsPartialsTable',
     ])
       expect(prod[table]?.Properties.SSESpecification).toEqual({
         SSEEnabled: true,
@@ -620,6 +999,20 @@ describe('the deployment', () => {
     const winnerStatements = JSON.stringify(prod.WinnerRole?.Properties.Policies)
     expect(winnerStatements).toContain('"Resource":"arn:aws:kms:eu-west-1:123456789012:key/t-1"')
     expect(winnerStatements).toContain(`dynamodb.\${AWS::Region}.amazonaws.com`)
+    // The totals stage reads an encrypted table's stream and updates its totals with the key.
+    expect(statementsOf(prod.WinnerTotalsRole)).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: 'arn:aws:kms:eu-west-1:123456789012:key/t-1',
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Sub': `dynamodb.\${AWS::Region}.amazonaws.com` } },
+      },
+    })
+    // The stream's key is the views' alone: the totals stages read no Kinesis stream.
+    expect(prod.StreamKeyPolicy?.Properties.Roles).not.toContainEqual({ Ref: 'WinnerTotalsRole' })
+    expect(prod.TotalsIteratorAgeAlarm?.Properties.AlarmActions).toEqual([
+      'arn:aws:sns:eu-west-1:123456789012:oncall',
+    ])
     expect(resources.ContributionsTable?.Properties.SSESpecification).toBeUndefined()
     expect(resources.StreamKeyPolicy).toBeUndefined()
     expect(prod.AlarmTopic).toBeUndefined()
@@ -639,11 +1032,7 @@ describe('the deployment', () => {
     'grants the $view.name role on each of its tables exactly the DynamoDB actions its handler calls, and no wildcard',
     async ({ view, id }) => {
       const used = await actionsCalledBy(view)
-      type Statement = { Action: string[]; Resource: unknown }
-      type Policy = { PolicyDocument: { Statement: Statement[] } }
-      const policies = (resources[`${id}Role`]?.Properties.Policies ?? []) as Policy[]
-      expect(policies).toHaveLength(1)
-      const statements = policies[0]?.PolicyDocument.Statement ?? []
+      const statements = statementsOf(resources[`${id}Role`])
       const granted = statements.flatMap((s) =>
         s.Action.filter((a) => a.startsWith('dynamodb:')).map(
           (a) => `${(s.Resource as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]} ${a}`,
@@ -663,18 +1052,41 @@ describe('the deployment', () => {
     },
   )
 
+  it.each(DEPLOYED)(
+    'grants the $view.name totals role every DynamoDB action its handler calls, the stream reads aside',
+    async ({ view, id }) => {
+      const used = await actionsCalledByTotals(view)
+      const granted = statementsOf(resources[`${id}TotalsRole`]).flatMap((s) =>
+        s.Action.map(
+          (a) => `${(s.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]} ${a}`,
+        ),
+      )
+      const aggregate = `${view.tables.aggregates[0]?.suffix}Table`
+      expect(used).toContain(`${aggregate} dynamodb:UpdateItem`)
+      expect(granted).toEqual(expect.arrayContaining([...used]))
+    },
+  )
+
   it('grants what the runtime says it calls on each kind of table', () => {
     const statements = JSON.stringify(resources.CategorySalesRole?.Properties.Policies)
     for (const actions of Object.values(TABLE_ACTIONS))
       expect(statements).toContain(JSON.stringify(actions))
+    const totals = JSON.stringify(resources.CategorySalesTotalsRole?.Properties.Policies)
+    for (const actions of Object.values(TOTALS_ACTIONS))
+      expect(totals).toContain(JSON.stringify(actions))
   })
 
-  it.each(['winner', 'categorySales'])(
+  it.each([
+    ['winner', 'winner'],
+    ['categorySales', 'categorySales'],
+    ['winnerTotals', 'winner'],
+    ['categorySalesTotals', 'categorySales'],
+  ])(
     'keeps the %s bundle within its budget and leaves the local stack out of it',
-    async (name) => {
+    async (name, module) => {
       const zip = join(devFolder, `${name}.zip`)
       expect((await stat(zip)).size).toBeLessThan(ZIP_BUDGET_BYTES)
-      const { stdout: bundle } = await run('unzip', ['-p', zip, `src/handlers/${name}.js`], {
+      const { stdout: bundle } = await run('unzip', ['-p', zip, `src/handlers/${module}.js`], {
         maxBuffer: 8 * 1024 * 1024,
       })
       expect(Buffer.byteLength(bundle)).toBeLessThan(BUNDLE_BUDGET_BYTES)
@@ -682,33 +1094,9 @@ describe('the deployment', () => {
     },
   )
 
-  it('loads the bundled handler in a fresh node and folds a batch into DynamoDB Local', async () => {
+  it('loads the bundled handlers in a fresh node: the view folds batches into DynamoDB Local, its totals stage moves Scores', async () => {
     const names = await freshTables()
-    const zip = join(devFolder, 'winner.zip')
-    const folder = join(devFolder, 'unzipped')
-    await run('unzip', ['-o', '-q', zip, '-d', folder])
     const shard = toShards(generateWorkload({ events: 200, seed: 4 }), 1)[0] ?? []
-    const script = `const { handler } = require(${JSON.stringify(join(folder, 'src/handlers/winner.js'))});
-      let input = ''; process.stdin.on('data', (c) => (input += c)).on('end', async () => {
-        for (const event of JSON.parse(input)) process.stdout.write(JSON.stringify(await handler(event)) + '\\n')
-      })`
-    const child = execFile(process.execPath, ['-e', script], {
-      env: {
-        PATH: process.env.PATH,
-        ...tableEnvironment(names),
-        WINNER_VIEW_STAGE: 'dev',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
-        AWS_REGION: LOCAL_AWS.region,
-        AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      },
-    })
-    const output = new Promise<string>((resolve, reject) => {
-      let text = ''
-      child.stdout?.on('data', (chunk) => (text += chunk))
-      child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))))
-    })
     const at = (n: number, partitionKey?: string) => ({
       shardId: 'shardId-000000000009',
       sequenceNumber: sequenceNumber(n),
@@ -723,11 +1111,11 @@ describe('the deployment', () => {
         kinesisRecord('not json', at(5, 'x')),
       ],
     }
-    child.stdin?.end(JSON.stringify([...batchesOf(shard, 100), literal]))
-    const lines = (await output)
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const lines = await runBundled(
+      ['winner', 'src/handlers/winner.js', 'handler'],
+      [...batchesOf(shard, 100), literal],
+      names,
+    )
     // One EMF line per batch, then the handler's answer.
     const emf = lines.filter((line) => line.message === 'batch')
     expect(emf).toHaveLength(3)
@@ -750,6 +1138,40 @@ describe('the deployment', () => {
       unfinishedBatches: 0,
       _aws: {
         CloudWatchMetrics: [{ Namespace: 'WinnerView', Dimensions: [['service', 'stage']] }],
+      },
+    })
+    // The totals stage, from the other bundle, on what the partials' stream holds now.
+    const batches = await partialsStreamBatches(names.partials)
+    const totals = await runBundled(
+      ['winnerTotals', 'src/handlers/winner.js', 'totals'],
+      batches,
+      names,
+    )
+    expect(totals.filter((line) => 'batchItemFailures' in line)).toEqual(
+      batches.map(() => ({ batchItemFailures: [] })),
+    )
+    const emfTotals = totals.filter((line) => line.message === 'totals')
+    expect(emfTotals).toHaveLength(batches.length)
+    expect(emfTotals[0]).toMatchObject({
+      service: 'winner-view',
+      stage: 'dev',
+      view: 'winner-view',
+      records: batches[0]?.Records.length,
+      failedFrom: null,
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'WinnerView',
+            Dimensions: [['service', 'stage']],
+            Metrics: [
+              { Name: 'totalsRecords', Unit: 'Count' },
+              { Name: 'totalsUpdates', Unit: 'Count' },
+              { Name: 'totalsIncluded', Unit: 'Count' },
+              { Name: 'totalsDurationMs', Unit: 'Milliseconds' },
+              { Name: 'totalsNewestChangeAgeMs', Unit: 'Milliseconds' },
+            ],
+          },
+        ],
       },
     })
     expect(tablesOf(await readView(testClient(), names))).toEqual(

@@ -1,9 +1,8 @@
 import type { KinesisStreamRecord } from 'aws-lambda'
 import fc from 'fast-check'
-import { readView } from '../src/local/viewReader'
 import { makeViewHandler } from '../src/runtime/handler'
 import { winnerView } from '../src/views/winner'
-import { freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
+import { freshTables, quickRetry, readSettled, storeFor, testClient } from './support/dynamo'
 import { egress, ingress, kinesisRecord, sequenceNumber } from './support/fixtures'
 import { tablesOf } from './support/normalize'
 import { oracleRecordsOfKinesis, oracleTables } from './support/oracle'
@@ -132,7 +131,7 @@ describe('liveness under hostile input', () => {
         const records = recordsOf(drafts)
         await handler({ Records: records })
         expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] })
-        const view = await readView(client, names)
+        const view = await readSettled(client, names)
         expect(tablesOf(view)).toEqual(oracleTables(oracleRecordsOfKinesis(records)))
         const sent = new Map(records.map((r) => [r.eventID, r.kinesis.data]))
         for (const kept of view.rejected) expect(kept.data).toBe(sent.get(kept.eventId))

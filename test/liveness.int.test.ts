@@ -1,10 +1,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamRecord } from 'aws-lambda'
 import { readRejected } from '../src/local/rejectedReader'
-import { readView } from '../src/local/viewReader'
 import { type BatchSummary, makeViewHandler } from '../src/runtime/handler'
 import { winnerView } from '../src/views/winner'
-import { freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
+import { freshTables, quickRetry, readSettled, storeFor, testClient } from './support/dynamo'
 import {
   createData,
   creatorOrigin,
@@ -55,7 +54,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(ingress('buyer', purchaseData('p2')), at(3)),
     ]
     await deliver(handler, records)
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect(view.rejected.map((r) => [r.eventId, r.data])).toEqual([
       [records[0]?.eventID, records[0]?.kinesis.data],
       [records[1]?.eventID, records[1]?.kinesis.data],
@@ -74,7 +73,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(ingress('buyer', purchaseData('a\ud800')), at(3)),
       kinesisRecord(ingress('buyer', purchaseData('a?')), at(4)),
     ])
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect(view.rejected.map((r) => r.reason)).toEqual([
       'origin: expected well-formed Unicode, got a lone surrogate',
       'data.id: expected well-formed Unicode, got a lone surrogate',
@@ -92,7 +91,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(ingress('buyer', purchaseData('p1')), at(1)),
       kinesisRecord(ingress(creatorOrigin('ann'), createData('p2')), at(2)),
     ])
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect(view.rejected.map((r) => r.reason)).toEqual([
       'stored item "p1": creatorScore: expected a whole number of at least 0, got nothing',
     ])
@@ -117,10 +116,10 @@ describe('liveness: a shard never stalls on data', () => {
       batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }],
     })
     expect(summaries[0]?.failure).toBe(`configuration: table ${names.scores}-typo does not exist`)
-    expect((await readView(client, names)).rejected).toEqual([])
+    expect((await readSettled(client, names)).rejected).toEqual([])
     const right = makeViewHandler(winnerView, { store: storeFor(client, names), log: () => {} })
     await deliver(right, records)
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect([view.contributions.length, view.scores.length, view.rejected.length]).toEqual([1, 1, 1])
   })
 
@@ -133,7 +132,9 @@ describe('liveness: a shard never stalls on data', () => {
     const kept = await readRejected(client, names.rejected, record.eventID)
     expect(kept?.reason).toBe('data: not UTF-8 text')
     expect(Buffer.from(kept?.data ?? '', 'base64').equals(bytes)).toBe(true)
-    expect((await readView(client, names)).rejected.map((r) => r.eventId)).toEqual([record.eventID])
+    expect((await readSettled(client, names)).rejected.map((r) => r.eventId)).toEqual([
+      record.eventID,
+    ])
   })
 
   it('rejects a product event whose partition key is not its product id, naming both', async () => {
@@ -142,7 +143,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(ingress(creatorOrigin('ann'), createData('p1')), at(10)),
       kinesisRecord(ingress('buyer', purchaseData('p1')), at(5, 'other')),
     ])
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect(view.rejected.map((r) => [r.partitionKey, r.reason])).toEqual([
       ['other', 'partitionKey: expected the product id "p1", got "other"'],
     ])
@@ -158,7 +159,7 @@ describe('liveness: a shard never stalls on data', () => {
       kinesisRecord(sale, at(2)),
       kinesisRecord(sale, at(3)),
     ])
-    const view = await readView(client, names)
+    const view = await readSettled(client, names)
     expect(view.contributions.map((c) => [c.productId, c.purchases, c.creatorScore])).toEqual([
       ['p1', 1, 1],
     ])

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import * as E from 'fp-ts/Either'
-import { scanAll } from '../src/local/viewReader'
+import { scanAll, withoutApplied } from '../src/local/viewReader'
 import { rejectedTable } from '../src/runtime/tables'
 import type { View, ViewTableNames } from '../src/runtime/view'
 import { atLeastOnceLaws } from './support/atLeastOnce'
@@ -117,7 +117,7 @@ const storedToy = async (client: DynamoDBDocumentClient, names: ViewTableNames) 
   )
   return {
     tallies: tallies.map(({ last, ...tally }) => tally).sort(byText('key')),
-    totals: totals.sort(byText('bucket')),
+    totals: totals.map(withoutApplied).sort(byText('bucket')),
     rejected: rejected.length,
   }
 }

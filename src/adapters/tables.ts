@@ -4,6 +4,8 @@ import { rejectedTable, type TableDefinition, tableNameFor } from '../runtime/ta
 export type TableNames = {
   readonly contributions: string
   readonly scores: string
+  /** Each shard's partial sums of Scores, which the totals stage adds up into Scores. */
+  readonly partials: string
   readonly rejected: string
 }
 
@@ -70,6 +72,7 @@ export const viewTables = {
 export const tableNamesFor = (stage: string): TableNames => ({
   contributions: tableNameFor(stage, viewTables.contributions.suffix),
   scores: tableNameFor(stage, viewTables.scores.suffix),
+  partials: tableNameFor(stage, `${viewTables.contributions.suffix}Partials`),
   rejected: tableNameFor(stage, viewTables.rejected.suffix),
 })
 

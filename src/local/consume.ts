@@ -7,6 +7,7 @@ import { requireStreamOn, STACK_VIEWS, type Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import type { ReadBudget } from './readBudget'
 import { totalRequests } from './requestMeter'
+import { makeTotalsPump } from './totalsPump'
 
 /** What the handler reported over a whole run, summed from its batch log lines. */
 export interface RunTotals {
@@ -108,6 +109,9 @@ const consumeView = async (
     ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
     ...optionalPollerOptions(options),
   })
+  // The totals stage follows the view, as its own mapping does on AWS: once the stream
+  // is read to its end, the totals are moved until they include every partial's change.
+  await makeTotalsPump({ dynamo: place.dynamo, view, names: place.names }).drain()
   const dynamodbRequests = totalRequests(place.meter) - requestsBefore
   return { totals, poller, faults: faulty?.faults() ?? 0, dynamodbRequests }
 }

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import { leaderboardKeysOf, type Role } from '../domain/scores'
+import { isAppliedAttribute } from '../runtime/totals'
 import { assembleRejected, type RejectedView } from './rejectedReader'
 
 type Item = Record<string, unknown>
@@ -61,6 +62,10 @@ export interface ViewContents {
   readonly rejected: RejectedView[]
 }
 
+/** A totals item as the view defines it: without the totals stage's versions of the partials. */
+export const withoutApplied = (item: Item): Item =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !isAppliedAttribute(name)))
+
 /** Reads the three tables whole, each sorted as ViewContents says. */
 export const readView = async (
   client: DynamoDBDocumentClient,
@@ -74,7 +79,9 @@ export const readView = async (
   return {
     contributions: contributions.sort(byKeys('productId')),
     // The leaderboard partition is where the index files a score, not part of the view.
-    scores: scores.map(({ leaderboardKey, ...score }) => score).sort(byKeys('userId', 'role')),
+    scores: scores
+      .map(({ leaderboardKey, ...score }) => withoutApplied(score))
+      .sort(byKeys('userId', 'role')),
     rejected: rejectedRecordsOf(rejected),
   }
 }
@@ -98,7 +105,7 @@ export const readCategoryView = async (
   ])
   return {
     categoryProducts: categoryProducts.sort(byKeys('productId')),
-    categorySales: categorySales.sort(byKeys('categoryKey')),
+    categorySales: categorySales.map(withoutApplied).sort(byKeys('categoryKey')),
     rejected: rejectedRecordsOf(rejected),
   }
 }

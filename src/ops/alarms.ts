@@ -10,13 +10,16 @@ import type { AlarmRule, Statistic } from './alarmEvaluator'
 /** A CloudFormation value: a literal or an intrinsic function. */
 export type Cfn = unknown
 
+/** A percentile: CloudFormation's ExtendedStatistic. */
+export type Percentile = 'p99'
+
 /** One metric an alarm reads. */
 export interface AlarmInput {
   readonly id: string
   readonly namespace: string
   readonly metricName: string
   readonly dimensions: ReadonlyArray<{ readonly Name: string; readonly Value: Cfn }>
-  readonly statistic: Statistic
+  readonly statistic: Statistic | Percentile
 }
 
 /** How CloudWatch judges an alarm: the same fields the evaluator reads. */
@@ -75,13 +78,26 @@ export interface AlarmSettings {
   readonly reserveMs: number
 }
 
+/** Where a view's totals stage's metrics live in one deployment. */
+export interface TotalsTargets {
+  /** `Ref` of the totals function. */
+  readonly functionName: Cfn
+  readonly service: string
+  readonly stage: string
+}
+
+/** The figures a stage may set for the totals stages (serverless.yml's params). */
+export interface TotalsAlarmSettings {
+  readonly totalsIteratorAgeAlarmMs: number
+}
+
 /** One metric of a namespace, by its one dimension, with the statistic an alarm takes. */
 const metricInput = (
   id: string,
   namespace: string,
   metricName: string,
   [name, value]: [string, Cfn],
-  statistic: Statistic,
+  statistic: Statistic | Percentile,
 ): AlarmInput => ({
   id,
   namespace,
@@ -90,7 +106,12 @@ const metricInput = (
   statistic,
 })
 
-const lambda = (t: AlarmTargets, id: string, metricName: string, statistic: Statistic) => ({
+const lambda = (
+  t: Pick<AlarmTargets, 'functionName'>,
+  id: string,
+  metricName: string,
+  statistic: Statistic,
+) => ({
   id,
   namespace: 'AWS/Lambda',
   metricName,
@@ -98,7 +119,7 @@ const lambda = (t: AlarmTargets, id: string, metricName: string, statistic: Stat
   statistic,
 })
 
-const view = (t: AlarmTargets, id: string, metricName: string) => ({
+const view = (t: Pick<AlarmTargets, 'service' | 'stage'>, id: string, metricName: string) => ({
   id,
   namespace: 'WinnerView',
   metricName,
@@ -181,7 +202,7 @@ const iteratorAge = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec => ({
 })
 
 /** The function keeps failing: a poison record that crashes it, an error at load. */
-const errors = (t: AlarmTargets): AlarmSpec => ({
+const errors = (t: Pick<AlarmTargets, 'functionName'>): AlarmSpec => ({
   name: 'errors',
   severity: 'page',
   description:
@@ -303,7 +324,7 @@ const tickets = (t: AlarmTargets, settings: AlarmSettings): AlarmSpec[] => [
   nearTimeout(t, settings),
   countTicket('throttles', lambda(t, 'throttled', 'Throttles', 'Sum'), 0, {
     description:
-      'Invocations were throttled: raise reservedConcurrency to at least shards x parallelization factor.',
+      'Invocations were throttled: raise reservedConcurrency to at least the stream’s shards.',
     why: 'Any throttled invocation in five minutes: shards wait for one another, nothing is lost',
   }),
   countTicket('table-throttles', view(t, 'throttled', 'throttles'), 0, {
@@ -323,6 +344,50 @@ export const viewAlarms = (targets: AlarmTargets, settings: AlarmSettings): AnyA
   ...pages(targets, settings),
   ...tickets(targets, settings),
 ]
+
+/** The totals stage keeps failing on a batch: the totals stop moving while the view goes on. */
+const totalsErrors = (t: TotalsTargets): AlarmSpec => ({
+  ...errors(t),
+  name: 'totals-errors',
+  description:
+    'The totals stage keeps failing (a change it cannot read, an error at load): the totals stop moving while the view goes on. See the README runbook.',
+  why: 'As errors: any error in three minutes in a row. Lambda retries the batch forever (a skipped change would leave the totals wrong for good), so a crash fails every minute; updates DynamoDB refuses are reported as the batch’s failures, not errors, and show in totals-iterator-age',
+})
+
+/** The totals trail the partials by more than a minute, for three minutes. */
+const totalsIteratorAge = (t: TotalsTargets, settings: TotalsAlarmSettings): AlarmSpec => ({
+  name: 'totals-iterator-age',
+  severity: 'page',
+  description:
+    'The totals stage is far behind the partials’ stream: its updates keep failing (throttled, refused) or it cannot keep up. The stream keeps changes 24 hours only. See the README runbook.',
+  why: 'Maximum over each minute, three minutes in a row over totalsIteratorAgeAlarmMs (60 s): the stage keeps up within seconds, and a change the stream trims after 24 hours is lost to the totals for good. An empty minute is not breaching: the mapping invokes only when partials change, so a quiet stream emits nothing; a stage that stops invoking is silent here (errors pages a crash)',
+  inputs: [lambda(t, 'age', 'IteratorAge', 'Maximum')],
+  ...minutes(3),
+  threshold: settings.totalsIteratorAgeAlarmMs,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** The totals, as readers see them, trail the partials by seconds for a quarter of an hour. */
+const totalsLag = (t: TotalsTargets): AlarmSpec => ({
+  name: 'totals-lag',
+  severity: 'ticket',
+  description:
+    'The totals trail their partials by more than 5 s (p99) for 15 minutes: the leaderboard lags the view. Look at the totals stage’s duration and throttles.',
+  why: 'p99 of totalsNewestChangeAgeMs over five minutes above 5 s, three periods in a row: a healthy stage reads about 1 to 2 s (the stream’s times are rounded down to the second, and the mapping waits up to 1 s to fill a batch), so 2 s would be noise; a catch-up burst of a few minutes opens nothing. No batch, no datapoint: nothing trails',
+  inputs: [{ ...view(t, 'lag', 'totalsNewestChangeAgeMs'), statistic: 'p99' }],
+  period: 300,
+  evaluationPeriods: 3,
+  datapointsToAlarm: 3,
+  treatMissingData: 'notBreaching',
+  threshold: 5_000,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** A view's totals stage's alarms in one deployment, pages first. */
+export const totalsAlarms = (
+  targets: TotalsTargets,
+  settings: TotalsAlarmSettings,
+): AlarmSpec[] => [totalsErrors(targets), totalsIteratorAge(targets, settings), totalsLag(targets)]
 
 /** The stack's own alarms, once for every view: the stream's read budget and the alarms' delivery. */
 export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): AlarmSpec[] => [
@@ -368,6 +433,9 @@ export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): Al
   ),
 ]
 
+const isPercentile = (statistic: Statistic | Percentile): statistic is Percentile =>
+  statistic.startsWith('p')
+
 /** The metric or metric math part of an alarm's properties. */
 const metricProperties = (spec: AlarmSpec) => {
   const [only] = spec.inputs
@@ -376,7 +444,9 @@ const metricProperties = (spec: AlarmSpec) => {
       Namespace: only.namespace,
       MetricName: only.metricName,
       Dimensions: only.dimensions,
-      Statistic: only.statistic,
+      ...(isPercentile(only.statistic)
+        ? { ExtendedStatistic: only.statistic }
+        : { Statistic: only.statistic }),
       Period: spec.period,
     }
   return {
@@ -446,9 +516,15 @@ export const compositeResources = (
   },
 })
 
-/** What the evaluator needs of a spec. */
+/**
+ * What the evaluator needs of a spec. It has no percentiles: it judges a percentile by the
+ * maximum, never below it, so a scenario quiet on the maximum is quiet on the percentile.
+ */
 export const ruleOf = (spec: AlarmSpec): AlarmRule => ({
-  inputs: spec.inputs.map(({ id, statistic }) => ({ id, statistic })),
+  inputs: spec.inputs.map(({ id, statistic }) => ({
+    id,
+    statistic: isPercentile(statistic) ? 'Maximum' : statistic,
+  })),
   ...(spec.expression === undefined ? {} : { expression: spec.expression.evaluate }),
   period: spec.period,
   evaluationPeriods: spec.evaluationPeriods,

@@ -71,9 +71,27 @@ export const stageFromEnv = (env: NodeJS.ProcessEnv): string => {
  * The DynamoDB actions the runtime calls on each kind of a view's tables, for a
  * least-privilege role: a transaction is authorised by the actions of its items, and
  * every table is described once per container. The deployment grants exactly these.
+ * The view's function adds to its partials in its transactions and only describes the
+ * aggregate tables; the totals stage alone moves them (`TOTALS_ACTIONS`).
  */
 export const TABLE_ACTIONS = {
   state: ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:PutItem'],
-  aggregate: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
+  partials: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
+  aggregate: ['dynamodb:DescribeTable'],
   rejected: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
+} as const
+
+/**
+ * The actions of a view's totals stage: it reads its partials table's stream (as its
+ * event source mapping does, under the function's role) and moves the aggregate tables
+ * with conditional updates, reading an item only when an endpoint refuses without it.
+ */
+export const TOTALS_ACTIONS = {
+  partialsStream: [
+    'dynamodb:DescribeStream',
+    'dynamodb:GetRecords',
+    'dynamodb:GetShardIterator',
+    'dynamodb:ListStreams',
+  ],
+  aggregate: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
 } as const

@@ -2,6 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type TableNames, tableNamesFor } from '../../src/adapters/tables'
 import type { ProductState } from '../../src/domain/product'
 import { createViewTables, LOCAL_AWS, localDynamoClient } from '../../src/local/dynamodbLocal'
+import { makeTotalsPump } from '../../src/local/totalsPump'
+import { readView, type ViewContents } from '../../src/local/viewReader'
 import type { RetryPolicy } from '../../src/runtime/backoff'
 import { makeDocumentClient, makeDynamoStore } from '../../src/runtime/dynamoStore'
 import type { Store } from '../../src/runtime/store'
@@ -47,3 +49,24 @@ export const quickRetry: RetryPolicy = { maxAttempts: 6, baseDelayMs: 2, maxDela
 /** The winner view's store on the test's tables, with fast retries. */
 export const storeFor = (client: DynamoDBDocumentClient, names: TableNames): Store<ProductState> =>
   makeDynamoStore(winnerView, { client, names, retry: quickRetry })
+
+/**
+ * Moves the view's totals as its totals stage does on AWS once the handler has written
+ * (every change of the partials' stream, from the oldest: the stage is idempotent).
+ */
+export const settleTotals = async (
+  client: DynamoDBDocumentClient,
+  view: AnyView,
+  names: ViewTableNames,
+): Promise<void> => {
+  await makeTotalsPump({ dynamo: client, view, names }).drain()
+}
+
+/** The winner view's tables once its totals stage has moved the totals. */
+export const readSettled = async (
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+): Promise<ViewContents> => {
+  await settleTotals(client, winnerView, names)
+  return readView(client, names)
+}
