@@ -1,38 +1,80 @@
 import { createHash } from 'node:crypto'
 import type { KinesisStreamRecord } from 'aws-lambda'
+import { fnv1a } from '../src/domain/hash'
 import type { WorkloadRecord } from '../src/local/workload'
+import { forEachAtMost } from '../src/runtime/concurrency'
 import { makeViewHandler } from '../src/runtime/handler'
-import { memoryStore } from '../src/runtime/memoryStore'
+import {
+  type MemoryTables,
+  memoryStore,
+  totalsIn,
+  updateTotalsIn,
+} from '../src/runtime/memoryStore'
+import { aggregateItemKey } from '../src/runtime/plan'
 import type { Store } from '../src/runtime/store'
+import {
+  applyRun,
+  type PartialChange,
+  type PartialRun,
+  runsOf,
+  type UpdateTotals,
+} from '../src/runtime/totals'
+import { UPDATES_AT_ONCE } from '../src/runtime/totalsStage'
+import type { AnyView } from '../src/runtime/view'
 import { winnerView } from '../src/views/winner'
-import { batchesOf, lambdaRecordsOf } from './models'
+import { lambdaRecordsOf } from './models'
 import { eventsOf, pureFoldOf, sameView } from './pureFold'
 import { round } from './scenarios'
+import { type VirtualClock, virtualClock } from './virtualClock'
 
 /**
- * Shards catching up at once on one store that holds a transaction's items as DynamoDB
- * does (the memory store's `holdMs`: items held from the prepare to the commit, a
- * transaction touching a held item cancelled with TransactionConflict; DynamoDB Developer
- * Guide, "Transaction conflict handling"). Every call takes a round trip of about
- * `roundTripMs`, of which a transaction holds its items the last `holdMs`. Each shard's
- * batches go to its own handler one after the other, as its event source mapping does,
- * a batch with unfinished records coming again from the first of them. The handlers
- * mostly wait on timers, so the shards run at once in real time on 2 cores.
+ * Shards read at once by their own functions, on one store that holds a transaction's
+ * items as DynamoDB does (items held from the prepare to the commit; a transaction
+ * touching a held item cancelled with TransactionConflict: DynamoDB Developer Guide,
+ * "Transaction conflict handling"), on a virtual clock (`virtualClock.ts`): each
+ * function runs at its own measured CPU speed, every call takes a round trip.
  */
-export interface ContentionRow {
+export interface ContentionCase {
+  /** `shared`: aggregates added in the transaction, as before #22; `per-writer`: partial sums and a totals stage. */
+  readonly aggregates: 'shared' | 'per-writer'
+  readonly view: AnyView
   readonly shards: number
-  readonly holdMs: number
+  /** Batches of one shard in flight at once, split by partition key, as Lambda's ParallelizationFactor. */
+  readonly factor: number
+  /** `catch-up`: every record there at the start; `steady`: each shard fed `recordsPerShardSecond`. */
+  readonly phase: 'catch-up' | 'steady'
+  readonly records: ReadonlyArray<WorkloadRecord>
+  readonly holdMs?: number
+  readonly recordsPerShardSecond?: number
+  readonly seed?: number
+}
+
+export interface ContentionRow {
+  readonly aggregates: ContentionCase['aggregates']
+  readonly view: string
+  readonly shards: number
+  readonly factor: number
+  readonly phase: ContentionCase['phase']
   readonly records: number
+  /** Virtual seconds from the first batch to the last batch's end. */
+  readonly seconds: number
   readonly recordsPerSecond: number
   /** Transaction attempts cancelled by a conflict, per 100 transactions committed. */
   readonly conflictsPer100: number
   readonly retries: number
   readonly redeliveries: number
+  readonly p99BatchMs: number
+  /** The largest iterator age (the batch's last record's age when read) in the first and last third. */
+  readonly iteratorAgeMs: { readonly firstThird: number; readonly lastThird: number }
+  /** How far the totals trail a committed change (per-writer only). */
+  readonly totalsLagMs?: { readonly p99: number; readonly max: number }
+  /** DynamoDB write units per million records: 2 an item of a committed transaction, 1 a totals update. */
+  readonly writeUnitsPerMillion: number
   readonly matchesPureFold: boolean
 }
 
 /** Routes records to shards by an MD5 of the partition key, as Kinesis does. */
-const shardsOf = (records: ReadonlyArray<WorkloadRecord>, shards: number) => {
+export const shardsOf = (records: ReadonlyArray<WorkloadRecord>, shards: number) => {
   const routed: WorkloadRecord[][] = Array.from({ length: shards }, () => [])
   for (const record of records) {
     const hash = createHash('md5').update(record.partitionKey).digest().readUInt32BE(0)
@@ -41,87 +83,333 @@ const shardsOf = (records: ReadonlyArray<WorkloadRecord>, shards: number) => {
   return routed
 }
 
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-/** About `ms`, from 75 % to 125 % of it. */
-const about = (ms: number) => wait(ms * (0.75 + 0.5 * Math.random()))
-
-/** The store behind round trips: reads and keeping take one, a transaction one whose end holds its items. */
-const behindRoundTrips = <State>(
-  store: Store<State>,
-  roundTripMs: number,
-  holdMs: number,
-): Store<State> => ({
-  checkTables: store.checkTables,
-  readStates: async (keys) => {
-    await about(roundTripMs)
-    return store.readStates(keys)
-  },
-  writeStates: async (writes) => {
-    await about(Math.max(0, roundTripMs - holdMs))
-    return store.writeStates(writes)
-  },
-  keepRejected: async (records) => {
-    await about(roundTripMs)
-    return store.keepRejected(records)
-  },
-})
-
-/** One shard's batches through its own handler, each delivered again from its first unfinished record. */
-const drainShard = async (
-  handler: ReturnType<typeof makeViewHandler>,
-  records: KinesisStreamRecord[],
-  batchSize: number,
-  counts: { redeliveries: number },
-) => {
-  let at = 0
-  while (at < records.length) {
-    const [batch] = batchesOf(records.slice(at), batchSize)
-    if (batch === undefined) return
-    const { batchItemFailures } = await handler(batch)
-    const failed = batchItemFailures[0]?.itemIdentifier
-    const failedAt = batch.Records.findIndex((r) => r.kinesis.sequenceNumber === failed)
-    if (failed !== undefined) counts.redeliveries += 1
-    at += failed === undefined ? batch.Records.length : Math.max(0, failedAt)
+/** A seeded generator: runs of the benchmark draw the same round trips. */
+const seeded = (seed: number) => {
+  let state = seed >>> 0 || 1
+  return () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0
+    return state / 2 ** 32
   }
 }
 
-/** `shards` shards catching up on `records` at once, on one store with items held `holdMs`. */
-export const measureContention = async (
-  records: ReadonlyArray<WorkloadRecord>,
-  shards: number,
+/** Round trips (AWS-LIMITS.md): transactions ~25 ms, plain updates ~10 ms, a GetRecords ~25 ms. */
+const ROUND_TRIP_MS = 25
+const UPDATE_MS = 10
+const GET_RECORDS_MS = 25
+/** Lambda polls a caught-up Kinesis shard about once a second, a DynamoDB stream's shard 4 times. */
+const KINESIS_POLL_MS = 1_000
+const STREAM_POLL_MS = 250
+/**
+ * The totals stage's lanes: the partials stream's shards (a new on-demand table has about
+ * 4 partitions, a shard each) times the mapping's ParallelizationFactor of 10, a batch of
+ * up to 1,000 changes each, every partial of one totals item in the same lane.
+ */
+const TOTALS_LANES = 4 * 10
+const TOTALS_BATCH = 1_000
+
+interface Meter {
+  transactions: number
+  conflicts: number
+  retries: number
+  redeliveries: number
+  writeUnits: number
+  readonly batchMs: number[]
+  readonly ages: Array<{ readonly at: number; readonly age: number }>
+  readonly lags: number[]
+  readonly createdAt: Map<string, number>
+}
+
+/** The store behind round trips on the virtual clock; a committed transaction's write units counted. */
+const behindRoundTrips = <State>(
+  memory: ReturnType<typeof memoryStore<unknown, State>>,
+  clock: VirtualClock,
+  random: () => number,
   holdMs: number,
-  { roundTripMs = 25, batchSize = 500 } = {},
-): Promise<ContentionRow> => {
-  const memory = memoryStore(winnerView, undefined, { holdMs })
-  const store = behindRoundTrips(memory, roundTripMs, holdMs)
-  const totals = { transactions: 0, conflicts: 0, retries: 0, redeliveries: 0 }
-  const started = performance.now()
-  await Promise.all(
-    shardsOf(records, shards).map((shard) => {
-      const handler = makeViewHandler(winnerView, {
-        store,
-        log: (summary) => {
-          totals.transactions += summary.transactions
-          totals.conflicts += summary.conflicts
-          totals.retries += summary.retries
-        },
-      })
-      return drainShard(handler, lambdaRecordsOf(shard), batchSize, totals)
+  meter: Meter,
+): Store<State> => {
+  const about = (ms: number) => clock.sleep(ms * (0.75 + 0.5 * random()))
+  return {
+    checkTables: memory.checkTables,
+    readStates: async (keys) => {
+      await about(ROUND_TRIP_MS)
+      return memory.readStates(keys)
+    },
+    writeStates: async (writes) => {
+      await about(Math.max(0, ROUND_TRIP_MS - holdMs))
+      const changesBefore = memory.tables.changesMade
+      const outcome = await memory.writeStates(writes)
+      if (outcome.kind !== 'committed') return outcome
+      const items = new Set(writes.flatMap((w) => w.deltas.map(aggregateItemKey))).size
+      meter.writeUnits += 2 * (writes.length + items)
+      for (let n = changesBefore + 1; n <= memory.tables.changesMade; n += 1)
+        meter.createdAt.set(String(n).padStart(21, '0'), clock.now())
+      return outcome
+    },
+    keepRejected: async (records) => {
+      await about(ROUND_TRIP_MS)
+      return memory.keepRejected(records)
+    },
+  }
+}
+
+interface Arriving {
+  readonly record: KinesisStreamRecord
+  readonly arrival: number
+}
+
+/** Records of one shard with the virtual time each arrives at. */
+const arrivalsOf = (shard: ReadonlyArray<WorkloadRecord>, perSecond: number | undefined) =>
+  lambdaRecordsOf(shard).map(
+    (record, at): Arriving => ({
+      record,
+      arrival: perSecond === undefined ? 0 : (1000 * at) / perSecond,
     }),
   )
-  const seconds = (performance.now() - started) / 1000
-  const stored = {
-    contributions: [...memory.tables.states.values()] as unknown as Record<string, unknown>[],
-    scores: [...(memory.tables.aggregates.get('scores')?.values() ?? [])],
-  }
-  return {
-    shards,
-    holdMs,
-    records: records.length,
-    recordsPerSecond: Math.round(records.length / seconds),
-    conflictsPer100: round((100 * totals.conflicts) / Math.max(1, totals.transactions), 1),
-    retries: totals.retries,
-    redeliveries: totals.redeliveries,
-    matchesPureFold: sameView(stored, pureFoldOf(eventsOf(records.map((r) => r.data)))).equal,
+
+/** Splits a shard's records by partition key into `factor` sub-streams, as Lambda does. */
+const subStreamsOf = (arriving: ReadonlyArray<Arriving>, factor: number): Arriving[][] => {
+  const subs: Arriving[][] = Array.from({ length: factor }, () => [])
+  for (const a of arriving) subs[fnv1a(a.record.kinesis.partitionKey) % factor]?.push(a)
+  return subs
+}
+
+/** How many of the records from `at` on had arrived by `polled`, at most a batch. */
+const arrivedBatchEnd = (
+  arriving: ReadonlyArray<Arriving>,
+  at: number,
+  polled: number,
+  batchSize: number,
+): number => {
+  let end = at
+  while (end < arriving.length && end - at < batchSize && (arriving[end]?.arrival ?? 0) <= polled)
+    end += 1
+  return end
+}
+
+/** One batch through the handler, measured; where the sub-stream resumes after it. */
+const deliverBatch = async (
+  clock: VirtualClock,
+  handler: ReturnType<typeof makeViewHandler>,
+  batch: ReadonlyArray<Arriving>,
+  meter: Meter,
+): Promise<number> => {
+  const started = clock.now()
+  const { batchItemFailures } = await handler({ Records: batch.map((a) => a.record) })
+  meter.batchMs.push(clock.now() - started)
+  const failed = batchItemFailures[0]?.itemIdentifier
+  if (failed === undefined) return batch.length
+  meter.redeliveries += 1
+  return Math.max(
+    0,
+    batch.findIndex((a) => a.record.kinesis.sequenceNumber === failed),
+  )
+}
+
+/**
+ * A sub-stream as its event source mapping reads it: a batch of what has arrived, at
+ * once while behind, else at the next poll a second later; a batch with unfinished
+ * records comes again from the first of them.
+ */
+const drainSubStream = async (
+  clock: VirtualClock,
+  handler: ReturnType<typeof makeViewHandler>,
+  arriving: ReadonlyArray<Arriving>,
+  batchSize: number,
+  meter: Meter,
+) => {
+  let at = 0
+  let polled = -KINESIS_POLL_MS
+  let caughtUp = false
+  while (at < arriving.length) {
+    const next = Math.max(polled + KINESIS_POLL_MS, arriving[at]?.arrival ?? 0)
+    if (caughtUp) await clock.sleep(next - clock.now())
+    polled = clock.now()
+    await clock.sleep(GET_RECORDS_MS)
+    const end = arrivedBatchEnd(arriving, at, polled, batchSize)
+    caughtUp = end - at < batchSize
+    if (end === at) continue
+    meter.ages.push({ at: polled, age: polled - (arriving[end - 1]?.arrival ?? 0) })
+    at += await deliverBatch(clock, handler, arriving.slice(at, end), meter)
   }
 }
+
+/** Takes up to a batch of pending changes for each lane, leaving the rest pending. */
+const takeLaneBatches = (tables: MemoryTables<unknown>): PartialChange[][] => {
+  const lanes: PartialChange[][] = Array.from({ length: TOTALS_LANES }, () => [])
+  const left: PartialChange[] = []
+  for (const change of tables.partialChanges) {
+    const lane = lanes[fnv1a(change.item) % TOTALS_LANES]
+    if (lane !== undefined && lane.length < TOTALS_BATCH) lane.push(change)
+    else left.push(change)
+  }
+  tables.partialChanges.splice(0, tables.partialChanges.length, ...left)
+  return lanes
+}
+
+/** A lane's batch: each partial's run one conditional update, a few at once; each change's lag noted. */
+const applyLane = (
+  clock: VirtualClock,
+  update: UpdateTotals,
+  changes: ReadonlyArray<PartialChange>,
+  meter: Meter,
+) => {
+  const changesOf = (run: PartialRun) =>
+    changes.filter((c) => c.item === run.item && c.writer === run.writer)
+  return forEachAtMost(UPDATES_AT_ONCE, runsOf(changes), async (run) => {
+    await applyRun(update, run)
+    for (const c of changesOf(run))
+      meter.lags.push(clock.now() - (meter.createdAt.get(c.sequenceNumber) ?? clock.now()))
+  })
+}
+
+/**
+ * The totals stage as its mapping runs it: every lane polled 4 times a second (at once
+ * after a full batch), each partial's run one plain conditional update of about 10 ms.
+ */
+const runTotalsStage = async (
+  clock: VirtualClock,
+  tables: MemoryTables<unknown>,
+  random: () => number,
+  meter: Meter,
+  viewsDone: () => boolean,
+) => {
+  const update = updateTotalsIn(tables)
+  const timed: UpdateTotals = async (u) => {
+    await clock.sleep(UPDATE_MS * (0.75 + 0.5 * random()))
+    meter.writeUnits += 1
+    return update(u)
+  }
+  while (tables.partialChanges.length > 0 || !viewsDone()) {
+    const lanes = takeLaneBatches(tables)
+    await Promise.all(lanes.map((changes) => applyLane(clock, timed, changes, meter)))
+    if (!lanes.some((b) => b.length === TOTALS_BATCH)) await clock.sleep(STREAM_POLL_MS)
+  }
+}
+
+const percentile = (values: ReadonlyArray<number>, p: number): number => {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+}
+
+const largestAge = (ages: Meter['ages'], from: number, to: number) =>
+  Math.round(Math.max(0, ...ages.filter((a) => a.at >= from && a.at < to).map((a) => a.age)))
+
+/** Whether the view's tables equal the pure fold (the winner view; another view: its totals exist). */
+const matchesFold = (c: ContentionCase, tables: MemoryTables<unknown>): boolean => {
+  if (c.view !== winnerView) return totalsIn(tables).size > 0
+  const stored = {
+    contributions: [...tables.states.values()] as unknown as Record<string, unknown>[],
+    scores: [...(totalsIn(tables).get('scores')?.values() ?? [])],
+  }
+  return sameView(stored, pureFoldOf(eventsOf(c.records.map((r) => r.data)))).equal
+}
+
+/** Each sub-stream of each shard as a task: its own handler, its records as its shard's. */
+const viewTasks = (
+  c: ContentionCase,
+  clock: VirtualClock,
+  store: Store<unknown>,
+  meter: Meter,
+  onDone: () => void,
+) =>
+  shardsOf(c.records, c.shards).flatMap((shard, s) =>
+    subStreamsOf(arrivalsOf(shard, c.recordsPerShardSecond), c.factor).map((arriving, sub) => ({
+      name: `shard ${s} sub ${sub}`,
+      body: async () => {
+        const handler = makeViewHandler(c.view, {
+          store,
+          sleep: clock.sleep,
+          sharedAggregates: c.aggregates === 'shared',
+          log: (summary) => {
+            meter.transactions += summary.transactions
+            meter.conflicts += summary.conflicts
+            meter.retries += summary.retries
+          },
+        })
+        // Each shard's own id: the writer of its partial sums.
+        const shardId = `shardId-${String(s).padStart(12, '0')}`
+        const records = arriving.map((a) => ({
+          ...a,
+          record: { ...a.record, eventID: `${shardId}:${a.record.kinesis.sequenceNumber}` },
+        }))
+        await drainSubStream(clock, handler, records, 500, meter)
+        onDone()
+      },
+    })),
+  )
+
+const emptyMeter = (): Meter => ({
+  ...{ transactions: 0, conflicts: 0, retries: 0, redeliveries: 0, writeUnits: 0 },
+  ...{ batchMs: [], ages: [], lags: [], createdAt: new Map() },
+})
+
+/** Runs the case's functions (and its totals stage) to the end; when the last view's batch ended. */
+const runCase = async (
+  c: ContentionCase,
+  clock: VirtualClock,
+  memory: ReturnType<typeof memoryStore<unknown, unknown>>,
+  meter: Meter,
+) => {
+  const random = seeded(c.seed ?? 1)
+  const store = behindRoundTrips(memory, clock, random, c.holdMs ?? 15, meter)
+  let left = c.shards * c.factor
+  let ended = 0
+  const tasks = viewTasks(c, clock, store, meter, () => {
+    left -= 1
+    ended = Math.max(ended, clock.now())
+  })
+  const totals = {
+    name: 'totals',
+    body: () => runTotalsStage(clock, memory.tables, random, meter, () => left === 0),
+  }
+  await clock.run(c.aggregates === 'per-writer' ? [...tasks, totals] : tasks)
+  return ended
+}
+
+/** One row: the case's shards read at once on the virtual clock, measured. */
+export const measureContention = async (c: ContentionCase): Promise<ContentionRow> => {
+  const clock = virtualClock()
+  const memory = memoryStore<unknown, unknown>(c.view, undefined, {
+    holdMs: c.holdMs ?? 15,
+    sleep: clock.sleep,
+    totals: c.aggregates === 'per-writer' ? 'later' : 'now',
+  })
+  const meter = emptyMeter()
+  const ended = await runCase(c, clock, memory, meter)
+  return rowOf(c, memory, meter, ended)
+}
+
+const rowOf = (
+  c: ContentionCase,
+  memory: ReturnType<typeof memoryStore<unknown, unknown>>,
+  meter: Meter,
+  ended: number,
+): ContentionRow => ({
+  aggregates: c.aggregates,
+  view: c.view.name,
+  shards: c.shards,
+  factor: c.factor,
+  phase: c.phase,
+  records: c.records.length,
+  seconds: round(ended / 1000, 2),
+  recordsPerSecond: Math.round((1000 * c.records.length) / Math.max(ended, 1)),
+  conflictsPer100: round((100 * memory.stats.conflicts) / Math.max(1, meter.transactions), 1),
+  retries: meter.retries,
+  redeliveries: meter.redeliveries,
+  p99BatchMs: Math.round(percentile(meter.batchMs, 99)),
+  iteratorAgeMs: {
+    firstThird: largestAge(meter.ages, 0, ended / 3),
+    lastThird: largestAge(meter.ages, (2 * ended) / 3, ended + 1),
+  },
+  ...(c.aggregates === 'per-writer'
+    ? {
+        totalsLagMs: {
+          p99: Math.round(percentile(meter.lags, 99)),
+          max: Math.round(Math.max(0, ...meter.lags)),
+        },
+      }
+    : {}),
+  writeUnitsPerMillion: Math.round((meter.writeUnits * 1_000_000) / c.records.length),
+  matchesPureFold: matchesFold(c, memory.tables),
+})

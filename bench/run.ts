@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
@@ -7,7 +7,7 @@ import { startDynamoDbLocal } from '../src/local/dynamodbLocal'
 import { startKinesalite } from '../src/local/kinesis'
 import { generateWorkload, type WorkloadRecord } from '../src/local/workload'
 import { type BatchShape, ceilingAt, measureBatchShape } from './batchShape'
-import { measureContention } from './contention'
+import { contentionTable, measureContentionRows } from './contentionRows'
 import {
   measureHandlerCpu,
   measureOneBatch,
@@ -35,6 +35,8 @@ interface BenchFlags {
   readonly shardEvents: number
   readonly originalEvents: number
   readonly catalogEvents: number
+  readonly contentionRuns: number
+  readonly only?: 'contention'
 }
 
 const foldOf = (...parts: ReadonlyArray<ReadonlyArray<WorkloadRecord>>): PureFold =>
@@ -320,23 +322,6 @@ const ratiosOf = (flags: BenchFlags, sections: Sections) => ({
   ),
 })
 
-/**
- * Shards catching up at once under DynamoDB's conflict rule (items held 15 ms) and
- * without it (0 ms: what DynamoDB Local shows), 20,000 records a shard, batch 500.
- */
-const measureContentionRows = async (flags: BenchFlags) => {
-  const perShard = 20_000
-  const counts = [1, 2, 4, 8, 16]
-  const workload = generateWorkload({ events: perShard * 16, seed: flags.seed })
-  const rows = []
-  for (const holdMs of [0, 15])
-    for (const shards of counts) {
-      process.stderr.write(`running: ${shards} shards catching up, items held ${holdMs} ms\n`)
-      rows.push(await measureContention(workload.slice(0, perShard * shards), shards, holdMs))
-    }
-  return rows
-}
-
 const measureSections = async (
   flags: BenchFlags,
   workload: ReadonlyArray<WorkloadRecord>,
@@ -375,7 +360,7 @@ const measureSections = async (
   const rebuildLag = []
   for (const withRebuild of [false, true])
     rebuildLag.push(await measureRebuildLag(endpoints, history, live, 300, withRebuild))
-  const contention = await measureContentionRows(flags)
+  const contention = await measureContentionRows(flags.seed, flags.contentionRuns)
   return {
     ...{ perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch },
     ...{ rebuildLag, contention },
@@ -422,30 +407,9 @@ const printRebuildLag = (rows: Sections['rebuildLag']) => {
 
 const printContention = (rows: Sections['contention']) => {
   console.log(
-    '\nShards catching up at once (20,000 records a shard, batch 500, in-memory store, 25 ms round trips of which a transaction holds its items the last 0 or 15 ms)',
+    `\nShards read at once under DynamoDB's conflict rule, before (shared aggregates) and after (per-writer partial sums and a totals stage), on a virtual clock (20,000 records a shard, batch 500, 25 ms round trips of which a transaction holds its items 15 ms; ${rows[0]?.length ?? 0} runs, median (range))`,
   )
-  printTable([
-    [
-      'shards',
-      'hold ms',
-      'records',
-      'records/s',
-      'conflicts/100 tx',
-      'retries',
-      'redeliveries',
-      'equals fold',
-    ],
-    ...rows.map((r) => [
-      r.shards,
-      r.holdMs,
-      r.records,
-      r.recordsPerSecond,
-      r.conflictsPer100,
-      r.retries,
-      r.redeliveries,
-      r.matchesPureFold ? 'yes' : 'NO',
-    ]),
-  ])
+  printTable(contentionTable(rows))
 }
 
 const printSections = (sections: Sections) => {
@@ -510,12 +474,28 @@ const parseFlags = (): BenchFlags => {
       whole,
       5000,
     )
+    .option('--contention-runs <n>', 'runs of each contention row (median and range)', whole, 1)
+    .option('--only <section>', 'run one section alone (contention), kept in results.json')
     .parse(process.argv)
     .opts<BenchFlags>()
 }
 
+const RESULTS = join(__dirname, '..', 'bench', 'results.json')
+
+/** The contention rows alone, written into results.json beside the last full run's sections. */
+const contentionOnly = async (flags: BenchFlags) => {
+  const contention = await measureContentionRows(flags.seed, flags.contentionRuns)
+  printContention(contention)
+  const previous = JSON.parse(await readFile(RESULTS, 'utf8').catch(() => '{}')) as object
+  const results = { ...previous, contention, contentionDate: new Date().toISOString() }
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
+}
+
 const main = async () => {
   const flags = parseFlags()
+  if (flags.only === 'contention') return contentionOnly(flags)
+  if (flags.only !== undefined)
+    throw new Error(`--only ${flags.only}: the one section is contention`)
   const workload = generateWorkload({ events: flags.events, seed: flags.seed })
   // CPU alone, before the emulators start and the rows fill the heap: the JVM's CPU is
   // not this process's, but it shares the two cores, and a large heap costs collections.
@@ -542,10 +522,7 @@ const main = async () => {
       handlerCpuMicrosPerRecord,
     }
     // Runs bundled from .bench/, the way the Lambda artifact is built.
-    await writeFile(
-      join(__dirname, '..', 'bench', 'results.json'),
-      `${JSON.stringify(results, null, 2)}\n`,
-    )
+    await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
   } finally {
     await Promise.all([dynamo.stop(), kinesis.stop()])
   }

@@ -285,14 +285,16 @@ const totalsMappingResource = (deployed) => ({
     EventSourceArn: { 'Fn::GetAtt': [tableIdOf(partialsOf(deployed.view)), 'StreamArn'] },
     StartingPosition: 'TRIM_HORIZON',
     // As the local pump (src/local/totalsPump.ts): many changes of one hot item in one batch
-    // make one update of its totals.
+    // make one update of its totals. No batching window: the totals trail by a poll (250 ms).
     BatchSize: 1000,
-    MaximumBatchingWindowInSeconds: 1,
+    MaximumBatchingWindowInSeconds: 0,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     BisectBatchOnFunctionError: true,
     MaximumRetryAttempts: -1,
     MaximumRecordAgeInSeconds: -1,
-    ParallelizationFactor: 1,
+    // Ten batches of a stream shard at once, split by partition key: every partial of one
+    // totals item shares its key (`item`), so one totals item is never moved by two at once.
+    ParallelizationFactor: 10,
   },
 })
 

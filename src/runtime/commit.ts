@@ -68,6 +68,8 @@ export interface CommitOptions {
   readonly keepDuplicates?: (judged: ReadonlyArray<Settled<unknown>>) => Promise<void>
   /** Transactions of a batch in flight at once, if they share no aggregate item (at least 1). */
   readonly concurrency?: number
+  /** The wait between attempts: real time, or the benchmark's virtual clock. */
+  readonly sleep?: (ms: number) => Promise<void>
 }
 
 /** One batch's commit: what it writes with, and what its transactions found, shared. */
@@ -187,8 +189,8 @@ const afterOutcome = async <Event, State>(
     }
     case 'conflict': {
       countCancellation(commit, outcome.reason)
-      const { policy } = commit.options
-      if (attempt < policy.maxAttempts) await sleep(backoffDelay(policy, attempt))
+      const { policy, sleep: wait = sleep } = commit.options
+      if (attempt < policy.maxAttempts) await wait(backoffDelay(policy, attempt))
       return current
     }
   }

@@ -71,6 +71,8 @@ export interface HandlerDeps<State> {
    * only the benchmark's baseline does. Default: to the shard's partial sums.
    */
   readonly sharedAggregates?: boolean
+  /** The wait between attempts: real time unless a benchmark runs on a virtual clock. */
+  readonly sleep?: (ms: number) => Promise<void>
 }
 
 /** About a container's hot keys: product states of a few hundred bytes, some 25 MB at most. */
@@ -316,6 +318,15 @@ const duplicateKeeper =
   }
 
 /** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
+/** The commit's settings the handler's dependencies give. */
+const commitOptionsOf = (
+  deps: Pick<HandlerDeps<unknown>, 'retry' | 'commitConcurrency' | 'sleep'>,
+) => ({
+  policy: deps.retry ?? defaultRetryPolicy,
+  concurrency: deps.commitConcurrency ?? DEFAULT_COMMIT_CONCURRENCY,
+  ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+})
+
 const foldAndCommit = async <Event, State>(
   view: View<Event, State>,
   deps: HandlerDeps<State>,
@@ -341,12 +352,7 @@ const foldAndCommit = async <Event, State>(
   if (keptBefore.failure !== undefined) return allUnfinished(keptBefore.failure)
   const keptOnRefold: Rejection[] = []
   const keepDuplicates = duplicateKeeper(deps.store, records, keptOnRefold)
-  const options = {
-    policy: deps.retry ?? defaultRetryPolicy,
-    hasTime,
-    concurrency: deps.commitConcurrency ?? DEFAULT_COMMIT_CONCURRENCY,
-    keepDuplicates,
-  }
+  const options = { ...commitOptionsOf(deps), hasTime, keepDuplicates }
   const result = await commitBatch(view, deps.store, options, planned.writes)
   rememberCommitted(cache, result)
   if (result.refolds > 0) cache.learnFromRefusal()

@@ -153,6 +153,8 @@ export interface MemoryStoreOptions {
    * totals stage takes `tables.partialChanges`, as the benchmark's does.
    */
   readonly totals?: 'now' | 'later'
+  /** How a hold waits: real time unless the benchmark runs on a virtual clock. */
+  readonly sleep?: (ms: number) => Promise<void>
 }
 
 /** What the memory store saw: transactions cancelled because another held one of their items. */
@@ -207,7 +209,7 @@ const oversizedKey = <State>(
 export const memoryStore = <Event, State>(
   view: View<Event, State>,
   tables: MemoryTables<State> = emptyTables(),
-  { holdMs = 0, totals = 'now' }: MemoryStoreOptions = {},
+  { holdMs = 0, totals = 'now', sleep: wait = sleep }: MemoryStoreOptions = {},
 ): Store<State> & { readonly tables: MemoryTables<State>; readonly stats: MemoryStoreStats } => {
   const stats: MemoryStoreStats = { conflicts: 0 }
   const held = new Set<string>()
@@ -230,7 +232,7 @@ export const memoryStore = <Event, State>(
   ) => {
     if (holdMs > 0) {
       for (const item of items) held.add(item)
-      await sleep(holdMs)
+      await wait(holdMs)
     }
     apply(writes)
     for (const item of items) held.delete(item)

@@ -110,12 +110,7 @@ export const aggregateOfItem = (
 export const perWriterView = <Event, State>(
   view: View<Event, State>,
   writer: string,
-): View<Event, State> => {
-  const partials = partialsTableOf(view)
-  if (partials === undefined) return view
-  return {
-    ...view,
-    deltas: (before, after) => partialDeltasOf(writer, view.deltas(before, after)),
-    tables: { ...view.tables, aggregates: [partials] },
-  }
-}
+): View<Event, State> =>
+  partialsTableOf(view) === undefined
+    ? view
+    : { ...view, deltas: (before, after) => partialDeltasOf(writer, view.deltas(before, after)) }

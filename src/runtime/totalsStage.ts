@@ -20,7 +20,7 @@ import {
 import type { AnyView, ViewTableNames } from './view'
 
 /** Totals items updated at once: each is one plain request, and plain updates never conflict. */
-const UPDATES_AT_ONCE = 8
+export const UPDATES_AT_ONCE = 8
 
 type StreamImage = Record<string, AttributeValue> | undefined
 

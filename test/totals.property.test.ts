@@ -1,0 +1,179 @@
+import fc from 'fast-check'
+import { emptyTables, updateTotalsIn } from '../src/runtime/memoryStore'
+import { aggregateOfItem, partialItemOf } from '../src/runtime/partials'
+import { aggregateItemKey } from '../src/runtime/plan'
+import {
+  appliedAttributeOf,
+  applyRun,
+  isAppliedAttribute,
+  type PartialChange,
+  type PartialImage,
+  runsOf,
+  type UpdateTotals,
+} from '../src/runtime/totals'
+
+/**
+ * A history of additions to partial sums, as the view's transactions make them: each
+ * change adds some numbers to one writer's partial of one aggregate item.
+ */
+const ITEMS = ['ann', 'bob', 'cleo'].map((userId) =>
+  aggregateItemKey({ table: 'scores', key: { userId, role: 'creator' } }),
+)
+const WRITERS = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']
+
+const additionArb = fc.record({
+  item: fc.constantFrom(...ITEMS),
+  writer: fc.constantFrom(...WRITERS),
+  score: fc.integer({ min: -5, max: 20 }),
+  products: fc.integer({ min: 0, max: 2 }),
+  /** A transaction merges several keys' deltas: the version moves by as many. */
+  versions: fc.integer({ min: 1, max: 3 }),
+})
+type Addition = typeof additionArb extends fc.Arbitrary<infer A> ? A : never
+
+/** The partials' stream for a history: every change with its images before and after. */
+const streamOf = (additions: ReadonlyArray<Addition>): PartialChange[] => {
+  const partials = new Map<string, PartialImage>()
+  return additions.map((addition, at) => {
+    const id = `${addition.item}|${addition.writer}`
+    const before = partials.get(id)
+    const after: PartialImage = {
+      aggregate: addition.item,
+      version: (before?.version ?? 0) + addition.versions,
+      sums: {
+        score: (before?.sums.score ?? 0) + addition.score,
+        products: (before?.sums.products ?? 0) + addition.products,
+      },
+      set: { leaderboardKey: 'creator#0' },
+    }
+    partials.set(id, after)
+    return {
+      sequenceNumber: String(at + 1).padStart(21, '0'),
+      item: partialItemOf(addition.item),
+      writer: addition.writer,
+      ...(before === undefined ? {} : { before }),
+      after,
+    }
+  })
+}
+
+/** What the totals must hold: per aggregate item, every addition of every writer, once. */
+const oracleTotals = (additions: ReadonlyArray<Addition>) => {
+  const totals = new Map<string, { score: number; products: number }>()
+  for (const { item, score, products } of additions) {
+    const total = totals.get(item) ?? { score: 0, products: 0 }
+    totals.set(item, { score: total.score + score, products: total.products + products })
+  }
+  return Object.fromEntries(totals)
+}
+
+/**
+ * An event source mapping's deliveries of a stream: batches in order, a failed or lost
+ * batch delivered again from an earlier record (never from a later one).
+ */
+const deliveriesArb = () =>
+  fc.array(
+    fc.record({ size: fc.integer({ min: 1, max: 7 }), backBy: fc.integer({ min: 0, max: 6 }) }),
+    { minLength: 1, maxLength: 40 },
+  )
+const deliver = (length: number, plan: ReadonlyArray<{ size: number; backBy: number }>) => {
+  const batches: Array<[number, number]> = []
+  let at = 0
+  for (let step = 0; at < length; step += 1) {
+    const { size, backBy } = plan[step % plan.length] ?? { size: 1, backBy: 0 }
+    const from = Math.max(0, at - backBy)
+    const to = Math.min(length, Math.max(from + size, at + 1))
+    batches.push([from, to])
+    at = to
+  }
+  return batches
+}
+
+const totalsAfter = async (
+  changes: ReadonlyArray<PartialChange>,
+  batches: ReadonlyArray<[number, number]>,
+  update: (tables: ReturnType<typeof emptyTables>) => UpdateTotals,
+) => {
+  const tables = emptyTables()
+  const apply = update(tables)
+  for (const [from, to] of batches)
+    for (const run of runsOf(changes.slice(from, to))) await applyRun(apply, run)
+  return tables
+}
+
+const viewOf = (tables: ReturnType<typeof emptyTables>) =>
+  Object.fromEntries(
+    [...(tables.aggregates.get('scores') ?? new Map())].map(([id, item]) => [
+      id,
+      { score: item.score, products: item.products },
+    ]),
+  )
+
+const inMemory = (tables: ReturnType<typeof emptyTables>): UpdateTotals => {
+  const update = updateTotalsIn(tables)
+  return async (u) => update(u)
+}
+
+describe('the totals stage', () => {
+  it('sums every change of every writer exactly once, whatever the batches and the deliveries again', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(additionArb, { minLength: 1, maxLength: 40 }),
+        deliveriesArb(),
+        async (additions, plan) => {
+          const changes = streamOf(additions)
+          const tables = await totalsAfter(changes, deliver(changes.length, plan), inMemory)
+          expect(viewOf(tables)).toEqual(oracleTotals(additions))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('notes in each totals item the last version of each writer’s partial it includes, and nothing else of its own', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(additionArb, { minLength: 1, maxLength: 30 }),
+        async (additions) => {
+          const changes = streamOf(additions)
+          const tables = await totalsAfter(changes, [[0, changes.length]], inMemory)
+          const last = new Map<string, number>()
+          for (const c of changes)
+            last.set(`${c.after?.aggregate}|${c.writer}`, c.after?.version ?? 0)
+          for (const [id, item] of tables.aggregates.get('scores') ?? new Map()) {
+            const noted = Object.keys(item).filter(isAppliedAttribute)
+            const expected = WRITERS.filter((w) => last.has(`${id}|${w}`))
+            expect(noted.sort()).toEqual(expected.map(appliedAttributeOf).sort())
+            for (const writer of expected)
+              expect(item[appliedAttributeOf(writer)]).toBe(last.get(`${id}|${writer}`))
+            expect(aggregateOfItem(id).key).toEqual({ userId: item.userId, role: item.role })
+          }
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+
+  it('stays exact when two invocations deliver batches from the same record at once, one longer than the other', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(additionArb, { minLength: 2, maxLength: 30 }),
+        fc.integer({ min: 1, max: 30 }),
+        async (additions, cut) => {
+          const changes = streamOf(additions)
+          const tables = emptyTables()
+          // Each update yields first, so the two deliveries' updates interleave.
+          const update: UpdateTotals = async (u) => {
+            await Promise.resolve()
+            return updateTotalsIn(tables)(u)
+          }
+          const applyAll = (slice: ReadonlyArray<PartialChange>) =>
+            Promise.all(runsOf(slice).map((run) => applyRun(update, run)))
+          await Promise.all([applyAll(changes.slice(0, cut)), applyAll(changes)])
+          expect(viewOf(tables)).toEqual(oracleTotals(additions))
+        },
+      ),
+      { numRuns: 200 },
+    )
+  })
+})
