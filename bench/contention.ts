@@ -242,7 +242,8 @@ const takeLaneBatches = (tables: MemoryTables<unknown>): PartialChange[][] => {
     if (lane !== undefined && lane.length < TOTALS_BATCH) lane.push(change)
     else left.push(change)
   }
-  tables.partialChanges.splice(0, tables.partialChanges.length, ...left)
+  tables.partialChanges.length = 0
+  for (const change of left) tables.partialChanges.push(change)
   return lanes
 }
 
@@ -293,7 +294,12 @@ const percentile = (values: ReadonlyArray<number>, p: number): number => {
 }
 
 const largestAge = (ages: Meter['ages'], from: number, to: number) =>
-  Math.round(Math.max(0, ...ages.filter((a) => a.at >= from && a.at < to).map((a) => a.age)))
+  Math.round(
+    ages.reduce(
+      (largest, a) => (a.at >= from && a.at < to ? Math.max(largest, a.age) : largest),
+      0,
+    ),
+  )
 
 /** Whether the view's tables equal the pure fold (the winner view; another view: its totals exist). */
 const matchesFold = (c: ContentionCase, tables: MemoryTables<unknown>): boolean => {
@@ -406,7 +412,7 @@ const rowOf = (
     ? {
         totalsLagMs: {
           p99: Math.round(percentile(meter.lags, 99)),
-          max: Math.round(Math.max(0, ...meter.lags)),
+          max: Math.round(meter.lags.reduce((a, b) => Math.max(a, b), 0)),
         },
       }
     : {}),

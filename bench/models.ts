@@ -5,6 +5,7 @@ import { tableNamesFor } from '../src/adapters/tables'
 import type { ProductState } from '../src/domain/product'
 import { createViewTables, LOCAL_AWS } from '../src/local/dynamodbLocal'
 import { toLambdaRecord } from '../src/local/poller'
+import { makeTotalsPump } from '../src/local/totalsPump'
 import { readView } from '../src/local/viewReader'
 import type { WorkloadRecord } from '../src/local/workload'
 import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
@@ -109,6 +110,7 @@ export const measureOneBatch = async (
     ...settings,
   })
   const response = await handler({ Records: lambdaRecordsOf(records) })
+  await makeTotalsPump({ dynamo: client, view: winnerView, names }).drain()
   const view = await readView(client, names)
   raw.destroy()
   return {

@@ -295,6 +295,8 @@ const totalsMappingResource = (deployed) => ({
     // Ten batches of a stream shard at once, split by partition key: every partial of one
     // totals item shares its key (`item`), so one totals item is never moved by two at once.
     ParallelizationFactor: 10,
+    // Its own counts (polled, invoked…): a mapping that stops invoking emits no IteratorAge.
+    MetricsConfig: { Metrics: ['EventCount'] },
   },
 })
 
@@ -337,8 +339,10 @@ const alarmResources = (deployed, stage, params, topics, withMapping) => {
     service: view.name,
     stage,
   }
+  // The totals mapping is never left out (withoutMapping names the view's own), nor its totals-stalled.
   const totals = {
     functionName: { Ref: functionIdOf(totalsOf(deployed)) },
+    mappingId: { Ref: mappingIdOf(totalsOf(deployed)) },
     service: view.name,
     stage,
   }

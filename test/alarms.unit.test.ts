@@ -103,8 +103,11 @@ const busyMinute = (): Record<string, number[]> => ({
       [0, 0, 0],
     ]),
   ),
+  // Keys written, each in a transaction that writes the view's partials.
+  'WinnerView/writes': [9_000, 9_000, 9_000],
   // The totals stage, a batch a second: a few hundred ms behind, about 1 to 2 s as its
   // line measures it (the stream's times are rounded down to the second).
+  'totals:AWS/Lambda/PolledEventCount': [30_000],
   'totals:AWS/Lambda/Errors': [0],
   'totals:AWS/Lambda/IteratorAge': [400, 900],
   'WinnerView/totalsNewestChangeAgeMs': [1_100, 1_900, 2_400],
@@ -147,8 +150,9 @@ const SETTINGS = {
   reserveMs: 19_000,
 }
 const TOTALS_FN = 'totals-fn'
+const TOTALS_MAPPING = 'totals-uuid'
 const TOTALS = totalsAlarms(
-  { functionName: TOTALS_FN, service: 'winner-view', stage: 'prod' },
+  { functionName: TOTALS_FN, mappingId: TOTALS_MAPPING, service: 'winner-view', stage: 'prod' },
   { totalsIteratorAgeAlarmMs: 60_000 },
 )
 const ALARMS: AnyAlarmSpec[] = [
@@ -167,9 +171,12 @@ const ALARMS: AnyAlarmSpec[] = [
   ...stackAlarms('stream', ['pages']),
 ]
 
-/** Where an input's datapoints are in what was emitted: the totals function's apart. */
+const isTotals = (input: AlarmInput) =>
+  input.dimensions.some((d) => d.Value === TOTALS_FN || d.Value === TOTALS_MAPPING)
+
+/** Where an input's datapoints are in what was emitted: the totals function's and mapping's apart. */
 const keyOf = (input: AlarmInput) =>
-  `${input.dimensions.some((d) => d.Value === TOTALS_FN) ? 'totals:' : ''}${input.namespace}/${input.metricName}`
+  `${isTotals(input) ? 'totals:' : ''}${input.namespace}/${input.metricName}`
 
 /** The series an alarm reads, by its inputs' ids, from what was emitted. */
 const seriesOf = (spec: AlarmSpec, emitted: Emitted) =>
@@ -205,6 +212,7 @@ describe('the deployed alarms, fed what AWS would emit', () => {
       'AWS/Kinesis/IncomingRecords': [60_000],
       'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
     }))
+    // Nothing written, so no partial changed: the totals mapping polling none is no fault.
     expect(fired(stopped)).toEqual({ stalled: 5 })
     expect(severityOf('stalled')).toBe('page')
   })
@@ -327,17 +335,49 @@ describe('the deployed alarms, fed what AWS would emit', () => {
     expect(fired(burst)).toEqual({})
   })
 
-  it('leaves a quiet totals stage alone: no change, no invocation, no datapoint', () => {
-    const quietTotals = faulty((_, healthy) => {
-      const {
-        'totals:AWS/Lambda/Errors': _errors,
-        'totals:AWS/Lambda/IteratorAge': _age,
-        'WinnerView/totalsNewestChangeAgeMs': _lag,
-        ...rest
-      } = healthy
-      return rest
-    })
+  /** A busy minute in which the totals stage emits nothing: no poll, no invocation, no line. */
+  const silentTotals = (healthy: Record<string, number[]>) => {
+    const {
+      'totals:AWS/Lambda/PolledEventCount': _polled,
+      'totals:AWS/Lambda/Errors': _errors,
+      'totals:AWS/Lambda/IteratorAge': _age,
+      'WinnerView/totalsNewestChangeAgeMs': _lag,
+      ...rest
+    } = healthy
+    return rest
+  }
+
+  it('leaves a quiet totals stage alone: records arrive, none writes a partial, no change, no datapoint', () => {
+    // Records of other kinds, or a replay of records folded before: the view writes nothing.
+    const quietTotals = faulty((_, healthy) => ({
+      ...silentTotals(healthy),
+      'WinnerView/writes': [0, 0, 0],
+    }))
     expect(fired(quietTotals)).toEqual({})
+  })
+
+  it('page within 5 minutes when the totals mapping stops invoking while the view writes its partials', () => {
+    // Disabled, deleted, or failing on the table's KMS key or a permission: no age, no error.
+    const totalsStopped = faulty((_, healthy) => silentTotals(healthy))
+    expect(fired(totalsStopped)).toEqual({ 'totals-stalled': 5 })
+    expect(severityOf('totals-stalled')).toBe('page')
+  })
+
+  it('raise nothing when a busy view goes idle: nothing written, nothing for the totals to move', () => {
+    expect(fired(faulty(() => idleMinute()))).toEqual({})
+  })
+
+  it('page once for a view that stopped, and for its totals mapping only once the view writes again', () => {
+    // Both mappings stop; the view's is restarted after 10 minutes, the totals' is not.
+    const both = faulty((since, healthy) =>
+      since < 10
+        ? {
+            'AWS/Kinesis/IncomingRecords': [60_000],
+            'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
+          }
+        : silentTotals(healthy),
+    )
+    expect(fired(both)).toEqual({ stalled: 5, 'totals-stalled': 15 })
   })
 
   it('page only for a shard that stopped, sales skipped or totals stopped; everything else is a ticket', () => {
@@ -347,6 +387,7 @@ describe('the deployed alarms, fed what AWS would emit', () => {
       'errors',
       'unfinished-batches',
       'failed-batches',
+      'totals-stalled',
       'totals-errors',
       'totals-iterator-age',
     ])
@@ -354,8 +395,8 @@ describe('the deployed alarms, fed what AWS would emit', () => {
 })
 
 describe('the totals stage’s alarms, as CloudFormation takes them', () => {
-  const [errors, age, lag] = TOTALS.map((spec) =>
-    alarmResource(spec, `winner-view-prod-${spec.name}`, 'topic'),
+  const [errors, age, lag] = TOTALS.filter((spec): spec is AlarmSpec => !isComposite(spec)).map(
+    (spec) => alarmResource(spec, `winner-view-prod-${spec.name}`, 'topic'),
   )
 
   it('page on the totals function’s errors, any in 3 minutes in a row', () => {

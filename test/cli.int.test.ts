@@ -102,26 +102,29 @@ describe('the winner-view CLI', () => {
     expect(result.categorySales).toEqual(expectedCategories(lines))
   })
 
-  it('replays at parallelization factor 4 with a fault rate of 0.3 into the tables both oracles predict', async () => {
-    const faulty = await replay(log, [
-      '--shards',
-      '2',
-      '--batch-size',
-      '20',
-      '--parallelization-factor',
-      '4',
-      '--fault-rate',
-      '0.3',
-      '--seed',
-      '11',
-    ])
-    expect(faulty.stats.faults).toBeGreaterThan(5)
-    expect(faulty.stats.redeliveries).toBeGreaterThan(0)
-    // Up to four batches of 20 per page of 80 records: more batches than pages.
-    expect(faulty.stats.batches).toBeGreaterThan(lines.length / 80)
-    expect(tablesOf(faulty)).toEqual(oracleTables(oracleRecordsOfLines(lines)))
-    expect(faulty.categorySales).toEqual(expectedCategories(lines))
-  })
+  it.each([4, 10])(
+    'replays at parallelization factor %i with a fault rate of 0.3 into the tables both oracles predict',
+    async (factor) => {
+      const faulty = await replay(log, [
+        '--shards',
+        '2',
+        '--batch-size',
+        '20',
+        '--parallelization-factor',
+        String(factor),
+        '--fault-rate',
+        '0.3',
+        '--seed',
+        '11',
+      ])
+      expect(faulty.stats.faults).toBeGreaterThan(5)
+      expect(faulty.stats.redeliveries).toBeGreaterThan(0)
+      // Up to `factor` batches of 20 per page of 20 × factor records: more batches than pages.
+      expect(faulty.stats.batches).toBeGreaterThan(lines.length / (20 * factor))
+      expect(tablesOf(faulty)).toEqual(oracleTables(oracleRecordsOfLines(lines)))
+      expect(faulty.categorySales).toEqual(expectedCategories(lines))
+    },
+  )
 
   it('replays with a fault rate of 0.3 into the tables the oracle predicts', async () => {
     const faulty = await replay(log, [

@@ -464,6 +464,7 @@ describe('the deployment', () => {
           MaximumRetryAttempts: -1,
           MaximumRecordAgeInSeconds: -1,
           ParallelizationFactor: 10,
+          MetricsConfig: { Metrics: ['EventCount'] },
         },
       })
     },
@@ -711,11 +712,75 @@ describe('the deployment', () => {
     },
   )
 
+  it.each([
+    ['Winner', '', 'winner-view', 'winner-view-dev-'],
+    ['CategorySales', 'CategorySales', 'category-sales', 'winner-view-dev-category-sales-'],
+  ])(
+    'pages when the %s view folds into its partials and its totals mapping polls none for 5 minutes',
+    (id, prefix, service, name) => {
+      expect(resources[`${prefix}TotalsStalledAlarm`]).toEqual({
+        Type: 'AWS::CloudWatch::CompositeAlarm',
+        DependsOn: [`${prefix}TotalsStalledWritesAlarm`, `${prefix}TotalsStalledPolledAlarm`],
+        Properties: {
+          AlarmName: `${name}totals-stalled`,
+          AlarmDescription: expect.stringMatching(
+            /^\[page\] The view folds records into its partials but the totals mapping polls no change/,
+          ),
+          AlarmRule: `ALARM("${name}totals-stalled-writes") AND ALARM("${name}totals-stalled-polled")`,
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+          OKActions: [{ Ref: 'AlarmTopic' }],
+        },
+      })
+      // Its parts notify no one: the view folds five minutes in a row, an idle minute not breaching…
+      expect(resources[`${prefix}TotalsStalledWritesAlarm`]).toEqual({
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: `${name}totals-stalled-writes`,
+          AlarmDescription: expect.stringMatching(/^The view folds records into its partials/),
+          Namespace: 'WinnerView',
+          MetricName: 'writes',
+          Dimensions: [
+            { Name: 'service', Value: service },
+            { Name: 'stage', Value: 'dev' },
+          ],
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 5,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        },
+      })
+      // …and the totals mapping polls no change, a silent minute counting as none polled.
+      expect(resources[`${prefix}TotalsStalledPolledAlarm`]).toEqual({
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmName: `${name}totals-stalled-polled`,
+          AlarmDescription: expect.stringMatching(/^The totals mapping polls no change/),
+          Namespace: 'AWS/Lambda',
+          MetricName: 'PolledEventCount',
+          Dimensions: [
+            { Name: 'EventSourceMappingUUID', Value: { Ref: `${id}TotalsStreamMapping` } },
+          ],
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 5,
+          Threshold: 1,
+          ComparisonOperator: 'LessThanThreshold',
+          TreatMissingData: 'breaching',
+        },
+      })
+    },
+  )
+
   it('notifies topics of its own for pages and tickets, with no subscription unless an e-mail is given, and draws a dashboard', () => {
-    // 11 per view (stalled's two parts among them) and 3 per totals stage, and the stack's
-    // read throttles and two delivery alarms; stalled is a composite of its two parts, per view.
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(31)
-    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(2)
+    // 11 per view (stalled's two parts among them) and 5 per totals stage (totals-stalled's two
+    // parts among them), and the stack's read throttles and two delivery alarms; stalled and
+    // totals-stalled are composites of their two parts, per view.
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(35)
+    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(4)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
     expect(resources.TicketTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-tickets' })
     expect(ofType('AWS::SNS::Subscription')).toEqual([])
@@ -861,6 +926,9 @@ describe('the deployment', () => {
     const ids = Object.keys(template.Resources)
     expect(ids).not.toContain('WinnerStreamMapping')
     expect(ids).not.toContain('StalledAlarm')
+    // Only the view's own mapping: its totals mapping, never replaced, stays, and so does its page.
+    expect(ids).toContain('WinnerTotalsStreamMapping')
+    expect(ids).toContain('TotalsStalledAlarm')
     expect(ids).toContain('CategorySalesStreamMapping')
     expect(ids).toContain('WinnerLambdaFunction')
     expect(Object.keys(template.Outputs)).not.toContain('StreamMappingId')

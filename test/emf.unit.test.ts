@@ -1,4 +1,4 @@
-import { emfRecordOf } from '../src/runtime/emf'
+import { emfRecordOf, totalsEmfLogger } from '../src/runtime/emf'
 import type { BatchSummary } from '../src/runtime/handler'
 
 const summary: BatchSummary = {
@@ -39,6 +39,7 @@ describe('the batch log line as an Embedded Metric Format record', () => {
           Metrics: [
             { Name: 'records', Unit: 'Count' },
             { Name: 'folded', Unit: 'Count' },
+            { Name: 'writes', Unit: 'Count' },
             { Name: 'skipped', Unit: 'Count' },
             { Name: 'rejected', Unit: 'Count' },
             { Name: 'duplicates', Unit: 'Count' },
@@ -71,7 +72,57 @@ describe('the batch log line as an Embedded Metric Format record', () => {
     expect(second.records).toBe(7)
     const declared = (second._aws as { CloudWatchMetrics: Array<{ Metrics: unknown[] }> })
       .CloudWatchMetrics[0]?.Metrics
-    expect(declared).toHaveLength(11)
+    expect(declared).toHaveLength(12)
     expect(JSON.stringify((second._aws as object) ?? {})).not.toContain('shardId')
+  })
+})
+
+describe('the totals stage’s line', () => {
+  it('declares its counts as metrics named totals…, by service and stage, with the values on the line', () => {
+    const lines: string[] = []
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((text) => {
+      lines.push(String(text))
+      return true
+    })
+    totalsEmfLogger(
+      'category-sales',
+      'prod',
+    )({
+      level: 'info',
+      message: 'totals',
+      view: 'category-sales',
+      records: 120,
+      partials: 9,
+      updates: 7,
+      included: 2,
+      failedFrom: null,
+      failure: null,
+      durationMs: 31,
+      newestChangeAgeMs: 640,
+    })
+    write.mockRestore()
+    expect(lines).toHaveLength(1)
+    const record = JSON.parse(lines[0] ?? '{}')
+    expect(record._aws.CloudWatchMetrics).toEqual([
+      {
+        Namespace: 'WinnerView',
+        Dimensions: [['service', 'stage']],
+        Metrics: [
+          { Name: 'totalsRecords', Unit: 'Count' },
+          { Name: 'totalsUpdates', Unit: 'Count' },
+          { Name: 'totalsIncluded', Unit: 'Count' },
+          { Name: 'totalsDurationMs', Unit: 'Milliseconds' },
+          { Name: 'totalsNewestChangeAgeMs', Unit: 'Milliseconds' },
+        ],
+      },
+    ])
+    expect(record).toMatchObject({
+      service: 'category-sales',
+      stage: 'prod',
+      records: 120,
+      totalsRecords: 120,
+      totalsNewestChangeAgeMs: 640,
+      partials: 9,
+    })
   })
 })

@@ -56,6 +56,9 @@ describe('partial sums', () => {
     expect(() => partialDeltasOf(SHARD, [{ ...annScores, set: { writer: 'x' } }])).toThrow(
       'names an attribute writer',
     )
+    expect(() => partialDeltasOf(SHARD, [{ ...annScores, add: { 'applied#x': 1 } }])).toThrow(
+      'names an attribute applied#x',
+    )
   })
 
   it('reads back the table and key of any aggregate item from its name', () => {

@@ -111,7 +111,12 @@ const consumeView = async (
   })
   // The totals stage follows the view, as its own mapping does on AWS: once the stream
   // is read to its end, the totals are moved until they include every partial's change.
-  await makeTotalsPump({ dynamo: place.dynamo, view, names: place.names }).drain()
+  await makeTotalsPump({
+    dynamo: place.dynamo,
+    view,
+    names: place.names,
+    checkpoints: (arn) => dynamoCheckpoints(place.dynamo, stack.checkpointsTable, `totals:${arn}`),
+  }).drain()
   const dynamodbRequests = totalRequests(place.meter) - requestsBefore
   return { totals, poller, faults: faulty?.faults() ?? 0, dynamodbRequests }
 }

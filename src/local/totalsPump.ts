@@ -12,6 +12,7 @@ import type { DynamoDBRecord } from 'aws-lambda'
 import { PARTIALS_ROLE } from '../runtime/partials'
 import { dynamoTotals, makeTotalsHandler, type TotalsSummary } from '../runtime/totalsStage'
 import type { AnyView, ViewTableNames } from '../runtime/view'
+import type { Checkpoint, CheckpointStore } from './checkpoints'
 
 /** Records a totals batch takes at most, as the deployment's mapping does. */
 export const TOTALS_BATCH_SIZE = 1_000
@@ -62,6 +63,8 @@ export interface TotalsPumpOptions {
   readonly view: AnyView
   readonly names: ViewTableNames
   readonly log?: (summary: TotalsSummary) => void
+  /** Where each stream shard was read to, kept across runs (the stream's ARN names them); none: from the oldest. */
+  readonly checkpoints?: (streamArn: string) => CheckpointStore
 }
 
 /** What a drain did: the stream records it handed over, in how many batches. */
@@ -112,54 +115,59 @@ const iteratorAfter = async (
 
 type TotalsHandler = ReturnType<typeof makeTotalsHandler>
 
-/** Hands a shard's records to the handler, batch by batch, until none is left; the last one handed. */
+/** Hands a shard's records to the handler, batch by batch, until none is left, saving where it got to. */
 const drainShard = async (
   streams: DynamoDBStreamsClient,
   handler: TotalsHandler,
   shard: { readonly arn: string; readonly id: string; readonly after: string | undefined },
   drained: { records: number; batches: number },
-): Promise<string | undefined> => {
-  let last = shard.after
-  let iterator = await iteratorAfter(streams, shard.arn, shard.id, last)
+  save: (sequenceNumber: string) => Promise<void>,
+): Promise<void> => {
+  let iterator = await iteratorAfter(streams, shard.arn, shard.id, shard.after)
   while (iterator !== undefined) {
     const page = await streams.send(
       new GetRecordsCommand({ ShardIterator: iterator, Limit: TOTALS_BATCH_SIZE }),
     )
     const found = page.Records ?? []
-    if (found.length === 0) break
+    const last = found[found.length - 1]?.dynamodb?.SequenceNumber
+    if (last === undefined) return
     const { batchItemFailures } = await handler({ Records: found.map(lambdaRecordOf) })
     const failed = batchItemFailures[0]
     if (failed !== undefined) throw new Error(`the totals failed from ${failed.itemIdentifier}`)
-    last = found[found.length - 1]?.dynamodb?.SequenceNumber ?? last
+    await save(last)
     drained.records += found.length
     drained.batches += 1
     iterator = page.NextShardIterator
   }
-  return last
 }
 
 /**
  * The local stand-in for the totals stage's event source mapping: reads a view's
- * partials stream (DynamoDB Local serves the Streams API) from where its last drain
- * stopped, hands each batch to the totals handler the deployment runs, and stops once
- * every shard is read to its end. The stage is idempotent, so a new pump, reading from
- * each shard's oldest record, changes nothing the last one did.
+ * partials stream (DynamoDB Local serves the Streams API), hands each batch to the
+ * totals handler the deployment runs, and stops once every shard is read to its end. Given checkpoints, a drain resumes where the last one
+ * stopped; without, it reads each shard from its oldest record, which changes nothing the
+ * last one did (the stage is idempotent).
  */
-export const makeTotalsPump = ({ dynamo, view, names, log = () => {} }: TotalsPumpOptions) => {
+export const makeTotalsPump = ({
+  dynamo,
+  view,
+  names,
+  log = () => {},
+  checkpoints,
+}: TotalsPumpOptions) => {
   const streams = streamsClientOf(dynamo)
   const handler = makeTotalsHandler(view, dynamoTotals(dynamo, names), log)
-  const positions = new Map<string, string | undefined>()
   /** Reads every shard of the partials stream to its end, moving the totals. */
   const drain = async (): Promise<TotalsDrain> => {
     const arn = await streamArnOf(dynamo, names[PARTIALS_ROLE])
+    const kept = checkpoints?.(arn)
+    const positions = (await kept?.load()) ?? new Map<string, Checkpoint>()
     const drained = { records: 0, batches: 0 }
-    for (const { ShardId: id } of await shardsOf(streams, arn)) {
-      if (id === undefined) continue
-      const at = `${arn}/${id}`
-      positions.set(
-        at,
-        await drainShard(streams, handler, { arn, id, after: positions.get(at) }, drained),
-      )
+    for (const { ShardId: id = '' } of await shardsOf(streams, arn)) {
+      const after = positions.get(id)?.sequenceNumber
+      await drainShard(streams, handler, { arn, id, after }, drained, async (sequenceNumber) => {
+        await kept?.save({ shardId: id, sequenceNumber, finished: false })
+      })
     }
     return drained
   }

@@ -82,6 +82,8 @@ export interface AlarmSettings {
 export interface TotalsTargets {
   /** `Ref` of the totals function. */
   readonly functionName: Cfn
+  /** `Ref` of the totals mapping on the partials' stream: never left out of a stage. */
+  readonly mappingId: Cfn
   readonly service: string
   readonly stage: string
 }
@@ -140,6 +142,31 @@ const minutes = (n: number) => ({
 
 const filled = (value: number | undefined) => value ?? 0
 
+/**
+ * A mapping that polls no record (its MetricsConfig's PolledEventCount below 1), five
+ * minutes in a row, a minute with no datapoint counting as none polled: a part of a
+ * stalled alarm, which notifies.
+ */
+const polledNone = (name: string, description: string, mappingId: Cfn): AlarmSpec => ({
+  name,
+  severity: 'page',
+  description,
+  why: '',
+  inputs: [
+    metricInput(
+      'polled',
+      'AWS/Lambda',
+      'PolledEventCount',
+      ['EventSourceMappingUUID', mappingId],
+      'Sum',
+    ),
+  ],
+  ...minutes(5),
+  treatMissingData: 'breaching',
+  threshold: 1,
+  comparison: 'LessThanThreshold',
+})
+
 /** Records arrive on the stream and the mapping polls none: it stopped without a sound. */
 const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
   name: 'stalled',
@@ -166,25 +193,11 @@ const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
       threshold: 0,
       comparison: 'GreaterThanThreshold',
     },
-    {
-      name: 'stalled-polled',
-      severity: 'page',
-      description: 'The mapping polls no record (a part of the stalled alarm, which notifies).',
-      why: '',
-      inputs: [
-        metricInput(
-          'polled',
-          'AWS/Lambda',
-          'PolledEventCount',
-          ['EventSourceMappingUUID', mappingId],
-          'Sum',
-        ),
-      ],
-      ...minutes(5),
-      treatMissingData: 'breaching',
-      threshold: 1,
-      comparison: 'LessThanThreshold',
-    },
+    polledNone(
+      'stalled-polled',
+      'The mapping polls no record (a part of the stalled alarm, which notifies).',
+      mappingId,
+    ),
   ],
 })
 
@@ -360,7 +373,7 @@ const totalsIteratorAge = (t: TotalsTargets, settings: TotalsAlarmSettings): Ala
   severity: 'page',
   description:
     'The totals stage is far behind the partials’ stream: its updates keep failing (throttled, refused) or it cannot keep up. The stream keeps changes 24 hours only. See the README runbook.',
-  why: 'Maximum over each minute, three minutes in a row over totalsIteratorAgeAlarmMs (60 s): the stage keeps up within seconds, and a change the stream trims after 24 hours is lost to the totals for good. An empty minute is not breaching: the mapping invokes only when partials change, so a quiet stream emits nothing; a stage that stops invoking is silent here (errors pages a crash)',
+  why: 'Maximum over each minute, three minutes in a row over totalsIteratorAgeAlarmMs (60 s): the stage keeps up within seconds, and a change the stream trims after 24 hours is lost to the totals for good. An empty minute is not breaching: the mapping invokes only when partials change, so a quiet stream emits nothing; a stage that stops invoking is silent here (totals-stalled pages that, totals-errors a crash)',
   inputs: [lambda(t, 'age', 'IteratorAge', 'Maximum')],
   ...minutes(3),
   threshold: settings.totalsIteratorAgeAlarmMs,
@@ -383,11 +396,43 @@ const totalsLag = (t: TotalsTargets): AlarmSpec => ({
   comparison: 'GreaterThanThreshold',
 })
 
+/** The view writes its partials and the totals mapping polls no change: it stopped without a sound. */
+const totalsStalled = (t: TotalsTargets): CompositeSpec => ({
+  name: 'totals-stalled',
+  severity: 'page',
+  description:
+    'The view writes its partials but the totals mapping polls no change of them: it is disabled, deleted or failing (a KMS key, a permission). The partials’ stream keeps changes 24 hours only. See the README runbook.',
+  why: 'As stalled, for the totals stage: its IteratorAge and Errors go silent with its invocations, and a change the partials’ stream trims after 24 hours is lost to the totals for good. A composite of two alarms: the view’s own writes (keys written, each with its partials in the same transaction) above 0 five minutes in a row and the totals mapping’s PolledEventCount (MetricsConfig) below 1 five minutes in a row, an empty minute counting as none polled. Not the partials table’s ConsumedWriteCapacityUnits: alarms on AWS/DynamoDB metrics ignore missing data whatever TreatMissingData says, so that part would stay in ALARM once the view went quiet and every quiet five minutes would page. A quiet view raises nothing, nor does a replay of records already folded (it writes nothing)',
+  children: [
+    {
+      name: 'totals-stalled-writes',
+      severity: 'page',
+      description:
+        'The view writes states and their partials (a part of the totals-stalled alarm, which notifies).',
+      why: '',
+      inputs: [view(t, 'writes', 'writes')],
+      ...minutes(5),
+      threshold: 0,
+      comparison: 'GreaterThanThreshold',
+    },
+    polledNone(
+      'totals-stalled-polled',
+      'The totals mapping polls no change of the partials (a part of the totals-stalled alarm, which notifies).',
+      t.mappingId,
+    ),
+  ],
+})
+
 /** A view's totals stage's alarms in one deployment, pages first. */
 export const totalsAlarms = (
   targets: TotalsTargets,
   settings: TotalsAlarmSettings,
-): AlarmSpec[] => [totalsErrors(targets), totalsIteratorAge(targets, settings), totalsLag(targets)]
+): AnyAlarmSpec[] => [
+  totalsStalled(targets),
+  totalsErrors(targets),
+  totalsIteratorAge(targets, settings),
+  totalsLag(targets),
+]
 
 /** The stack's own alarms, once for every view: the stream's read budget and the alarms' delivery. */
 export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): AlarmSpec[] => [

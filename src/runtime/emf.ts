@@ -28,6 +28,7 @@ const TOTALS_METRICS: MetricsOf<TotalsSummary> = [
 const METRICS: MetricsOf<BatchSummary> = [
   ['records', MetricUnit.Count],
   ['folded', MetricUnit.Count],
+  ['writes', MetricUnit.Count],
   ['skipped', MetricUnit.Count],
   ['rejected', MetricUnit.Count],
   ['duplicates', MetricUnit.Count],

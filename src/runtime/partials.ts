@@ -26,6 +26,9 @@ export const PARTIAL_ATTRIBUTES = new Set([
   PARTIAL_VERSION,
 ])
 
+/** What begins the attributes in which a totals item notes the partials it includes. */
+export const APPLIED_PREFIX = 'applied#'
+
 /** The key of the partials of an aggregate item named `aggregate`. */
 export const partialItemOf = (aggregate: string): string =>
   createHash('sha256').update(aggregate).digest('base64url')
@@ -62,7 +65,9 @@ export const partialsTableOf = (view: AnyView): ViewTable | undefined =>
  */
 export const requireUnreservedNames = (delta: AggregateDelta): void => {
   const names = [...Object.keys(delta.add), ...Object.keys(delta.set ?? {})]
-  const taken = names.find((name) => PARTIAL_ATTRIBUTES.has(name))
+  const taken = names.find(
+    (name) => PARTIAL_ATTRIBUTES.has(name) || name.startsWith(APPLIED_PREFIX),
+  )
   if (taken !== undefined)
     throw new Error(
       `the aggregate ${delta.table} names an attribute ${taken}, which its partial sums keep for themselves`,

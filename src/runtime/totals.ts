@@ -1,4 +1,5 @@
 import {
+  APPLIED_PREFIX,
   aggregateOfItem,
   PARTIAL_AGGREGATE,
   PARTIAL_ATTRIBUTES,
@@ -43,10 +44,10 @@ export interface PartialRun {
 }
 
 /** The attribute of a totals item that holds the version of a writer's partial it includes. */
-export const appliedAttributeOf = (writer: string): string => `applied#${writer}`
+export const appliedAttributeOf = (writer: string): string => `${APPLIED_PREFIX}${writer}`
 
 /** Whether an attribute of a totals item is the totals stage's bookkeeping, not the view's. */
-export const isAppliedAttribute = (name: string): boolean => name.startsWith('applied#')
+export const isAppliedAttribute = (name: string): boolean => name.startsWith(APPLIED_PREFIX)
 
 /** A partial's version; throws when the item has none (not written by the runtime). */
 const versionOf = (item: Readonly<Record<string, unknown>>): number => {

@@ -1,0 +1,119 @@
+import type { DynamoDBRecord } from 'aws-lambda'
+import { emptyTables, totalsIn, updateTotalsIn } from '../src/runtime/memoryStore'
+import { partialItemOf } from '../src/runtime/partials'
+import type { TotalsUpdate, UpdateTotals } from '../src/runtime/totals'
+import { makeTotalsHandler, partialChangeOf, type TotalsSummary } from '../src/runtime/totalsStage'
+import { winnerView } from '../src/views/winner'
+
+const ANN = '"scores","role","creator","userId","ann"'
+const BOB = '"scores","role","creator","userId","bob"'
+const SHARD = 'shardId-000000000002'
+
+/** A partial's image in DynamoDB's typed JSON, as the stream carries it. */
+const image = (aggregate: string, version: number, score: number) => ({
+  item: { S: partialItemOf(aggregate) },
+  writer: { S: SHARD },
+  aggregate: { S: aggregate },
+  version: { N: String(version) },
+  score: { N: String(score) },
+  products: { N: '1' },
+  leaderboardKey: { S: 'creator#3' },
+})
+
+/** A stream record of one change, shaped as Lambda hands it to the function. */
+const change = (
+  sequenceNumber: string,
+  aggregate: string,
+  before: [number, number] | undefined,
+  after: [number, number],
+): DynamoDBRecord => ({
+  eventName: before === undefined ? 'INSERT' : 'MODIFY',
+  dynamodb: {
+    SequenceNumber: sequenceNumber,
+    ApproximateCreationDateTime: 1_795_000_000,
+    Keys: { item: { S: partialItemOf(aggregate) }, writer: { S: SHARD } },
+    ...(before === undefined ? {} : { OldImage: image(aggregate, ...before) }),
+    NewImage: image(aggregate, ...after),
+  } as DynamoDBRecord['dynamodb'],
+})
+
+const stream = [
+  change('100', ANN, undefined, [1, 2]),
+  change('101', BOB, undefined, [1, 5]),
+  change('102', ANN, [1, 2], [2, 3]),
+]
+
+const handlerOn = (update: UpdateTotals) => {
+  const lines: TotalsSummary[] = []
+  return { lines, handler: makeTotalsHandler(winnerView, update, (line) => lines.push(line)) }
+}
+
+describe('the totals stage’s handler', () => {
+  it('reads a stream record’s keys and images as a change', () => {
+    expect(partialChangeOf(stream[2] as DynamoDBRecord)).toEqual({
+      sequenceNumber: '102',
+      item: partialItemOf(ANN),
+      writer: SHARD,
+      before: {
+        aggregate: ANN,
+        version: 1,
+        sums: { score: 2, products: 1 },
+        set: { leaderboardKey: 'creator#3' },
+      },
+      after: {
+        aggregate: ANN,
+        version: 2,
+        sums: { score: 3, products: 1 },
+        set: { leaderboardKey: 'creator#3' },
+      },
+    })
+  })
+
+  it('moves each totals item once per batch by its partial’s run, and says so in one line', async () => {
+    const tables = emptyTables()
+    const { lines, handler } = handlerOn(async (u) => updateTotalsIn(tables)(u))
+    expect(await handler({ Records: stream })).toEqual({ batchItemFailures: [] })
+    expect(Object.fromEntries(totalsIn(tables).get('scores') ?? [])).toEqual({
+      [ANN]: { userId: 'ann', role: 'creator', leaderboardKey: 'creator#3', score: 3, products: 1 },
+      [BOB]: { userId: 'bob', role: 'creator', leaderboardKey: 'creator#3', score: 5, products: 1 },
+    })
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: 'totals',
+        view: 'winner-view',
+        records: 3,
+        partials: 2,
+        updates: 2,
+        included: 0,
+        failedFrom: null,
+        failure: null,
+        durationMs: expect.any(Number),
+        newestChangeAgeMs: expect.any(Number),
+      },
+    ])
+    expect(await handler({ Records: stream })).toEqual({ batchItemFailures: [] })
+    expect(lines[1]).toMatchObject({ updates: 0, included: 2 })
+  })
+
+  it('reports the first record of the earliest run that failed, having applied the others', async () => {
+    const tables = emptyTables()
+    const { lines, handler } = handlerOn(async (u: TotalsUpdate) => {
+      if (u.key.userId === 'bob')
+        throw Object.assign(new Error('slow down'), {
+          name: 'ProvisionedThroughputExceededException',
+        })
+      return updateTotalsIn(tables)(u)
+    })
+    expect(await handler({ Records: stream })).toEqual({
+      batchItemFailures: [{ itemIdentifier: '101' }],
+    })
+    expect(totalsIn(tables).get('scores')?.get(ANN)?.score).toBe(3)
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      failedFrom: '101',
+      failure: 'ProvisionedThroughputExceededException: slow down',
+      updates: 1,
+    })
+  })
+})
