@@ -72,6 +72,16 @@ const prepare = async (scenario: Scenario, endpoints: Endpoints, plain: DynamoDB
   return { stage, streamName, names, kinesis }
 }
 
+/** The totals stage's writes are the view's cost too (its stream reads are free to Lambda). */
+const moveTotals = async (
+  scenario: Scenario,
+  client: DynamoDBDocumentClient,
+  names: TableNames,
+) => {
+  if (scenario.system === 'winner-view')
+    await makeTotalsPump({ dynamo: client, view: winnerView, names }).drain()
+}
+
 /**
  * Consumes a scenario's records (after its warm-up, unmeasured) with the local poller and
  * the system's handler, on a client that counts requests and capacity and adds the
@@ -113,9 +123,7 @@ export const runScenario = async (scenario: Scenario, endpoints: Endpoints) => {
   const started = performance.now()
   await drain()
   const seconds = (performance.now() - started) / 1000
-  // The totals stage's writes are the view's cost too (its stream reads are free to Lambda).
-  if (scenario.system === 'winner-view')
-    await makeTotalsPump({ dynamo: documentClientOf(metered), view: winnerView, names }).drain()
+  await moveTotals(scenario, documentClientOf(metered), names)
   const view = await readView(documentClientOf(plain), names)
   const used = {
     requests: totalRequests(meter) - before.requests,
