@@ -254,11 +254,16 @@ const applyLane = (
   changes: ReadonlyArray<PartialChange>,
   meter: Meter,
 ) => {
-  const changesOf = (run: PartialRun) =>
-    changes.filter((c) => c.item === run.item && c.writer === run.writer)
-  return forEachAtMost(UPDATES_AT_ONCE, runsOf(changes), async (run) => {
+  const byPartial = new Map<string, PartialChange[]>()
+  for (const c of changes) {
+    const id = `${c.item}|${c.writer}`
+    const same = byPartial.get(id) ?? []
+    same.push(c)
+    byPartial.set(id, same)
+  }
+  return forEachAtMost(UPDATES_AT_ONCE, runsOf(changes), async (run: PartialRun) => {
     await applyRun(update, run)
-    for (const c of changesOf(run))
+    for (const c of byPartial.get(`${run.item}|${run.writer}`) ?? [])
       meter.lags.push(clock.now() - (meter.createdAt.get(c.sequenceNumber) ?? clock.now()))
   })
 }
