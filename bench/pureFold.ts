@@ -1,3 +1,4 @@
+import { categorySales, unitsByCategory } from '../src/domain/categorySales'
 import type { ProductEvent } from '../src/domain/events'
 import { decodeEvent } from '../src/domain/events'
 import { initial, type ProductState, products } from '../src/domain/product'
@@ -31,6 +32,20 @@ export const pureFoldOf = (events: ReadonlyArray<ProductEvent>): PureFold => {
   const contributions = [...foldByKey(products, events).values()]
   const deltas = contributions.flatMap((state) => scoreDeltas(initial(state.productId), state))
   return { contributions, scores: mergeDeltas(deltas) }
+}
+
+/** The category sales view's totals as the pure fold of the log says: per category, units and products. */
+export const categoryFoldOf = (
+  events: ReadonlyArray<ProductEvent>,
+): Map<string, { readonly unitsSold: number; readonly products: number }> => {
+  const states = [...foldByKey(categorySales, events).values()]
+  const units = unitsByCategory(states)
+  return new Map(
+    [...units].map(([category, unitsSold]) => [
+      category,
+      { unitsSold, products: states.filter((s) => s.category === category).length },
+    ]),
+  )
 }
 
 /** Semantic fields only: the baseline keeps no positions and no per-role scores on products. */
