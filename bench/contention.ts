@@ -4,12 +4,7 @@ import { fnv1a } from '../src/domain/hash'
 import type { WorkloadRecord } from '../src/local/workload'
 import { forEachAtMost } from '../src/runtime/concurrency'
 import { makeViewHandler } from '../src/runtime/handler'
-import {
-  type MemoryTables,
-  memoryStore,
-  totalsIn,
-  updateTotalsIn,
-} from '../src/runtime/memoryStore'
+import { type MemoryTables, memoryStore, memoryTotals, totalsIn } from '../src/runtime/memoryStore'
 import { aggregateItemKey } from '../src/runtime/plan'
 import type { Store } from '../src/runtime/store'
 import {
@@ -17,7 +12,7 @@ import {
   type PartialChange,
   type PartialRun,
   runsOf,
-  type UpdateTotals,
+  type TotalsStore,
 } from '../src/runtime/totals'
 import { UPDATES_AT_ONCE } from '../src/runtime/totalsStage'
 import type { AnyView } from '../src/runtime/view'
@@ -136,13 +131,10 @@ const behindRoundTrips = <State>(
     },
     writeStates: async (writes) => {
       await about(Math.max(0, ROUND_TRIP_MS - holdMs))
-      const changesBefore = memory.tables.changesMade
       const outcome = await memory.writeStates(writes)
       if (outcome.kind !== 'committed') return outcome
       const items = new Set(writes.flatMap((w) => w.deltas.map(aggregateItemKey))).size
       meter.writeUnits += 2 * (writes.length + items)
-      for (let n = changesBefore + 1; n <= memory.tables.changesMade; n += 1)
-        meter.createdAt.set(String(n).padStart(21, '0'), clock.now())
       return outcome
     },
     keepRejected: async (records) => {
@@ -250,7 +242,7 @@ const takeLaneBatches = (tables: MemoryTables<unknown>): PartialChange[][] => {
 /** A lane's batch: each partial's run one conditional update, a few at once; each change's lag noted. */
 const applyLane = (
   clock: VirtualClock,
-  update: UpdateTotals,
+  store: TotalsStore,
   changes: ReadonlyArray<PartialChange>,
   meter: Meter,
 ) => {
@@ -262,7 +254,7 @@ const applyLane = (
     byPartial.set(id, same)
   }
   return forEachAtMost(UPDATES_AT_ONCE, runsOf(changes), async (run: PartialRun) => {
-    await applyRun(update, run)
+    await applyRun(store, run)
     for (const c of byPartial.get(`${run.item}|${run.writer}`) ?? [])
       meter.lags.push(clock.now() - (meter.createdAt.get(c.sequenceNumber) ?? clock.now()))
   })
@@ -279,13 +271,18 @@ const runTotalsStage = async (
   meter: Meter,
   viewsDone: () => boolean,
 ) => {
-  const update = updateTotalsIn(tables)
-  const timed: UpdateTotals = async (u) => {
-    await clock.sleep(UPDATE_MS * (0.75 + 0.5 * random()))
-    meter.writeUnits += 1
-    return update(u)
+  const totals = memoryTotals(tables)
+  const timed: TotalsStore = {
+    update: async (u) => {
+      await clock.sleep(UPDATE_MS * (0.75 + 0.5 * random()))
+      meter.writeUnits += 1
+      return totals.update(u)
+    },
+    resync: totals.resync,
   }
   while (tables.partialChanges.length > 0 || !viewsDone()) {
+    // Each lane's GetRecords, at once: a round trip before its batch.
+    await clock.sleep(GET_RECORDS_MS)
     const lanes = takeLaneBatches(tables)
     await Promise.all(lanes.map((changes) => applyLane(clock, timed, changes, meter)))
     if (!lanes.some((b) => b.length === TOTALS_BATCH)) await clock.sleep(STREAM_POLL_MS)
@@ -373,8 +370,8 @@ const runCase = async (
   memory: ReturnType<typeof memoryStore<unknown, unknown>>,
   meter: Meter,
 ) => {
-  const random = seeded(c.seed ?? 1)
-  const store = behindRoundTrips(memory, clock, random, c.holdMs ?? 15, meter)
+  // The views' round trips draw from their own sequence, the same before and after.
+  const store = behindRoundTrips(memory, clock, seeded(c.seed ?? 1), c.holdMs ?? 15, meter)
   let left = c.shards * c.factor
   let ended = 0
   const tasks = viewTasks(c, clock, store, meter, () => {
@@ -383,7 +380,8 @@ const runCase = async (
   })
   const totals = {
     name: 'totals',
-    body: () => runTotalsStage(clock, memory.tables, random, meter, () => left === 0),
+    body: () =>
+      runTotalsStage(clock, memory.tables, seeded(1_000 + (c.seed ?? 1)), meter, () => left === 0),
   }
   await clock.run(c.aggregates === 'per-writer' ? [...tasks, totals] : tasks)
   return ended
@@ -392,12 +390,14 @@ const runCase = async (
 /** One row: the case's shards read at once on the virtual clock, measured. */
 export const measureContention = async (c: ContentionCase): Promise<ContentionRow> => {
   const clock = virtualClock()
+  const meter = emptyMeter()
   const memory = memoryStore<unknown, unknown>(c.view, undefined, {
     holdMs: c.holdMs ?? 15,
     sleep: clock.sleep,
     totals: c.aggregates === 'per-writer' ? 'later' : 'now',
+    // Each change's time, as the store makes it: the totals lag runs from there.
+    onChange: (change) => meter.createdAt.set(change.sequenceNumber, clock.now()),
   })
-  const meter = emptyMeter()
   const ended = await runCase(c, clock, memory, meter)
   return rowOf(c, memory, meter, ended)
 }

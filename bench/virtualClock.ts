@@ -4,8 +4,8 @@ import { AsyncLocalStorage } from 'node:async_hooks'
  * A discrete-event clock for running many Lambda functions' real code on 2 cores as if
  * each had a machine of its own. Every wait (a round trip, a hold, a backoff, a poll)
  * is a `sleep` on this clock; between two wakes only the code of the task woken runs,
- * and the real time it takes is its CPU time, charged to that task alone: its next
- * wait starts that much later in virtual time. So sixteen shards' handlers each run at
+ * and the CPU time it takes (the process's, not wall time) is charged to that task
+ * alone: its next wait starts that much later in virtual time. So sixteen shards' handlers each run at
  * their own measured speed, and DynamoDB's rules (holds, conflicts) meet them in the
  * order virtual time gives, whatever the machine's load.
  */
@@ -51,21 +51,27 @@ const wakeQueue = () => {
 /** Lets every continuation already runnable run: the woken task's code up to its next wait. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** Per task: where in virtual time its code has got to, and the real time it resumed at. */
+/** The process's CPU time in milliseconds (user and system): what a task's code costs, unlike wall time, which a busy machine stretches. */
+const cpuMs = (): number => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1000
+}
+
+/** Per task: where in virtual time its code has got to, and the CPU time it resumed at. */
 const cpuLedger = (now: () => number) => {
   const cursor = new Map<string, number>()
   const resumed = new Map<string, number>()
   return {
     resume: (task: string) => {
       cursor.set(task, Math.max(cursor.get(task) ?? 0, now()))
-      resumed.set(task, performance.now())
+      resumed.set(task, cpuMs())
     },
-    /** Charges the task the real time since it resumed; where it now stands. */
+    /** Charges the task the CPU time since it resumed; where it now stands. */
     charge: (task: string): number => {
-      const real = performance.now()
-      const at = (cursor.get(task) ?? now()) + (real - (resumed.get(task) ?? real))
+      const spent = cpuMs()
+      const at = (cursor.get(task) ?? now()) + (spent - (resumed.get(task) ?? spent))
       cursor.set(task, at)
-      resumed.set(task, real)
+      resumed.set(task, spent)
       return at
     },
   }

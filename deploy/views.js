@@ -222,8 +222,8 @@ const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) =>
 
 /**
  * Exactly what the totals stage needs: its mapping reads the partials table's stream
- * under this role, its function moves the aggregate tables (no DescribeTable: it checks
- * no table), and writes its own logs. Nothing of the state or Rejected tables, the
+ * under this role, its function moves the aggregate tables and queries the partials to
+ * resync one (no DescribeTable: it checks no table), and writes its own logs. Nothing of the state or Rejected tables, the
  * Kinesis stream or the queue.
  */
 const totalsRoleResource = (deployed, stage, tableKmsKeyArn) =>
@@ -232,6 +232,13 @@ const totalsRoleResource = (deployed, stage, tableKmsKeyArn) =>
       Effect: 'Allow',
       Action: [...TOTALS_ACTIONS.partialsStream],
       Resource: { 'Fn::GetAtt': [tableIdOf(partialsOf(deployed.view)), 'StreamArn'] },
+    },
+    // ListStreams takes no resource: on any, it lists stream ARNs and nothing of their data.
+    { Effect: 'Allow', Action: [...TOTALS_ACTIONS.anyStream], Resource: '*' },
+    {
+      Effect: 'Allow',
+      Action: [...TOTALS_ACTIONS.partials],
+      Resource: { 'Fn::GetAtt': [tableIdOf(partialsOf(deployed.view)), 'Arn'] },
     },
     ...deployed.view.tables.aggregates.map((table) => ({
       Effect: 'Allow',
@@ -292,8 +299,8 @@ const totalsMappingResource = (deployed) => ({
     BisectBatchOnFunctionError: true,
     MaximumRetryAttempts: -1,
     MaximumRecordAgeInSeconds: -1,
-    // Ten batches of a stream shard at once, split by partition key: every partial of one
-    // totals item shares its key (`item`), so one totals item is never moved by two at once.
+    // Ten batches of a stream shard at once, in order per item: correct at any factor, as
+    // each update is conditional on its own writer's version in the totals item.
     ParallelizationFactor: 10,
     // Its own counts (polled, invoked…): a mapping that stops invoking emits no IteratorAge.
     MetricsConfig: { Metrics: ['EventCount'] },

@@ -479,22 +479,23 @@ describe('the deployment', () => {
       'CategorySalesTable',
     ],
   ])(
-    'grants the %s role the partials’ stream reads, GetItem and UpdateItem on the totals, and its own logs: nothing else',
+    'grants the %s role the partials’ stream reads, a query of its partials, GetItem, PutItem and UpdateItem on the totals, and its own logs: nothing else',
     (id, functionKey, partials, aggregate) => {
       expect(statementsOf(resources[`${id}Role`])).toEqual([
         {
           Effect: 'Allow',
-          Action: [
-            'dynamodb:DescribeStream',
-            'dynamodb:GetRecords',
-            'dynamodb:GetShardIterator',
-            'dynamodb:ListStreams',
-          ],
+          Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
           Resource: { 'Fn::GetAtt': [partials, 'StreamArn'] },
+        },
+        { Effect: 'Allow', Action: ['dynamodb:ListStreams'], Resource: '*' },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:Query'],
+          Resource: { 'Fn::GetAtt': [partials, 'Arn'] },
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: { 'Fn::GetAtt': [aggregate, 'Arn'] },
         },
         {
@@ -716,7 +717,7 @@ describe('the deployment', () => {
     ['Winner', '', 'winner-view', 'winner-view-dev-'],
     ['CategorySales', 'CategorySales', 'category-sales', 'winner-view-dev-category-sales-'],
   ])(
-    'pages when the %s view folds into its partials and its totals mapping polls none for 5 minutes',
+    'pages when the %s view writes its partials and its totals mapping polls none for 5 minutes',
     (id, prefix, service, name) => {
       expect(resources[`${prefix}TotalsStalledAlarm`]).toEqual({
         Type: 'AWS::CloudWatch::CompositeAlarm',
@@ -724,7 +725,7 @@ describe('the deployment', () => {
         Properties: {
           AlarmName: `${name}totals-stalled`,
           AlarmDescription: expect.stringMatching(
-            /^\[page\] The view folds records into its partials but the totals mapping polls no change/,
+            /^\[page\] The view writes its partials but the totals mapping polls no change/,
           ),
           AlarmRule: `ALARM("${name}totals-stalled-writes") AND ALARM("${name}totals-stalled-polled")`,
           AlarmActions: [{ Ref: 'AlarmTopic' }],
@@ -736,7 +737,7 @@ describe('the deployment', () => {
         Type: 'AWS::CloudWatch::Alarm',
         Properties: {
           AlarmName: `${name}totals-stalled-writes`,
-          AlarmDescription: expect.stringMatching(/^The view folds records into its partials/),
+          AlarmDescription: expect.stringMatching(/^The view writes states and their partials/),
           Namespace: 'WinnerView',
           MetricName: 'writes',
           Dimensions: [
@@ -1235,6 +1236,7 @@ describe('the deployment', () => {
               { Name: 'totalsRecords', Unit: 'Count' },
               { Name: 'totalsUpdates', Unit: 'Count' },
               { Name: 'totalsIncluded', Unit: 'Count' },
+              { Name: 'totalsResyncs', Unit: 'Count' },
               { Name: 'totalsDurationMs', Unit: 'Milliseconds' },
               { Name: 'totalsNewestChangeAgeMs', Unit: 'Milliseconds' },
             ],

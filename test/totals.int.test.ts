@@ -1,6 +1,7 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb'
 import { makeTotalsPump } from '../src/local/totalsPump'
 import { makeViewHandler } from '../src/runtime/handler'
+import { aggregateItemKey } from '../src/runtime/plan'
 import { dynamoTotals } from '../src/runtime/totalsStage'
 import { winnerView } from '../src/views/winner'
 import { freshTables, quickRetry, storeFor, testClient } from './support/dynamo'
@@ -27,7 +28,7 @@ const scoresOf = async (table: string) =>
 describe('the totals stage on DynamoDB Local', () => {
   it('applies an update from the version the item includes, and answers that version when refused', async () => {
     const names = await freshTables()
-    const update = dynamoTotals(client, names)
+    const { update } = dynamoTotals(client, names)
     const first = {
       table: 'scores',
       key: annKey,
@@ -48,6 +49,7 @@ describe('the totals stage on DynamoDB Local', () => {
       score: 3,
       products: 1,
       'applied#shardId-000000000004': 4,
+      'applied#*': 2,
     })
   })
 
@@ -80,8 +82,49 @@ describe('the totals stage on DynamoDB Local', () => {
       products: 2,
       'applied#shardId-000000000000': 1,
       'applied#shardId-000000000001': 1,
+      'applied#*': 2,
     })
     await makeTotalsPump({ dynamo: client, view: winnerView, names }).drain()
     expect(await scoresOf(names.scores)).toEqual(moved)
+  })
+
+  it('resyncs a totals item from every partial stored for it, whatever the item held', async () => {
+    const names = await freshTables()
+    const handler = makeViewHandler(winnerView, {
+      store: storeFor(client, names),
+      retry: quickRetry,
+      log: () => {},
+    })
+    const ann = creatorOrigin('ann')
+    for (const shardId of ['shardId-000000000000', 'shardId-000000000001']) {
+      const product = `p-${shardId.slice(-1)}`
+      const records = [createData(product), purchaseData(product)].map((data, at) =>
+        kinesisRecord(ingress(ann, data), { shardId, sequenceNumber: sequenceNumber(at + 1) }),
+      )
+      expect(await handler({ Records: records })).toEqual({ batchItemFailures: [] })
+    }
+    // A totals item restored from an old backup: wrong sums, an old version, its revision 5.
+    await client.send(
+      new PutCommand({
+        TableName: names.scores,
+        Item: {
+          ...annKey,
+          score: 99,
+          products: 7,
+          'applied#shardId-000000000000': 0,
+          'applied#*': 5,
+        },
+      }),
+    )
+    await dynamoTotals(client, names).resync(aggregateItemKey({ table: 'scores', key: annKey }))
+    expect(await scoresOf(names.scores)).toEqual({
+      ...annKey,
+      leaderboardKey: expect.stringMatching(/^creator#[0-7]$/),
+      score: 2,
+      products: 2,
+      'applied#shardId-000000000000': 1,
+      'applied#shardId-000000000001': 1,
+      'applied#*': 6,
+    })
   })
 })

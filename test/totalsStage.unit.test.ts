@@ -1,7 +1,7 @@
 import type { DynamoDBRecord } from 'aws-lambda'
-import { emptyTables, totalsIn, updateTotalsIn } from '../src/runtime/memoryStore'
+import { emptyTables, memoryTotals, totalsIn } from '../src/runtime/memoryStore'
 import { partialItemOf } from '../src/runtime/partials'
-import type { TotalsUpdate, UpdateTotals } from '../src/runtime/totals'
+import type { TotalsStore, TotalsUpdate } from '../src/runtime/totals'
 import { makeTotalsHandler, partialChangeOf, type TotalsSummary } from '../src/runtime/totalsStage'
 import { winnerView } from '../src/views/winner'
 
@@ -43,9 +43,9 @@ const stream = [
   change('102', ANN, [1, 2], [2, 3]),
 ]
 
-const handlerOn = (update: UpdateTotals) => {
+const handlerOn = (store: TotalsStore) => {
   const lines: TotalsSummary[] = []
-  return { lines, handler: makeTotalsHandler(winnerView, update, (line) => lines.push(line)) }
+  return { lines, handler: makeTotalsHandler(winnerView, store, (line) => lines.push(line)) }
 }
 
 describe('the totals stage’s handler', () => {
@@ -71,10 +71,16 @@ describe('the totals stage’s handler', () => {
 
   it('moves each totals item once per batch by its partial’s run, and says so in one line', async () => {
     const tables = emptyTables()
-    const { lines, handler } = handlerOn(async (u) => updateTotalsIn(tables)(u))
+    const { lines, handler } = handlerOn(memoryTotals(tables))
     expect(await handler({ Records: stream })).toEqual({ batchItemFailures: [] })
     expect(Object.fromEntries(totalsIn(tables).get('scores') ?? [])).toEqual({
-      [ANN]: { userId: 'ann', role: 'creator', leaderboardKey: 'creator#3', score: 3, products: 1 },
+      [ANN]: {
+        userId: 'ann',
+        role: 'creator',
+        leaderboardKey: 'creator#3',
+        score: 3,
+        products: 1,
+      },
       [BOB]: { userId: 'bob', role: 'creator', leaderboardKey: 'creator#3', score: 5, products: 1 },
     })
     expect(lines).toEqual([
@@ -86,6 +92,7 @@ describe('the totals stage’s handler', () => {
         partials: 2,
         updates: 2,
         included: 0,
+        resyncs: 0,
         failedFrom: null,
         failure: null,
         durationMs: expect.any(Number),
@@ -98,12 +105,16 @@ describe('the totals stage’s handler', () => {
 
   it('reports the first record of the earliest run that failed, having applied the others', async () => {
     const tables = emptyTables()
-    const { lines, handler } = handlerOn(async (u: TotalsUpdate) => {
-      if (u.key.userId === 'bob')
-        throw Object.assign(new Error('slow down'), {
-          name: 'ProvisionedThroughputExceededException',
-        })
-      return updateTotalsIn(tables)(u)
+    const store = memoryTotals(tables)
+    const { lines, handler } = handlerOn({
+      ...store,
+      update: async (u: TotalsUpdate) => {
+        if (u.key.userId === 'bob')
+          throw Object.assign(new Error('slow down'), {
+            name: 'ProvisionedThroughputExceededException',
+          })
+        return store.update(u)
+      },
     })
     expect(await handler({ Records: stream })).toEqual({
       batchItemFailures: [{ itemIdentifier: '101' }],
@@ -114,6 +125,29 @@ describe('the totals stage’s handler', () => {
       failedFrom: '101',
       failure: 'ProvisionedThroughputExceededException: slow down',
       updates: 1,
+    })
+  })
+})
+
+describe('the totals stage’s handler on records it cannot read', () => {
+  it('applies the records before an unreadable one, and reports that one to come again', async () => {
+    const tables = emptyTables()
+    const { lines, handler } = handlerOn(memoryTotals(tables))
+    const unreadable: DynamoDBRecord = {
+      dynamodb: { SequenceNumber: '101', Keys: {}, NewImage: {} } as DynamoDBRecord['dynamodb'],
+    }
+    expect(
+      await handler({
+        Records: [stream[0] as DynamoDBRecord, unreadable, stream[1] as DynamoDBRecord],
+      }),
+    ).toEqual({
+      batchItemFailures: [{ itemIdentifier: '101' }],
+    })
+    expect(totalsIn(tables).get('scores')?.get(ANN)?.score).toBe(2)
+    expect(totalsIn(tables).get('scores')?.get(BOB)).toBe(undefined)
+    expect(lines[0]).toMatchObject({
+      failedFrom: '101',
+      failure: 'stream record: Error: a change with no partial key or no sequence number',
     })
   })
 })

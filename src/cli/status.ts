@@ -50,9 +50,12 @@ export const statusCommand = (cli: Command): Command =>
       const streamName = flags.stream ?? `${flags.stage}Stream`
       await withReadStack(flags, async (stack) => {
         await requireStream(stack, streamName)
-        const functionNames = ['winner', 'categorySales'].map(
-          (key) => `${SERVICE}-${flags.stage}-${key}`,
-        )
+        const functionNames = [
+          'winner',
+          'categorySales',
+          'winnerTotals',
+          'categorySalesTotals',
+        ].map((key) => `${SERVICE}-${flags.stage}-${key}`)
         const lambda =
           flags.aws === true ? { client: new LambdaClient({}), functionNames } : undefined
         const status = await stageStatus(stack, streamName, lambda)

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import type { Role } from '../domain/scores'
-import { queryAll } from './viewReader'
+import { queryAll, withoutApplied } from './viewReader'
 
 type Item = Record<string, unknown>
 
@@ -61,7 +61,7 @@ export const userView = async (
   const byId = (a: Item, b: Item) => String(a.productId).localeCompare(String(b.productId), 'en')
   if (scores.length === 0 && creator.length === 0 && photographer.length === 0) return undefined
   return {
-    scores,
+    scores: scores.map(withoutApplied),
     products: { creator: creator.sort(byId), photographer: photographer.sort(byId) },
   }
 }

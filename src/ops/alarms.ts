@@ -386,7 +386,7 @@ const totalsLag = (t: TotalsTargets): AlarmSpec => ({
   severity: 'ticket',
   description:
     'The totals trail their partials by more than 5 s (p99) for 15 minutes: the leaderboard lags the view. Look at the totals stage’s duration and throttles.',
-  why: 'p99 of totalsNewestChangeAgeMs over five minutes above 5 s, three periods in a row: a healthy stage reads about 1 to 2 s (the stream’s times are rounded down to the second, and the mapping waits up to 1 s to fill a batch), so 2 s would be noise; a catch-up burst of a few minutes opens nothing. No batch, no datapoint: nothing trails',
+  why: 'p99 of totalsNewestChangeAgeMs over five minutes above 5 s, three periods in a row: a healthy stage reads up to about 1 s (the stream’s times are rounded down to the second, and the mapping polls a shard 4 times a second), so 2 s would be noise; a catch-up burst of a few minutes opens nothing. No batch, no datapoint: nothing trails',
   inputs: [{ ...view(t, 'lag', 'totalsNewestChangeAgeMs'), statistic: 'p99' }],
   period: 300,
   evaluationPeriods: 3,

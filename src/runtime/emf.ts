@@ -19,6 +19,7 @@ const TOTALS_METRICS: MetricsOf<TotalsSummary> = [
   ['records', MetricUnit.Count],
   ['updates', MetricUnit.Count],
   ['included', MetricUnit.Count],
+  ['resyncs', MetricUnit.Count],
   ['durationMs', MetricUnit.Milliseconds],
   ['newestChangeAgeMs', MetricUnit.Milliseconds],
 ]

@@ -317,7 +317,6 @@ const duplicateKeeper =
     kept.push(...found)
   }
 
-/** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
 /** The commit's settings the handler's dependencies give. */
 const commitOptionsOf = (
   deps: Pick<HandlerDeps<unknown>, 'retry' | 'commitConcurrency' | 'sleep'>,
@@ -327,6 +326,7 @@ const commitOptionsOf = (
   ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
 })
 
+/** Reads the batch's keys, folds their events and commits; a read failure leaves all unfinished. */
 const foldAndCommit = async <Event, State>(
   view: View<Event, State>,
   deps: HandlerDeps<State>,

@@ -1,19 +1,28 @@
 import * as E from 'fp-ts/Either'
 import { exceedsBytes, MAX_KEY_BYTES } from '../domain/codecs'
 import { sleep } from './backoff'
-import { aggregateOfItem, PARTIAL_ITEM, PARTIAL_WRITER, PARTIALS_ROLE } from './partials'
-import { aggregateItemKey, itemsOfWrite } from './plan'
+import {
+  aggregateOfItem,
+  PARTIAL_AGGREGATE,
+  PARTIAL_ITEM,
+  PARTIAL_WRITER,
+  PARTIALS_ROLE,
+} from './partials'
+import { aggregateItemKey, itemsOfWrite, mergeDeltas } from './plan'
 import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
 import {
   appliedAttributeOf,
   isAppliedAttribute,
   type PartialChange,
+  type PartialRun,
   partialImageOf,
   runsOf,
   stepFrom,
+  TOTALS_REVISION,
   type TotalsAnswer,
+  type TotalsStore,
   type TotalsUpdate,
-  type UpdateTotals,
+  totalsOfPartials,
 } from './totals'
 import type { AggregateDelta, View } from './view'
 
@@ -79,30 +88,49 @@ export const updateTotalsIn =
     const applied = Number(item[appliedAttributeOf(update.writer)] ?? 0)
     if (applied !== update.fromVersion) return { kind: 'includes', applied }
     Object.assign(item, update.set)
-    for (const [name, value] of Object.entries(update.add))
+    for (const [name, value] of Object.entries({ ...update.add, [TOTALS_REVISION]: 1 }))
       item[name] = Number(item[name] ?? 0) + value
     item[appliedAttributeOf(update.writer)] = update.toVersion
     items.set(id, item)
     return { kind: 'applied' }
   }
 
+/** A totals item made the sum of every partial the memory store holds for it, as a resync does. */
+export const resyncIn =
+  (tables: MemoryTables<unknown>) =>
+  (aggregate: string): void => {
+    const partials = [...(tables.aggregates.get(PARTIALS_ROLE)?.values() ?? [])]
+      .filter((item) => item[PARTIAL_AGGREGATE] === aggregate)
+      .map((item) => ({ ...partialImageOf(item), writer: String(item[PARTIAL_WRITER]) }))
+    const { table, key } = aggregateOfItem(aggregate)
+    const items = tables.aggregates.get(table) ?? new Map<string, AggregateItem>()
+    tables.aggregates.set(table, items)
+    const revision = Number(items.get(aggregate)?.[TOTALS_REVISION] ?? 0)
+    items.set(aggregateItemKey({ table, key }), {
+      ...totalsOfPartials(aggregate, partials),
+      [TOTALS_REVISION]: revision + 1,
+    })
+  }
+
+/** The memory store's totals, as the totals stage moves them. */
+export const memoryTotals = (tables: MemoryTables<unknown>): TotalsStore => {
+  const update = updateTotalsIn(tables)
+  const resync = resyncIn(tables)
+  return { update: async (u) => update(u), resync: async (aggregate) => resync(aggregate) }
+}
+
 /**
  * Sums the partials' pending changes into the totals now, by the totals stage's rule
- * (`stepFrom`), as if its batch were applied at once.
+ * (`stepFrom`), as if its batch were applied at once (a gap or a deletion: a resync).
  */
 export const settleTotalsNow = (tables: MemoryTables<unknown>): void => {
   const update = updateTotalsIn(tables)
   for (const run of runsOf(tables.partialChanges.splice(0))) {
     const { table, key } = aggregateOfItem(run.aggregate)
-    const applied = Number(
-      tables.aggregates.get(table)?.get(aggregateItemKey({ table, key }))?.[
-        appliedAttributeOf(run.writer)
-      ] ?? 0,
-    )
-    const step = stepFrom(run, applied)
-    if (step.kind === 'gap')
-      throw new Error(`totals of ${run.aggregate}: a change was never applied`)
-    if (step.kind === 'add')
+    const applied = appliedVersionIn(tables, run)
+    const step = run.removed ? undefined : stepFrom(run, applied)
+    if (step === undefined || step.kind === 'gap') resyncIn(tables)(run.aggregate)
+    else if (step.kind === 'add')
       update({
         table,
         key,
@@ -115,11 +143,12 @@ export const settleTotalsNow = (tables: MemoryTables<unknown>): void => {
   }
 }
 
-/** The memory totals' update as the totals stage calls it, for the benchmark's own stage. */
-export const updateTotalsAsync =
-  (tables: MemoryTables<unknown>): UpdateTotals =>
-  async (update) =>
-    updateTotalsIn(tables)(update)
+/** The version of the run's writer's partial its totals item includes, 0 for none. */
+const appliedVersionIn = (tables: MemoryTables<unknown>, run: PartialRun): number => {
+  const { table } = aggregateOfItem(run.aggregate)
+  const item = tables.aggregates.get(table)?.get(run.aggregate)
+  return Number(item?.[appliedAttributeOf(run.writer)] ?? 0)
+}
 
 /**
  * The aggregate tables as a reader sees them: the totals, without the totals stage's
@@ -140,6 +169,20 @@ export const totalsIn = (tables: MemoryTables<unknown>): Map<string, Map<string,
       ]),
   )
 
+/** As DynamoDB's transaction: each aggregate item once, its deltas merged; partials' changes noted. */
+const applyMerged = (
+  tables: MemoryTables<unknown>,
+  writes: ReadonlyArray<StateWrite<unknown>>,
+  onChange: ((change: PartialChange) => void) | undefined,
+) => {
+  for (const delta of mergeDeltas(writes.flatMap((w) => w.deltas))) {
+    const change = applyDelta(tables, delta)
+    if (change === undefined) continue
+    tables.partialChanges.push(change)
+    onChange?.(change)
+  }
+}
+
 /** How the memory store models DynamoDB's transaction conflicts. */
 export interface MemoryStoreOptions {
   /**
@@ -155,6 +198,8 @@ export interface MemoryStoreOptions {
   readonly totals?: 'now' | 'later'
   /** How a hold waits: real time unless the benchmark runs on a virtual clock. */
   readonly sleep?: (ms: number) => Promise<void>
+  /** Told of each change to a partial as it is made (the benchmark notes its time). */
+  readonly onChange?: (change: PartialChange) => void
 }
 
 /** What the memory store saw: transactions cancelled because another held one of their items. */
@@ -209,7 +254,7 @@ const oversizedKey = <State>(
 export const memoryStore = <Event, State>(
   view: View<Event, State>,
   tables: MemoryTables<State> = emptyTables(),
-  { holdMs = 0, totals = 'now', sleep: wait = sleep }: MemoryStoreOptions = {},
+  { holdMs = 0, totals = 'now', sleep: wait = sleep, onChange }: MemoryStoreOptions = {},
 ): Store<State> & { readonly tables: MemoryTables<State>; readonly stats: MemoryStoreStats } => {
   const stats: MemoryStoreStats = { conflicts: 0 }
   const held = new Set<string>()
@@ -218,11 +263,8 @@ export const memoryStore = <Event, State>(
     return (stored === undefined ? undefined : view.positionOf(stored)) !== w.expectedPosition
   }
   const apply = (writes: ReadonlyArray<StateWrite<State>>) => {
-    for (const { key, state, deltas } of writes) {
-      tables.states.set(key, state)
-      const changes = deltas.map((delta) => applyDelta(tables, delta))
-      tables.partialChanges.push(...changes.filter((c) => c !== undefined))
-    }
+    for (const { key, state } of writes) tables.states.set(key, state)
+    applyMerged(tables, writes, onChange)
     if (totals === 'now') settleTotalsNow(tables)
   }
   /** Holds the items from the prepare to the commit (the time DynamoDB takes between them), then applies. */

@@ -83,15 +83,15 @@ export const TABLE_ACTIONS = {
 
 /**
  * The actions of a view's totals stage: it reads its partials table's stream (as its
- * event source mapping does, under the function's role) and moves the aggregate tables
- * with conditional updates, reading an item only when an endpoint refuses without it.
+ * event source mapping does, under the function's role; `ListStreams` names no resource,
+ * so it is granted on any, and lists stream ARNs only), queries a totals item's partials
+ * to resync it, and moves the aggregate tables with conditional updates (a resync reads
+ * the item and replaces it; `GetItem` also stands in on an endpoint that refuses a
+ * condition without the item).
  */
 export const TOTALS_ACTIONS = {
-  partialsStream: [
-    'dynamodb:DescribeStream',
-    'dynamodb:GetRecords',
-    'dynamodb:GetShardIterator',
-    'dynamodb:ListStreams',
-  ],
-  aggregate: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  partialsStream: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+  anyStream: ['dynamodb:ListStreams'],
+  partials: ['dynamodb:Query'],
+  aggregate: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 } as const

@@ -41,10 +41,15 @@ export interface PartialRun {
   readonly to: PartialImage
   /** Every image the batch shows, by version, the one before the first change included. */
   readonly sumsAt: ReadonlyMap<number, Readonly<Record<string, number>>>
+  /** The partial was deleted in the batch (never by the runtime): its totals item is resynced. */
+  readonly removed: boolean
 }
 
 /** The attribute of a totals item that holds the version of a writer's partial it includes. */
 export const appliedAttributeOf = (writer: string): string => `${APPLIED_PREFIX}${writer}`
+
+/** How many times a totals item was moved: a resync replaces the item only if it is unchanged. */
+export const TOTALS_REVISION = `${APPLIED_PREFIX}*`
 
 /** Whether an attribute of a totals item is the totals stage's bookkeeping, not the view's. */
 export const isAppliedAttribute = (name: string): boolean => name.startsWith(APPLIED_PREFIX)
@@ -72,31 +77,65 @@ export const partialImageOf = (item: Readonly<Record<string, unknown>>): Partial
   return { aggregate, version: versionOf(item), sums, set }
 }
 
+type OpenRun = PartialRun & { sumsAt: Map<number, Record<string, number>> }
+
+/** A run that starts with this change: from the image before it (none: version 0, no sums). */
+const runStartingAt = (change: PartialChange, image: PartialImage): OpenRun => {
+  const before = change.before ?? { version: 0, sums: {} }
+  return {
+    item: change.item,
+    aggregate: image.aggregate,
+    writer: change.writer,
+    sequenceNumber: change.sequenceNumber,
+    fromVersion: before.version,
+    to: change.after ?? image,
+    sumsAt: new Map([[before.version, before.sums]]),
+    removed: false,
+  }
+}
+
 /**
  * Groups a batch's changes by partial, in stream order, each partial's changes into one
  * run: from the version before its first change to its last image. A deleted partial
- * (never done by the runtime) ends nothing: its change is left out.
+ * (never done by the runtime) marks its run for a resync of its totals item.
  */
 export const runsOf = (changes: ReadonlyArray<PartialChange>): PartialRun[] => {
-  const runs = new Map<string, PartialRun & { sumsAt: Map<number, Record<string, number>> }>()
+  const runs = new Map<string, OpenRun>()
   for (const change of changes) {
-    const after = change.after
-    if (after === undefined) continue
+    const image = change.after ?? change.before
+    if (image === undefined) continue
     const id = JSON.stringify([change.item, change.writer])
-    const before = change.before ?? { version: 0, sums: {} }
-    const run = runs.get(id) ?? {
-      item: change.item,
-      aggregate: after.aggregate,
-      writer: change.writer,
-      sequenceNumber: change.sequenceNumber,
-      fromVersion: before.version,
-      to: after,
-      sumsAt: new Map([[before.version, before.sums]]),
-    }
-    run.sumsAt.set(after.version, after.sums)
-    runs.set(id, { ...run, to: after.version >= run.to.version ? after : run.to })
+    runs.set(id, extended(runs.get(id) ?? runStartingAt(change, image), change.after))
   }
   return [...runs.values()]
+}
+
+/** A run with one more change: its new image, or a deletion (none). */
+const extended = (run: OpenRun, after: PartialImage | undefined): OpenRun => {
+  if (after === undefined) return { ...run, removed: true }
+  run.sumsAt.set(after.version, after.sums)
+  return { ...run, to: after.version >= run.to.version ? after : run.to }
+}
+
+/** A writer's partial as stored now: what a resync sums. */
+export interface StoredPartial extends PartialImage {
+  readonly writer: string
+}
+
+/** A totals item made whole from every partial of its aggregate item, each writer's version noted. */
+export const totalsOfPartials = (
+  aggregate: string,
+  partials: ReadonlyArray<StoredPartial>,
+): Record<string, string | number> => {
+  const { key } = aggregateOfItem(aggregate)
+  const item: Record<string, string | number> = { ...key }
+  for (const partial of partials) {
+    Object.assign(item, partial.set)
+    for (const [name, value] of Object.entries(partial.sums))
+      item[name] = Number(item[name] ?? 0) + value
+    item[appliedAttributeOf(partial.writer)] = partial.version
+  }
+  return item
 }
 
 /** What the totals need from a run, given the version of the partial they already include. */
@@ -146,7 +185,18 @@ export type TotalsAnswer =
 /** Where the totals are kept: one conditional update at a time per totals item and writer. */
 export type UpdateTotals = (update: TotalsUpdate) => Promise<TotalsAnswer>
 
-export type RunOutcome = 'applied' | 'included'
+/** The totals' store: conditional updates, and a resync of one item from its partials. */
+export interface TotalsStore {
+  readonly update: UpdateTotals
+  /**
+   * Makes the totals item of `aggregate` the sum of every partial stored for it now (a
+   * consistent read), noting each writer's version, on the condition that the item did
+   * not move meanwhile. Later changes then apply from those versions.
+   */
+  readonly resync: (aggregate: string) => Promise<void>
+}
+
+export type RunOutcome = 'applied' | 'included' | 'resynced'
 
 /** Attempts before a run whose totals item keeps moving under it fails its batch. */
 const MOVES_TOLERATED = 3
@@ -154,29 +204,42 @@ const MOVES_TOLERATED = 3
 /**
  * Moves a totals item by a run: first on the guess that it includes the version before
  * the run (the common case, one request), then from the version it says it includes.
- * A gap fails the run loudly, to be delivered again, never guessed over.
+ * When it includes a version the batch does not show (a change lost to the stream's
+ * retention, a totals table restored or recreated) or the partial was deleted, the item
+ * is resynced from every partial stored for it: exact again, never guessed.
  */
-export const applyRun = async (update: UpdateTotals, run: PartialRun): Promise<RunOutcome> => {
-  const { table, key } = aggregateOfItem(run.aggregate)
+export const applyRun = async (store: TotalsStore, run: PartialRun): Promise<RunOutcome> => {
   let applied = run.fromVersion
   for (let attempt = 1; attempt <= MOVES_TOLERATED; attempt += 1) {
-    const step = stepFrom(run, applied)
+    const step = stepOrResync(run, applied)
     if (step.kind === 'included') return 'included'
-    if (step.kind === 'gap')
-      throw new Error(
-        `totals of ${run.aggregate} include version ${step.applied} of ${run.writer}'s partial, which the batch (from version ${run.fromVersion}) does not show`,
-      )
-    const answer = await update({
-      table,
-      key,
-      set: run.to.set,
-      add: step.add,
-      writer: run.writer,
-      fromVersion: step.fromVersion,
-      toVersion: run.to.version,
-    })
+    if (step.kind === 'gap') return resynced(store, run)
+    const answer = await store.update(updateOf(run, step))
     if (answer.kind === 'applied') return 'applied'
     applied = answer.applied
   }
   throw new Error(`totals of ${run.aggregate} kept moving under ${run.writer}'s partial`)
+}
+
+/** A deleted partial's run needs a resync, as a gap does. */
+const stepOrResync = (run: PartialRun, applied: number): TotalsStep =>
+  run.removed ? { kind: 'gap', applied } : stepFrom(run, applied)
+
+const resynced = async (store: TotalsStore, run: PartialRun): Promise<RunOutcome> => {
+  await store.resync(run.aggregate)
+  return 'resynced'
+}
+
+/** The conditional update that moves a run's totals item by a step. */
+const updateOf = (run: PartialRun, step: Extract<TotalsStep, { kind: 'add' }>): TotalsUpdate => {
+  const { table, key } = aggregateOfItem(run.aggregate)
+  return {
+    table,
+    key,
+    set: run.to.set,
+    add: step.add,
+    writer: run.writer,
+    fromVersion: step.fromVersion,
+    toVersion: run.to.version,
+  }
 }
