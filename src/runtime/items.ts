@@ -76,16 +76,27 @@ export const unchangedSinceRead = (table: StateTable, expectedPosition: string |
         ExpressionAttributeValues: { ':expected': expectedPosition },
       }
 
-/** An aggregate item's update: ADD each number, SET the attributes the key implies. */
-const aggregateUpdate = (tableName: string, delta: AggregateDelta): TransactItem => {
-  const names: Record<string, string> = {}
-  const values: Record<string, unknown> = {}
-  const part = (prefix: string, entries: ReadonlyArray<[string, unknown]>, joint: string) =>
+/**
+ * An update expression's placeholders: `part` names each attribute `#p0`, `#p1`… and its
+ * value `:p0`, `:p1`…, and gives the clauses (`#p0 :p0` for ADD, `#p0 = :p0` for SET).
+ */
+export const expressionParts = (
+  names: Record<string, string> = {},
+  values: Record<string, unknown> = {},
+) => ({
+  names,
+  values,
+  part: (prefix: string, entries: ReadonlyArray<[string, unknown]>, joint: string) =>
     entries.map(([name, value], at) => {
       names[`#${prefix}${at}`] = name
       values[`:${prefix}${at}`] = value
       return `#${prefix}${at}${joint}:${prefix}${at}`
-    })
+    }),
+})
+
+/** An aggregate item's update: ADD each number, SET the attributes the key implies. */
+const aggregateUpdate = (tableName: string, delta: AggregateDelta): TransactItem => {
+  const { names, values, part } = expressionParts()
   const adds = part('a', Object.entries(delta.add), ' ')
   const sets = part('s', Object.entries(delta.set ?? {}), ' = ')
   const clauses = [sets.length > 0 ? `SET ${sets.join(', ')}` : '', `ADD ${adds.join(', ')}`]

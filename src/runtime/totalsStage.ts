@@ -10,6 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda'
 import { describeError } from './commit'
 import { forEachAtMost } from './concurrency'
+import { expressionParts } from './items'
 import {
   aggregateOfItem,
   PARTIAL_ITEM,
@@ -69,17 +70,10 @@ export const partialChangeOf = (record: DynamoDBRecord): PartialChange => {
 
 /** The update's expression: SET the attributes and the writer's version, ADD the sums. */
 const expressionOf = (update: TotalsUpdate) => {
-  const names: Record<string, string> = {
-    '#applied': appliedAttributeOf(update.writer),
-    '#revision': TOTALS_REVISION,
-  }
-  const values: Record<string, unknown> = { ':to': update.toVersion, ':one': 1 }
-  const part = (prefix: string, entries: ReadonlyArray<[string, unknown]>, joint: string) =>
-    entries.map(([name, value], at) => {
-      names[`#${prefix}${at}`] = name
-      values[`:${prefix}${at}`] = value
-      return `#${prefix}${at}${joint}:${prefix}${at}`
-    })
+  const { names, values, part } = expressionParts(
+    { '#applied': appliedAttributeOf(update.writer), '#revision': TOTALS_REVISION },
+    { ':to': update.toVersion, ':one': 1 },
+  )
   const sets = ['#applied = :to', ...part('s', Object.entries(update.set), ' = ')]
   const adds = ['#revision :one', ...part('a', Object.entries(update.add), ' ')]
   const condition = update.fromVersion === 0 ? 'attribute_not_exists(#applied)' : '#applied = :from'
