@@ -16,6 +16,7 @@ module.exports = {
     project('int', {
       globalSetup: '<rootDir>/test/support/startEmulators.ts',
       globalTeardown: '<rootDir>/test/support/stopEmulators.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/dropTables.ts'],
     }),
   ],
 }

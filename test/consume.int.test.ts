@@ -25,7 +25,8 @@ import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
 import { oracleRecordsOfLines, oracleTables } from './support/oracle'
 
-jest.setTimeout(120_000)
+// Minutes, not seconds: a run of the whole suite on 2 cores can make a resumed CLI run slow.
+jest.setTimeout(300_000)
 
 const bin = join(__dirname, '..', 'bin', 'winner-view.js')
 let kinesalite: LocalService

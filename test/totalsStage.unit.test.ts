@@ -129,6 +129,28 @@ describe('the totals stage’s handler', () => {
   })
 })
 
+describe('the totals stage’s handler when several runs fail', () => {
+  it('reports the earliest failed run’s first record, whichever failed first in time', async () => {
+    const tables = emptyTables()
+    const store = memoryTotals(tables)
+    const { handler } = handlerOn({
+      ...store,
+      update: async (u: TotalsUpdate) => {
+        // ann's run (from record 100) fails last, bob's (from 101) first.
+        if (u.key.userId === 'ann') {
+          await new Promise((resolve) => setTimeout(resolve, 5))
+          throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' })
+        }
+        throw Object.assign(new Error('slow down'), { name: 'ThrottlingException' })
+      },
+    })
+    expect(await handler({ Records: stream })).toEqual({
+      batchItemFailures: [{ itemIdentifier: '100' }],
+    })
+    expect(totalsIn(tables).get('scores')).toBe(undefined)
+  })
+})
+
 describe('the totals stage’s handler on records it cannot read', () => {
   it('applies the records before an unreadable one, and reports that one to come again', async () => {
     const tables = emptyTables()

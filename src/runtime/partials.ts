@@ -103,8 +103,10 @@ export const aggregateOfItem = (
   if (!Array.isArray(parts) || parts.length % 2 !== 1 || parts.some((p) => typeof p !== 'string'))
     throw new Error(`a partial's aggregate ${JSON.stringify(aggregate)} names no aggregate item`)
   const [table, ...pairs] = parts as string[]
-  const key: Record<string, string> = {}
-  for (let at = 0; at < pairs.length; at += 2) key[pairs[at] as string] = pairs[at + 1] as string
+  // Own properties whatever their names (`__proto__` too), as the key had.
+  const key = Object.fromEntries(
+    Array.from({ length: pairs.length / 2 }, (_, at) => [pairs[2 * at], pairs[2 * at + 1]]),
+  ) as Record<string, string>
   return { table: table as string, key }
 }
 

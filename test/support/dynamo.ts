@@ -1,3 +1,4 @@
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type TableNames, tableNamesFor } from '../../src/adapters/tables'
 import type { ProductState } from '../../src/domain/product'
@@ -36,10 +37,26 @@ export const freshStage = (): string => {
   return `t${process.pid}x${stages}x${Date.now() % 100000}`
 }
 
+/** The tables this test file created (each file loads this module afresh). */
+const created: string[] = []
+
 /** Creates a view's tables under the given names on the test's DynamoDB Local. */
 export const createTablesOf = async (view: AnyView, names: ViewTableNames): Promise<void> => {
   const client = localDynamoClient(dynamoEndpoint())
   await createViewTables(client, view, names)
+  created.push(...Object.values(names))
+  client.destroy()
+}
+
+/**
+ * Deletes the tables this file created, once it is done: DynamoDB Local slows down as
+ * tables with streams pile up over a run, so that files late in the run took twice as long.
+ */
+export const dropCreatedTables = async (): Promise<void> => {
+  if (created.length === 0) return
+  const client = localDynamoClient(dynamoEndpoint())
+  for (const TableName of created.splice(0))
+    await client.send(new DeleteTableCommand({ TableName })).catch(() => {})
   client.destroy()
 }
 
