@@ -4,6 +4,7 @@ import {
   aggregateOfItem,
   partialDeltasOf,
   partialItemOf,
+  partialsTable,
   partialsTableOf,
   perWriterView,
 } from '../src/runtime/partials'
@@ -16,6 +17,7 @@ import {
   stepFrom,
   type TotalsStore,
   type TotalsUpdate,
+  totalsOfPartials,
 } from '../src/runtime/totals'
 import { tablesOf } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
@@ -72,6 +74,32 @@ describe('partial sums', () => {
         },
       ),
     )
+  })
+
+  it('keys the partials table by item and writer, its stream carrying the images before and after', () => {
+    expect(partialsTable).toEqual({
+      AttributeDefinitions: [
+        { AttributeName: 'item', AttributeType: 'S' },
+        { AttributeName: 'writer', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'item', KeyType: 'HASH' },
+        { AttributeName: 'writer', KeyType: 'RANGE' },
+      ],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    })
+  })
+
+  it('refuses a name that names no aggregate item, saying so', () => {
+    for (const name of ['"scores","role"', '"scores",1,"x"', '{}', '"scores","role",["x"]'])
+      expect(() => aggregateOfItem(name)).toThrow(
+        `a partial's aggregate ${JSON.stringify(name)} names no aggregate item`,
+      )
+  })
+
+  it('leaves a view without aggregates as it is', () => {
+    const bare = { ...winnerView, tables: { ...winnerView.tables, aggregates: [] } }
+    expect(perWriterView(bare, SHARD)).toBe(bare)
   })
 
   it('gives each view with aggregates a partials table named after its state table, listed before Rejected', () => {
@@ -268,6 +296,35 @@ describe('the memory store’s totals', () => {
     })
   })
 
+  it('makes a totals item whole from its partials: the key, the attributes set, the sums, each writer’s version', () => {
+    expect(
+      totalsOfPartials(ANN, [
+        {
+          aggregate: ANN,
+          version: 4,
+          sums: { score: 3, products: 1 },
+          set: { leaderboardKey: 'creator#5' },
+          writer: 'w1',
+        },
+        {
+          aggregate: ANN,
+          version: 9,
+          sums: { score: 5, products: 2 },
+          set: { leaderboardKey: 'creator#5' },
+          writer: 'w2',
+        },
+      ]),
+    ).toEqual({
+      userId: 'ann',
+      role: 'creator',
+      leaderboardKey: 'creator#5',
+      score: 8,
+      products: 3,
+      'applied#w1': 4,
+      'applied#w2': 9,
+    })
+  })
+
   it('reads a partial’s image from its item, and refuses one without a version', () => {
     expect(
       partialImageOf({
@@ -286,6 +343,12 @@ describe('the memory store’s totals', () => {
     })
     expect(() => partialImageOf({ item: 'h', writer: SHARD, aggregate: ANN, score: 7 })).toThrow(
       'a partial of h has no version',
+    )
+    expect(() => partialImageOf({ item: 'h', writer: SHARD, aggregate: ANN, version: 0 })).toThrow(
+      'a partial of h has no version',
+    )
+    expect(() => partialImageOf({ item: 'h', writer: SHARD, version: 2 })).toThrow(
+      'a partial h names no aggregate item',
     )
   })
 
