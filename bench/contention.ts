@@ -19,6 +19,7 @@ import type { AnyView } from '../src/runtime/view'
 import { winnerView } from '../src/views/winner'
 import { lambdaRecordsOf } from './models'
 import { categoryFoldOf, eventsOf, pureFoldOf, sameView } from './pureFold'
+import { percentile } from './rebuildLag'
 import { round } from './scenarios'
 import { type VirtualClock, virtualClock } from './virtualClock'
 
@@ -289,12 +290,6 @@ const runTotalsStage = async (
   }
 }
 
-const percentile = (values: ReadonlyArray<number>, p: number): number => {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
-}
-
 const largestAge = (ages: Meter['ages'], from: number, to: number) =>
   Math.round(
     ages.reduce(
@@ -419,7 +414,7 @@ const rowOf = (
   conflictsPer100: round((100 * memory.stats.conflicts) / Math.max(1, meter.transactions), 1),
   retries: meter.retries,
   redeliveries: meter.redeliveries,
-  p99BatchMs: Math.round(percentile(meter.batchMs, 99)),
+  p99BatchMs: Math.round(percentile(meter.batchMs, 0.99)),
   iteratorAgeMs: {
     firstThird: largestAge(meter.ages, 0, ended / 3),
     lastThird: largestAge(meter.ages, (2 * ended) / 3, ended + 1),
@@ -427,7 +422,7 @@ const rowOf = (
   ...(c.aggregates === 'per-writer'
     ? {
         totalsLagMs: {
-          p99: Math.round(percentile(meter.lags, 99)),
+          p99: Math.round(percentile(meter.lags, 0.99)),
           max: Math.round(meter.lags.reduce((a, b) => Math.max(a, b), 0)),
         },
       }

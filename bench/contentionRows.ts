@@ -3,6 +3,7 @@ import type { AnyView } from '../src/runtime/view'
 import { categorySalesView } from '../src/views/categorySales'
 import { winnerView } from '../src/views/winner'
 import { type ContentionCase, type ContentionRow, measureContention } from './contention'
+import { percentile } from './rebuildLag'
 
 /** Records a shard in every row: a catch-up's backlog, or 20 s of a saturated shard. */
 const PER_SHARD = 20_000
@@ -62,11 +63,6 @@ export const measureContentionRows = async (
   return results
 }
 
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0
-}
-
 /** A figure of the runs: the median, and its range when the runs differ. */
 export const spread = (
   rows: ReadonlyArray<ContentionRow>,
@@ -75,7 +71,7 @@ export const spread = (
   const values = rows.map(figure)
   const [low, high] = [Math.min(...values), Math.max(...values)]
   const text = (n: number) => n.toLocaleString('en-US')
-  return low === high ? text(low) : `${text(median(values))} (${text(low)}–${text(high)})`
+  return low === high ? text(low) : `${text(percentile(values, 0.5))} (${text(low)}–${text(high)})`
 }
 
 /** The rows as the README shows them: one line a case, figures as median (range). */

@@ -26,7 +26,8 @@ export interface RebuildLagRow {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const percentile = (values: ReadonlyArray<number>, p: number): number => {
+/** The value at fraction `p` (0 to 1) of the sorted values; 0 for none. */
+export const percentile = (values: ReadonlyArray<number>, p: number): number => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? 0
 }

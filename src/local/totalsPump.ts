@@ -1,4 +1,4 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -10,6 +10,7 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import type { DynamoDBRecord } from 'aws-lambda'
 import { PARTIALS_ROLE } from '../runtime/partials'
+import { describeTable } from '../runtime/tableCheck'
 import { dynamoTotals, makeTotalsHandler, type TotalsSummary } from '../runtime/totalsStage'
 import type { AnyView, ViewTableNames } from '../runtime/view'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
@@ -75,9 +76,7 @@ export interface TotalsDrain {
 
 /** The partials table's stream: its ARN, from the table's description. */
 const streamArnOf = async (dynamo: DynamoDBDocumentClient, table: string | undefined) => {
-  const plain = dynamo as unknown as DynamoDBClient
-  const described = await plain.send(new DescribeTableCommand({ TableName: table }))
-  const arn = described.Table?.LatestStreamArn
+  const arn = (await describeTable(dynamo, table ?? PARTIALS_ROLE))?.LatestStreamArn
   if (arn === undefined) throw new Error(`table ${table} has no stream: the totals cannot move`)
   return arn
 }

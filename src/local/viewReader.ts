@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import { leaderboardKeysOf, type Role } from '../domain/scores'
-import { isAppliedAttribute } from '../runtime/totals'
+import { withoutApplied } from '../runtime/totals'
 import { assembleRejected, type RejectedView } from './rejectedReader'
 
 type Item = Record<string, unknown>
@@ -62,9 +62,7 @@ export interface ViewContents {
   readonly rejected: RejectedView[]
 }
 
-/** A totals item as the view defines it: without the totals stage's versions of the partials. */
-export const withoutApplied = (item: Item): Item =>
-  Object.fromEntries(Object.entries(item).filter(([name]) => !isAppliedAttribute(name)))
+export { withoutApplied } from '../runtime/totals'
 
 /** Reads the three tables whole, each sorted as ViewContents says. */
 export const readView = async (

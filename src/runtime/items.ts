@@ -112,7 +112,7 @@ const aggregateUpdate = (tableName: string, delta: AggregateDelta): TransactItem
 }
 
 /** The name of a table by role; a view that names a table it does not have is a bug. */
-const nameOf = (names: ViewTableNames, role: string): string => {
+export const tableNameOf = (names: ViewTableNames, role: string): string => {
   const name = names[role]
   if (name === undefined) throw new Error(`no table is named for the role ${role}`)
   return name
@@ -128,14 +128,14 @@ export const transactionItems = <Event, State>(
   const puts = writes.map(
     ({ state, expectedPosition }): TransactItem => ({
       Put: {
-        TableName: nameOf(names, stateTable.role),
+        TableName: tableNameOf(names, stateTable.role),
         Item: view.toItem(state),
         ...unchangedSinceRead(stateTable, expectedPosition),
       },
     }),
   )
   const updates = mergeDeltas(writes.flatMap((write) => write.deltas)).map((delta) =>
-    aggregateUpdate(nameOf(names, delta.table), delta),
+    aggregateUpdate(tableNameOf(names, delta.table), delta),
   )
   return [...puts, ...updates]
 }

@@ -12,17 +12,18 @@ import { aggregateItemKey, itemsOfWrite, mergeDeltas } from './plan'
 import type { RejectedRecord, StateWrite, Store, StoredState, WriteOutcome } from './store'
 import {
   appliedAttributeOf,
-  isAppliedAttribute,
+  appliedVersionOf,
   type PartialChange,
-  type PartialRun,
   partialImageOf,
   runsOf,
-  stepFrom,
+  stepOrResync,
   TOTALS_REVISION,
   type TotalsAnswer,
   type TotalsStore,
   type TotalsUpdate,
   totalsOfPartials,
+  updateOf,
+  withoutApplied,
 } from './totals'
 import type { AggregateDelta, View } from './view'
 
@@ -85,7 +86,7 @@ export const updateTotalsIn =
     tables.aggregates.set(update.table, items)
     const id = aggregateItemKey(update)
     const item: AggregateItem = { ...(items.get(id) ?? update.key) }
-    const applied = Number(item[appliedAttributeOf(update.writer)] ?? 0)
+    const applied = appliedVersionOf(item, update.writer)
     if (applied !== update.fromVersion) return { kind: 'includes', applied }
     Object.assign(item, update.set)
     for (const [name, value] of Object.entries({ ...update.add, [TOTALS_REVISION]: 1 }))
@@ -121,33 +122,18 @@ export const memoryTotals = (tables: MemoryTables<unknown>): TotalsStore => {
 
 /**
  * Sums the partials' pending changes into the totals now, by the totals stage's rule
- * (`stepFrom`), as if its batch were applied at once (a gap or a deletion: a resync).
+ * (`stepOrResync`, `updateOf`), as if its batch were applied at once (a gap or a deletion:
+ * a resync).
  */
 export const settleTotalsNow = (tables: MemoryTables<unknown>): void => {
   const update = updateTotalsIn(tables)
   for (const run of runsOf(tables.partialChanges.splice(0))) {
-    const { table, key } = aggregateOfItem(run.aggregate)
-    const applied = appliedVersionIn(tables, run)
-    const step = run.removed ? undefined : stepFrom(run, applied)
-    if (step === undefined || step.kind === 'gap') resyncIn(tables)(run.aggregate)
-    else if (step.kind === 'add')
-      update({
-        table,
-        key,
-        set: run.to.set,
-        add: step.add,
-        writer: run.writer,
-        fromVersion: applied,
-        toVersion: run.to.version,
-      })
+    const { table } = aggregateOfItem(run.aggregate)
+    const applied = appliedVersionOf(tables.aggregates.get(table)?.get(run.aggregate), run.writer)
+    const step = stepOrResync(run, applied)
+    if (step.kind === 'gap') resyncIn(tables)(run.aggregate)
+    else if (step.kind === 'add') update(updateOf(run, step))
   }
-}
-
-/** The version of the run's writer's partial its totals item includes, 0 for none. */
-const appliedVersionIn = (tables: MemoryTables<unknown>, run: PartialRun): number => {
-  const { table } = aggregateOfItem(run.aggregate)
-  const item = tables.aggregates.get(table)?.get(run.aggregate)
-  return Number(item?.[appliedAttributeOf(run.writer)] ?? 0)
 }
 
 /**
@@ -160,12 +146,7 @@ export const totalsIn = (tables: MemoryTables<unknown>): Map<string, Map<string,
       .filter(([role]) => role !== PARTIALS_ROLE)
       .map(([role, items]) => [
         role,
-        new Map(
-          [...items].map(([id, item]) => [
-            id,
-            Object.fromEntries(Object.entries(item).filter(([name]) => !isAppliedAttribute(name))),
-          ]),
-        ),
+        new Map([...items].map(([id, item]) => [id, withoutApplied(item)])),
       ]),
   )
 

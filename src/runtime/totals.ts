@@ -48,6 +48,16 @@ export interface PartialRun {
 /** The attribute of a totals item that holds the version of a writer's partial it includes. */
 export const appliedAttributeOf = (writer: string): string => `${APPLIED_PREFIX}${writer}`
 
+/** The version of a writer's partial a totals item includes, 0 for none (or no item). */
+export const appliedVersionOf = (
+  item: Readonly<Record<string, unknown>> | undefined,
+  writer: string,
+): number => Number(item?.[appliedAttributeOf(writer)] ?? 0)
+
+/** A totals item without the totals stage's bookkeeping: the view's attributes alone. */
+export const withoutApplied = <Item extends Record<string, unknown>>(item: Item): Item =>
+  Object.fromEntries(Object.entries(item).filter(([name]) => !isAppliedAttribute(name))) as Item
+
 /** How many times a totals item was moved: a resync replaces the item only if it is unchanged. */
 export const TOTALS_REVISION = `${APPLIED_PREFIX}*`
 
@@ -222,7 +232,7 @@ export const applyRun = async (store: TotalsStore, run: PartialRun): Promise<Run
 }
 
 /** A deleted partial's run needs a resync, as a gap does. */
-const stepOrResync = (run: PartialRun, applied: number): TotalsStep =>
+export const stepOrResync = (run: PartialRun, applied: number): TotalsStep =>
   run.removed ? { kind: 'gap', applied } : stepFrom(run, applied)
 
 const resynced = async (store: TotalsStore, run: PartialRun): Promise<RunOutcome> => {
@@ -231,7 +241,10 @@ const resynced = async (store: TotalsStore, run: PartialRun): Promise<RunOutcome
 }
 
 /** The conditional update that moves a run's totals item by a step. */
-const updateOf = (run: PartialRun, step: Extract<TotalsStep, { kind: 'add' }>): TotalsUpdate => {
+export const updateOf = (
+  run: PartialRun,
+  step: Extract<TotalsStep, { kind: 'add' }>,
+): TotalsUpdate => {
   const { table, key } = aggregateOfItem(run.aggregate)
   return {
     table,

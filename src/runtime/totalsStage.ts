@@ -10,7 +10,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb'
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda'
 import { describeError } from './commit'
 import { forEachAtMost } from './concurrency'
-import { expressionParts } from './items'
+import { expressionParts, tableNameOf } from './items'
 import {
   aggregateOfItem,
   PARTIAL_ITEM,
@@ -20,6 +20,7 @@ import {
 } from './partials'
 import {
   appliedAttributeOf,
+  appliedVersionOf,
   applyRun,
   type PartialChange,
   type PartialRun,
@@ -86,17 +87,6 @@ const expressionOf = (update: TotalsUpdate) => {
   }
 }
 
-/** A table's name by role; a role the view does not name is a bug. */
-const tableNamed = (names: ViewTableNames, role: string): string => {
-  const name = names[role]
-  if (name === undefined) throw new Error(`no table is named for the role ${role}`)
-  return name
-}
-
-/** The version of the writer's partial a totals item includes, 0 for none. */
-const appliedIn = (item: Record<string, unknown> | undefined, writer: string): number =>
-  Number(item?.[appliedAttributeOf(writer)] ?? 0)
-
 /**
  * The totals' conditional update on DynamoDB: one plain UpdateItem, applied only when
  * the item includes the writer's partial at the version the step starts from. Refused,
@@ -105,7 +95,7 @@ const appliedIn = (item: Record<string, unknown> | undefined, writer: string): n
 const dynamoUpdate =
   (client: DynamoDBDocumentClient, names: ViewTableNames): UpdateTotals =>
   async (update): Promise<TotalsAnswer> => {
-    const TableName = tableNamed(names, update.table)
+    const TableName = tableNameOf(names, update.table)
     const request = {
       TableName,
       Key: { ...update.key },
@@ -121,7 +111,7 @@ const dynamoUpdate =
       refused.Item === undefined
         ? await readTotals(client, TableName, update)
         : unmarshallItem(refused.Item)
-    return { kind: 'includes', applied: appliedIn(item, update.writer) }
+    return { kind: 'includes', applied: appliedVersionOf(item, update.writer) }
   }
 
 /** A refused condition's item (when the endpoint returns it); any other failure is thrown. */
@@ -192,10 +182,10 @@ const resyncOnce = async (
   aggregate: string,
 ): Promise<boolean> => {
   const { table, key } = aggregateOfItem(aggregate)
-  const TableName = tableNamed(names, table)
+  const TableName = tableNameOf(names, table)
   const current = await client.send(new GetCommand({ TableName, Key: key, ConsistentRead: true }))
   const revision = Number(current.Item?.[TOTALS_REVISION] ?? 0)
-  const partials = await storedPartials(client, tableNamed(names, PARTIALS_ROLE), aggregate)
+  const partials = await storedPartials(client, tableNameOf(names, PARTIALS_ROLE), aggregate)
   const put = new PutCommand({
     TableName,
     Item: { ...totalsOfPartials(aggregate, partials), [TOTALS_REVISION]: revision + 1 },
