@@ -93,6 +93,11 @@ const hostileDraft: fc.Arbitrary<Draft> = fc.oneof(
     partitionKey: key,
   })),
   fc.constant({ payload: ingress('u', { schema: 'x', id: 'p'.repeat(257) }), partitionKey: 'p' }),
+  // a producer's upgrade: a product event at a version the view cannot read
+  fc.tuple(productData, fc.constantFrom('2-0-0', '1-0-1', '', '1-0-0 ')).map(([data, version]) => ({
+    payload: ingress('u', { ...data, schema: String(data.schema).replace(/1-0-0$/, version) }),
+    partitionKey: String(data.id),
+  })),
 )
 
 /** Now and then a record near Kinesis's 1 MB limit (Lambda delivers up to 6 MB a batch). */

@@ -3,6 +3,14 @@ import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
 import { closed, describeValue, IsoTime, MAX_KEY_BYTES, reasonOf, storedText } from './codecs'
 import { ingressPositionOf, type Position } from './position'
+import {
+  type EventData,
+  PRODUCT_UPCASTERS,
+  type ProductKind,
+  productKindOf,
+  type Upcasters,
+  upcastTo,
+} from './upcasters'
 
 // Wire names are a storage format: never rename one, version it.
 export const INGRESS_SCHEMA = 'com.nordstrom/retail-stream-ingress/1-0-0'
@@ -140,47 +148,80 @@ const factsOf = (envelope: Envelope, position: Position) => {
   })
 }
 
-const toEvent = (envelope: Envelope, position: Position): E.Either<string, DecodedRecord> => {
+/** The version of each product event this view reads; other versions go through an upcaster. */
+const CURRENT_SCHEMA: Readonly<Record<ProductKind, string>> = {
+  create: CREATE_SCHEMA,
+  image: IMAGE_SCHEMA,
+  purchase: PURCHASE_SCHEMA,
+}
+
+/** A product event from its data at the version the view reads (`CURRENT_SCHEMA`). */
+const eventOf = (
+  kind: ProductKind,
+  data: unknown,
+  facts: (productId: string) => EventFacts,
+): E.Either<string, ProductEvent> => {
+  switch (kind) {
+    case 'create':
+      return pipe(
+        validate(CreateProductData, data),
+        E.map((d) => ({
+          type: 'ProductCreated',
+          ...facts(d.id),
+          brand: d.brand,
+          name: d.name,
+          category: d.category,
+        })),
+      )
+    case 'image':
+      return pipe(
+        validate(ImageProductData, data),
+        E.map((d) => ({ type: 'ProductPhotographed', ...facts(d.id), image: d.image })),
+      )
+    case 'purchase':
+      return pipe(
+        validate(PurchaseProductData, data),
+        E.map((d) => ({ type: 'ProductPurchased', ...facts(d.id) })),
+      )
+  }
+}
+
+/** An envelope's data: a JSON object naming its schema. */
+const dataOf = (envelope: Envelope): E.Either<string, EventData & { readonly schema: string }> => {
   const data = envelope.data
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     return E.left(`data: expected a JSON object, got ${describeValue(data)}`)
   }
   const schema = (data as { schema?: unknown }).schema
-  if (typeof schema !== 'string')
-    return E.left(`data.schema: expected a string, got ${describeValue(schema)}`)
-  const facts = factsOf(envelope, position)
-  const asEvent = (event: ProductEvent): DecodedRecord => ({ kind: 'event', event })
-  const inData = (reason: string): string => `data.${reason}`
-  switch (schema) {
-    case CREATE_SCHEMA:
-      return pipe(
-        validate(CreateProductData, data),
-        E.bimap(inData, (d) =>
-          asEvent({
-            type: 'ProductCreated',
-            ...facts(d.id),
-            brand: d.brand,
-            name: d.name,
-            category: d.category,
-          }),
-        ),
-      )
-    case IMAGE_SCHEMA:
-      return pipe(
-        validate(ImageProductData, data),
-        E.bimap(inData, (d) =>
-          asEvent({ type: 'ProductPhotographed', ...facts(d.id), image: d.image }),
-        ),
-      )
-    case PURCHASE_SCHEMA:
-      return pipe(
-        validate(PurchaseProductData, data),
-        E.bimap(inData, (d) => asEvent({ type: 'ProductPurchased', ...facts(d.id) })),
-      )
-    default:
-      return E.right({ kind: 'foreign', schema })
-  }
+  return typeof schema === 'string'
+    ? E.right({ ...data, schema })
+    : E.left(`data.schema: expected a string, got ${describeValue(schema)}`)
 }
+
+/** A product event at any version the view reads (`CURRENT_SCHEMA` or an upcaster's), else another view's. */
+const toEvent =
+  (upcasters: Upcasters, position: Position) =>
+  (envelope: Envelope): E.Either<string, DecodedRecord> =>
+    pipe(
+      dataOf(envelope),
+      E.chain((data): E.Either<string, DecodedRecord> => {
+        const kind = productKindOf(data.schema)
+        if (kind === undefined) return E.right({ kind: 'foreign', schema: data.schema })
+        const current = CURRENT_SCHEMA[kind]
+        const upcast =
+          data.schema === current ? '' : ` (read as ${current} from ${describeValue(data.schema)})`
+        return pipe(
+          upcastTo(current, upcasters)(data),
+          E.chain((read) =>
+            pipe(
+              eventOf(kind, read, factsOf(envelope, position)),
+              E.mapLeft((reason) => `data.${reason}${upcast}`),
+            ),
+          ),
+          E.map((event) => ({ kind: 'event', event })),
+        )
+      }),
+    )
 
 /**
  * The producers write `PartitionKey: data.id`, and the view relies on it: only then are a
@@ -203,19 +244,18 @@ export const requireRoutedByProduct =
 export const decodeEvent = (
   payload: unknown,
   position: Position,
+  upcasters: Upcasters = PRODUCT_UPCASTERS,
 ): E.Either<string, DecodedRecord> =>
-  pipe(
-    decodeEnvelope(payload),
-    E.chain((envelope) => toEvent(envelope, position)),
-  )
+  pipe(decodeEnvelope(payload), E.chain(toEvent(upcasters, position)))
 
 /**
- * How every view of the product events reads a record: its payload decoded, and refused
- * when a product event is not under its product id (see `requireRoutedByProduct`).
+ * How every view of the product events reads a record: its payload decoded (other versions
+ * through `upcasters`), and refused when a product event is not under its product id (see `requireRoutedByProduct`).
  */
-export const decodeProductRecord = (
-  payload: unknown,
-  position: Position,
-  partitionKey: string,
-): E.Either<string, DecodedRecord> =>
-  pipe(decodeEvent(payload, position), E.chain(requireRoutedByProduct(partitionKey)))
+export const decodeProductRecordWith =
+  (upcasters: Upcasters) =>
+  (payload: unknown, position: Position, partitionKey: string): E.Either<string, DecodedRecord> =>
+    pipe(decodeEvent(payload, position, upcasters), E.chain(requireRoutedByProduct(partitionKey)))
+
+/** How the product views read a record: with the upcasters of `PRODUCT_UPCASTERS`. */
+export const decodeProductRecord = decodeProductRecordWith(PRODUCT_UPCASTERS)

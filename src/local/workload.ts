@@ -39,6 +39,9 @@ const NAMES = ['ada', 'ben', 'cleo', 'dev', 'eve', 'finn', 'gia', 'hal', 'ines',
 const CATEGORIES = ['Shoes', 'Dresses', 'Handbags', 'Jackets', 'Watches', 'Sunglasses']
 const BRANDS = ['Nordstrom', 'Halogen', 'Zella', 'BP.', 'Treasure & Bond']
 const PHOTO_HOSTS = ['erik.hello-retail.biz', 'lauren.hello-retail.biz', 'img.hello-retail.biz']
+/** A purchase version no producer writes yet: the view rejects it (see `upcasters.ts`). */
+const NEXT_PURCHASE_SCHEMA = 'com.nordstrom/product/purchase/2-0-0'
+
 const OTHER_VIEWS = [
   'com.nordstrom/user-info/login/1-0-0',
   'com.nordstrom/user-info/update-phone/1-0-0',
@@ -134,6 +137,8 @@ const MALFORMED: ReadonlyArray<(g: Generator) => WorkloadRecord> = [
     return { ...record, data: record.data.replace(/^\{/, '{"extra":true,') }
   },
   (g) => envelope(g, 'x'.repeat(3000), { schema: PURCHASE_SCHEMA, id: popular(g) }),
+  // a producer's upgrade: a purchase at a version the view has no upcaster for
+  (g) => envelope(g, buyerOf(3), { schema: NEXT_PURCHASE_SCHEMA, id: popular(g) }),
 ]
 
 /** One edge case, when asked for: the cases the view must survive. */
