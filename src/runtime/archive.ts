@@ -1,0 +1,159 @@
+import { gunzipSync, gzipSync } from 'node:zlib'
+import type { KinesisStreamRecord } from 'aws-lambda'
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as t from 'io-ts'
+import { reasonOf } from '../domain/codecs'
+import { isAfter, isSequenceNumber } from '../domain/position'
+import { shardIdOf } from './kinesisRecord'
+
+/**
+ * A record as Lambda's event source mapping delivered it: the fields of its `kinesis`
+ * object, unchanged (`data` is the base64 text, the arrival time in seconds), so that a
+ * rebuild hands the handler the very record the live mapping did.
+ */
+export const ArchivedRecord = t.type({
+  sequenceNumber: t.refinement(t.string, isSequenceNumber, 'sequence number'),
+  partitionKey: t.string,
+  approximateArrivalTimestamp: t.number,
+  data: t.string,
+})
+export type ArchivedRecord = t.TypeOf<typeof ArchivedRecord>
+
+/** The format an archive object's header names; a later format gets a new name. */
+export const ARCHIVE_FORMAT = 'winner-view-archive/1'
+
+/** The first line of an archive object: which shard, and the range of its records. */
+export const BatchHeader = t.type({
+  format: t.literal(ARCHIVE_FORMAT),
+  shardId: t.string,
+  first: t.string,
+  last: t.string,
+  count: t.number,
+})
+export type BatchHeader = t.TypeOf<typeof BatchHeader>
+
+/** One batch of one shard, as the archive keeps it. */
+export interface ArchivedBatch {
+  readonly shardId: string
+  readonly records: ReadonlyArray<ArchivedRecord>
+}
+
+/** What the archive keeps of a delivered record. */
+export const archivedRecordOf = (record: KinesisStreamRecord): ArchivedRecord => ({
+  sequenceNumber: record.kinesis.sequenceNumber,
+  partitionKey: record.kinesis.partitionKey,
+  approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
+  data: record.kinesis.data,
+})
+
+/**
+ * A delivered batch cut by shard, each shard's records in order. Lambda delivers one shard
+ * a batch, so there is one; the local stack's tests may hand several.
+ */
+export const batchesOf = (records: ReadonlyArray<KinesisStreamRecord>): ArchivedBatch[] => {
+  const byShard = new Map<string, ArchivedRecord[]>()
+  for (const record of records) {
+    const shardId = shardIdOf(record)
+    const kept = byShard.get(shardId) ?? []
+    kept.push(archivedRecordOf(record))
+    byShard.set(shardId, kept)
+  }
+  return [...byShard].map(([shardId, kept]) => ({ shardId, records: kept }))
+}
+
+/**
+ * A sequence number written so that text order is number order: its length in three
+ * digits, a dot, then the digits (`056.4959…`). Kinesis writes up to 129 digits, with no
+ * leading zero. S3 lists keys in text order, so a shard's batches list in stream order.
+ */
+export const sortableSequence = (sequenceNumber: string): string =>
+  `${String(sequenceNumber.length).padStart(3, '0')}.${sequenceNumber}`
+
+/** Where a stream's archive keeps its records and shards. */
+export const archivePrefixes = (streamName: string) => ({
+  records: (shardId: string) => `${streamName}/records/${shardId}/`,
+  shard: (shardId: string) => `${streamName}/shards/${shardId}.json`,
+  shards: `${streamName}/shards/`,
+})
+
+/**
+ * The key of a batch's object: its shard, then its first and last sequence numbers, so
+ * that listing a shard's keys gives its batches in stream order. A batch delivered again
+ * (a retry) gets the same key; a bisected one, keys of its own whose records overlap.
+ */
+export const batchKeyOf = (streamName: string, batch: ArchivedBatch): string => {
+  const first = batch.records[0]?.sequenceNumber ?? '0'
+  const last = batch.records[batch.records.length - 1]?.sequenceNumber ?? first
+  return `${archivePrefixes(streamName).records(batch.shardId)}${sortableSequence(first)}-${sortableSequence(last)}.jsonl.gz`
+}
+
+/** A batch's object: gzipped JSON lines, its header first, then one record a line. */
+export const encodeBatch = (batch: ArchivedBatch): Uint8Array => {
+  const first = batch.records[0]?.sequenceNumber ?? '0'
+  const header: BatchHeader = {
+    format: ARCHIVE_FORMAT,
+    shardId: batch.shardId,
+    first,
+    last: batch.records[batch.records.length - 1]?.sequenceNumber ?? first,
+    count: batch.records.length,
+  }
+  const lines = [header, ...batch.records].map((line) => JSON.stringify(line))
+  return gzipSync(`${lines.join('\n')}\n`)
+}
+
+const lineOf =
+  <A>(codec: t.Decoder<unknown, A>, at: number) =>
+  (text: string): E.Either<string, A> =>
+    pipe(
+      E.tryCatch(
+        () => JSON.parse(text) as unknown,
+        () => `line ${at + 1}: not JSON`,
+      ),
+      E.chain((json) =>
+        pipe(
+          codec.decode(json),
+          E.mapLeft((errors) => `line ${at + 1}: ${reasonOf(errors)}`),
+        ),
+      ),
+    )
+
+/** A batch read back from its object, or a reason naming the line; its count is checked. */
+export const decodeBatch = (bytes: Uint8Array): E.Either<string, ArchivedBatch> => {
+  const text = E.tryCatch(
+    () => gunzipSync(bytes).toString('utf8'),
+    () => 'not gzip',
+  )
+  if (E.isLeft(text)) return text
+  const lines = text.right.split('\n').filter((line) => line !== '')
+  const header = lineOf(BatchHeader, 0)(lines[0] ?? '')
+  if (E.isLeft(header)) return header
+  const records: ArchivedRecord[] = []
+  for (const [at, line] of lines.slice(1).entries()) {
+    const record = lineOf(ArchivedRecord, at + 1)(line)
+    if (E.isLeft(record)) return record
+    records.push(record.right)
+  }
+  return records.length === header.right.count
+    ? E.right({ shardId: header.right.shardId, records })
+    : E.left(`expected ${header.right.count} records, got ${records.length}`)
+}
+
+/**
+ * The records of a shard's batches (read in key order) that come after `last`, each once:
+ * a batch archived again, or bisected, repeats records already read. Returns the new
+ * last sequence number too, to carry into the next batch.
+ */
+export const recordsAfter = (
+  last: string | undefined,
+  records: ReadonlyArray<ArchivedRecord>,
+): { readonly fresh: ArchivedRecord[]; readonly last: string | undefined } => {
+  const fresh: ArchivedRecord[] = []
+  let at = last
+  for (const record of records) {
+    if (!isAfter(record.sequenceNumber, at)) continue
+    fresh.push(record)
+    at = record.sequenceNumber
+  }
+  return { fresh, last: at }
+}

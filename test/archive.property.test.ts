@@ -1,0 +1,110 @@
+import fc from 'fast-check'
+import * as E from 'fp-ts/Either'
+import { compareSequenceNumbers } from '../src/domain/position'
+import {
+  type ArchivedBatch,
+  type ArchivedRecord,
+  batchKeyOf,
+  decodeBatch,
+  encodeBatch,
+  recordsAfter,
+  sortableSequence,
+} from '../src/runtime/archive'
+import { sequenceNumberArb } from './support/arbitraries'
+
+const recordArb: fc.Arbitrary<Omit<ArchivedRecord, 'sequenceNumber'>> = fc.record({
+  partitionKey: fc.string({ maxLength: 256 }),
+  approximateArrivalTimestamp: fc.double({ min: 0, max: 4e9, noNaN: true }),
+  data: fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+})
+
+/** One shard's records in stream order: sequence numbers rising by random steps. */
+const shardLogArb = fc
+  .array(fc.tuple(recordArb, fc.bigInt({ min: 1n, max: 10n ** 30n })), { maxLength: 40 })
+  .map((drafts) => {
+    let sequence = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n
+    return drafts.map(([record, step]) => {
+      sequence += step
+      return { ...record, sequenceNumber: sequence.toString() }
+    })
+  })
+
+/**
+ * How the event source mapping may have handed a shard's log to the archive: batches in
+ * order, where a batch may be delivered again (a retry after its object was written) or
+ * bisected (its halves written besides the whole).
+ */
+const deliveriesArb = shardLogArb.chain((log) =>
+  fc
+    .array(fc.tuple(fc.integer({ min: 1, max: 8 }), fc.constantFrom('once', 'again', 'bisected')), {
+      minLength: 1,
+      maxLength: 20,
+    })
+    .map((cuts) => {
+      const batches: ArchivedRecord[][] = []
+      let at = 0
+      for (const [size, how] of cuts) {
+        const batch = log.slice(at, at + size)
+        if (batch.length === 0) break
+        batches.push(batch)
+        if (how === 'again') batches.push(batch)
+        const half = Math.ceil(batch.length / 2)
+        if (how === 'bisected') batches.push(batch.slice(0, half), batch.slice(half))
+        at += size
+      }
+      if (at < log.length) batches.push(log.slice(at))
+      return { log, batches }
+    }),
+)
+
+const SHARD = 'shardId-000000000007'
+const asBatch = (records: ReadonlyArray<ArchivedRecord>): ArchivedBatch => ({
+  shardId: SHARD,
+  records,
+})
+
+describe('the archive', () => {
+  it('a batch reads back from its object exactly as it was written', () => {
+    fc.assert(
+      fc.property(shardLogArb, (records) => {
+        expect(decodeBatch(encodeBatch(asBatch(records)))).toEqual(E.right(asBatch(records)))
+      }),
+    )
+  })
+
+  it('sortable sequence numbers order as text exactly as the numbers do', () => {
+    fc.assert(
+      fc.property(sequenceNumberArb, sequenceNumberArb, (a, b) => {
+        const x = sortableSequence(a)
+        const y = sortableSequence(b)
+        expect(Math.sign(x < y ? -1 : x > y ? 1 : 0)).toBe(compareSequenceNumbers(a, b))
+      }),
+    )
+  })
+
+  it('a shard read in key order gives every record once, in order, however its batches were delivered', () => {
+    fc.assert(
+      fc.property(deliveriesArb, ({ log, batches }) => {
+        const keyed = batches.map((records) => ({
+          key: batchKeyOf('retail', asBatch(records)),
+          bytes: encodeBatch(asBatch(records)),
+        }))
+        // S3 lists keys in text order; a batch written twice is one object.
+        const objects = [...new Map(keyed.map((o) => [o.key, o.bytes]))].sort(([a], [b]) =>
+          a < b ? -1 : a > b ? 1 : 0,
+        )
+        let last: string | undefined
+        const read: ArchivedRecord[] = []
+        for (const [, bytes] of objects) {
+          const batch = decodeBatch(bytes)
+          if (E.isLeft(batch)) throw new Error(batch.left)
+          const next = recordsAfter(last, batch.right.records)
+          read.push(...next.fresh)
+          last = next.last
+        }
+        expect(read).toEqual(log)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
