@@ -10,7 +10,11 @@ import {
   recordsAfter,
   sortableSequence,
 } from '../src/runtime/archive'
+import { makeArchiveHandler } from '../src/runtime/archiveHandler'
+import { shardRecords } from '../src/runtime/archiveReader'
+import { memoryArchive } from '../src/runtime/memoryArchive'
 import { sequenceNumberArb } from './support/arbitraries'
+import { kinesisRecord } from './support/fixtures'
 
 const recordArb: fc.Arbitrary<Omit<ArchivedRecord, 'sequenceNumber'>> = fc.record({
   partitionKey: fc.string({ maxLength: 256 }),
@@ -29,32 +33,40 @@ const shardLogArb = fc
     })
   })
 
+type Delivery = 'once' | 'again' | 'bisected'
+
 /**
  * How the event source mapping may have handed a shard's log to the archive: batches in
  * order, where a batch may be delivered again (a retry after its object was written) or
- * bisected (its halves written besides the whole).
+ * bisected (its halves written besides the whole); the rest of the log in a last batch.
  */
+const deliveriesOf = (
+  log: ArchivedRecord[],
+  cuts: ReadonlyArray<readonly [number, Delivery]>,
+): ArchivedRecord[][] => {
+  let at = 0
+  const batches = cuts.flatMap(([size, how]) => {
+    const batch = log.slice(at, at + size)
+    at += size
+    const half = Math.ceil(batch.length / 2)
+    if (batch.length === 0) return []
+    if (how === 'again') return [batch, batch]
+    return how === 'bisected'
+      ? [batch, batch.slice(0, half), batch.slice(half)].filter((b) => b.length > 0)
+      : [batch]
+  })
+  return at < log.length ? [...batches, log.slice(at)] : batches
+}
+
+const deliveryArb = fc.tuple(
+  fc.integer({ min: 1, max: 8 }),
+  fc.constantFrom<Delivery>('once', 'again', 'bisected'),
+)
+
 const deliveriesArb = shardLogArb.chain((log) =>
   fc
-    .array(fc.tuple(fc.integer({ min: 1, max: 8 }), fc.constantFrom('once', 'again', 'bisected')), {
-      minLength: 1,
-      maxLength: 20,
-    })
-    .map((cuts) => {
-      const batches: ArchivedRecord[][] = []
-      let at = 0
-      for (const [size, how] of cuts) {
-        const batch = log.slice(at, at + size)
-        if (batch.length === 0) break
-        batches.push(batch)
-        if (how === 'again') batches.push(batch)
-        const half = Math.ceil(batch.length / 2)
-        if (how === 'bisected') batches.push(batch.slice(0, half), batch.slice(half))
-        at += size
-      }
-      if (at < log.length) batches.push(log.slice(at))
-      return { log, batches }
-    }),
+    .array(deliveryArb, { minLength: 1, maxLength: 20 })
+    .map((cuts) => ({ log, batches: deliveriesOf(log, cuts) })),
 )
 
 const SHARD = 'shardId-000000000007'
@@ -105,6 +117,41 @@ describe('the archive', () => {
         expect(read).toEqual(log)
       }),
       { numRuns: 300 },
+    )
+  })
+
+  it('what the handler writes reads back from any position as the records after it, each once', async () => {
+    await fc.assert(
+      fc.asyncProperty(deliveriesArb, fc.nat(), async ({ log, batches }, from) => {
+        const archive = memoryArchive()
+        const handler = makeArchiveHandler({
+          store: archive,
+          shardsOf: async () => [{ shardId: SHARD }],
+          log: () => {},
+        })
+        for (const batch of batches) {
+          const records = batch.map((r) => {
+            const delivered = kinesisRecord('', {
+              shardId: SHARD,
+              sequenceNumber: r.sequenceNumber,
+            })
+            return { ...delivered, kinesis: { ...delivered.kinesis, ...r } }
+          })
+          await handler({ Records: records })
+        }
+        const after = from % (log.length + 1) === 0 ? undefined : log[(from % (log.length + 1)) - 1]
+        const read: ArchivedRecord[] = []
+        for await (const chunk of shardRecords(
+          archive,
+          'devStream',
+          SHARD,
+          after?.sequenceNumber,
+        )) {
+          read.push(...chunk)
+        }
+        expect(read).toEqual(log.slice(from % (log.length + 1)))
+      }),
+      { numRuns: 200 },
     )
   })
 })

@@ -157,3 +157,20 @@ export const recordsAfter = (
   }
   return { fresh, last: at }
 }
+
+/** A shard as Kinesis lists it (`ListShards`): the archive keeps its parents for a rebuild. */
+export interface ShardFacts {
+  readonly shardId: string
+  readonly parentShardId?: string
+  readonly adjacentParentShardId?: string
+}
+
+/** A shard's manifest: its id and parents, so that a rebuild reads parents before children. */
+export const shardManifestOf = (shard: ShardFacts): string =>
+  JSON.stringify({
+    shardId: shard.shardId,
+    ...(shard.parentShardId === undefined ? {} : { parentShardId: shard.parentShardId }),
+    ...(shard.adjacentParentShardId === undefined
+      ? {}
+      : { adjacentParentShardId: shard.adjacentParentShardId }),
+  })

@@ -1,17 +1,19 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
-import { archivePrefixes, batchesOf, batchKeyOf, encodeBatch } from './archive'
+import {
+  archivePrefixes,
+  batchesOf,
+  batchKeyOf,
+  encodeBatch,
+  type ShardFacts,
+  shardManifestOf,
+} from './archive'
+
+export type { ShardFacts } from './archive'
 
 /** Where the archive writes: an object store (S3 on AWS and locally). */
 export interface ArchiveStore {
   /** Writes an object whole; writing a key again with the same bytes changes nothing. */
   readonly put: (key: string, body: Uint8Array) => Promise<void>
-}
-
-/** A shard as Kinesis lists it (`ListShards`): the archive keeps its parents for a rebuild. */
-export interface ShardFacts {
-  readonly shardId: string
-  readonly parentShardId?: string
-  readonly adjacentParentShardId?: string
 }
 
 /** One line a batch: what was archived where, never the records' data. */
@@ -39,16 +41,6 @@ export const streamNameOfArn = (arn: string): string => {
   if (at < 0) throw new Error(`not a Kinesis stream ARN: ${arn}`)
   return arn.slice(at + ':stream/'.length)
 }
-
-/** A shard's manifest: its id and parents, so that a rebuild reads parents before children. */
-export const shardManifestOf = (shard: ShardFacts): string =>
-  JSON.stringify({
-    shardId: shard.shardId,
-    ...(shard.parentShardId === undefined ? {} : { parentShardId: shard.parentShardId }),
-    ...(shard.adjacentParentShardId === undefined
-      ? {}
-      : { adjacentParentShardId: shard.adjacentParentShardId }),
-  })
 
 /**
  * The facts of each shard, listed once per container and again when a shard is missing
