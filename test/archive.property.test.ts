@@ -14,6 +14,7 @@ import { makeArchiveHandler } from '../src/runtime/archiveHandler'
 import { shardRecords } from '../src/runtime/archiveReader'
 import { memoryArchive } from '../src/runtime/memoryArchive'
 import { sequenceNumberArb } from './support/arbitraries'
+import { cutsArb, deliveriesOf } from './support/archiveDeliveries'
 import { kinesisRecord } from './support/fixtures'
 
 const recordArb: fc.Arbitrary<Omit<ArchivedRecord, 'sequenceNumber'>> = fc.record({
@@ -33,40 +34,8 @@ const shardLogArb = fc
     })
   })
 
-type Delivery = 'once' | 'again' | 'bisected'
-
-/**
- * How the event source mapping may have handed a shard's log to the archive: batches in
- * order, where a batch may be delivered again (a retry after its object was written) or
- * bisected (its halves written besides the whole); the rest of the log in a last batch.
- */
-const deliveriesOf = (
-  log: ArchivedRecord[],
-  cuts: ReadonlyArray<readonly [number, Delivery]>,
-): ArchivedRecord[][] => {
-  let at = 0
-  const batches = cuts.flatMap(([size, how]) => {
-    const batch = log.slice(at, at + size)
-    at += size
-    const half = Math.ceil(batch.length / 2)
-    if (batch.length === 0) return []
-    if (how === 'again') return [batch, batch]
-    return how === 'bisected'
-      ? [batch, batch.slice(0, half), batch.slice(half)].filter((b) => b.length > 0)
-      : [batch]
-  })
-  return at < log.length ? [...batches, log.slice(at)] : batches
-}
-
-const deliveryArb = fc.tuple(
-  fc.integer({ min: 1, max: 8 }),
-  fc.constantFrom<Delivery>('once', 'again', 'bisected'),
-)
-
 const deliveriesArb = shardLogArb.chain((log) =>
-  fc
-    .array(deliveryArb, { minLength: 1, maxLength: 20 })
-    .map((cuts) => ({ log, batches: deliveriesOf(log, cuts) })),
+  cutsArb.map((cuts) => ({ log, batches: deliveriesOf(log, cuts) })),
 )
 
 const SHARD = 'shardId-000000000007'

@@ -98,7 +98,7 @@ const iteratorFor = async (
 }
 
 /** The index of the first record to deliver again, from the handler's answer. */
-const failedIndex = (
+export const failedIndex = (
   records: ReadonlyArray<KinesisStreamRecord>,
   response: KinesisStreamBatchResponse | undefined,
 ): number | undefined => {
@@ -108,8 +108,8 @@ const failedIndex = (
   return at === -1 ? 0 : at // an unknown identifier fails the whole batch, as in Lambda
 }
 
-// A handler that throws fails the whole batch, as in Lambda.
-const THROWN: KinesisStreamBatchResponse = { batchItemFailures: [{ itemIdentifier: '' }] }
+/** A handler that throws fails the whole batch, as in Lambda. */
+export const THROWN: KinesisStreamBatchResponse = { batchItemFailures: [{ itemIdentifier: '' }] }
 
 /**
  * A page's records split into `factor` ordered sub-streams by partition key, as Lambda

@@ -47,6 +47,22 @@ export const archivedRecordOf = (record: KinesisStreamRecord): ArchivedRecord =>
   data: record.kinesis.data,
 })
 
+/** An archived record as the event source mapping hands it to a function, as it first did. */
+export const lambdaRecordOf = (
+  streamArn: string,
+  shardId: string,
+  record: ArchivedRecord,
+): KinesisStreamRecord => ({
+  eventSource: 'aws:kinesis',
+  eventVersion: '1.0',
+  eventID: `${shardId}:${record.sequenceNumber}`,
+  eventName: 'aws:kinesis:record',
+  invokeIdentityArn: '',
+  awsRegion: streamArn.split(':')[3] ?? '',
+  eventSourceARN: streamArn,
+  kinesis: { kinesisSchemaVersion: '1.0', ...record },
+})
+
 /**
  * A delivered batch cut by shard, each shard's records in order. Lambda delivers one shard
  * a batch, so there is one; the local stack's tests may hand several.
