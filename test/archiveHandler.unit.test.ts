@@ -39,7 +39,7 @@ const setUp = (shards: ShardFacts[] | (() => ShardFacts[]) = SHARDS) => {
       return typeof shards === 'function' ? shards() : shards
     },
     log: (line) => lines.push(line),
-    now: () => 1_000,
+    now: () => 1_795_000_002_500, // 2.5 s after the fixtures' records arrived
   })
   return { handler, objects, puts, lines, listings: () => listings }
 }
@@ -105,7 +105,7 @@ describe('the archive handler', () => {
     expect(puts).toEqual([])
   })
 
-  it('logs one line a batch: counts and positions, no data', async () => {
+  it('logs one line a batch: counts, positions and how far it trails the stream, no data', async () => {
     const { handler, lines } = setUp()
     await handler(eventOf(PARENT, 1, 2))
     expect(lines).toEqual([
@@ -117,6 +117,7 @@ describe('the archive handler', () => {
         last: sequenceNumber(2),
         bytes: expect.any(Number),
         durationMs: 0,
+        newestRecordAgeMs: 2_500,
       },
     ])
   })

@@ -25,6 +25,8 @@ export interface ArchiveLine {
   readonly last: string | undefined
   readonly bytes: number
   readonly durationMs: number
+  /** How old the batch's last record was when archived: how far the archive trails the stream. */
+  readonly newestRecordAgeMs: number
 }
 
 export interface ArchiveDeps {
@@ -83,6 +85,7 @@ export const makeArchiveHandler = (deps: ArchiveDeps) => {
       }
       const body = encodeBatch(batch)
       await deps.store.put(batchKeyOf(stream, batch), body)
+      const newest = batch.records[batch.records.length - 1]
       deps.log({
         stream,
         shardId: batch.shardId,
@@ -91,6 +94,7 @@ export const makeArchiveHandler = (deps: ArchiveDeps) => {
         last: batch.records[batch.records.length - 1]?.sequenceNumber,
         bytes: body.length,
         durationMs: now() - started,
+        newestRecordAgeMs: Math.max(0, now() - (newest?.approximateArrivalTimestamp ?? 0) * 1000),
       })
     }
     return { batchItemFailures: [] }

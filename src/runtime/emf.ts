@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics'
+import type { ArchiveLine } from './archiveHandler'
 import type { BatchSummary } from './handler'
 import type { TotalsSummary } from './totalsStage'
 
@@ -22,6 +23,14 @@ const TOTALS_METRICS: MetricsOf<TotalsSummary> = [
   ['resyncs', MetricUnit.Count],
   ['durationMs', MetricUnit.Milliseconds],
   ['newestChangeAgeMs', MetricUnit.Milliseconds],
+]
+
+/** The archive's line's metrics, named `archive…`. */
+const ARCHIVE_METRICS: MetricsOf<ArchiveLine> = [
+  ['records', MetricUnit.Count],
+  ['bytes', MetricUnit.Bytes],
+  ['durationMs', MetricUnit.Milliseconds],
+  ['newestRecordAgeMs', MetricUnit.Milliseconds],
 ]
 
 // The batch log line's counts are its metrics, under the same names: CloudWatch reads a
@@ -80,6 +89,20 @@ export const totalsEmfLogger = (service: string, stage: string) => {
     process.stdout.write(`${JSON.stringify(record)}\n`)
   }
 }
+
+/**
+ * Writes each archived batch's EMF record as one line, its metrics named `archive` and
+ * the field (`archiveNewestRecordAgeMs`: how far the archive trails the stream).
+ */
+export const archiveEmfLogger = (stage: string) => {
+  const recordOf = emfRecordOf<ArchiveLine>(ARCHIVE_SERVICE, stage, ARCHIVE_METRICS, 'archive')
+  return (line: ArchiveLine): void => {
+    process.stdout.write(`${JSON.stringify(recordOf(line))}\n`)
+  }
+}
+
+/** The `service` dimension of the archive's metrics. */
+export const ARCHIVE_SERVICE = 'winner-view-archive'
 
 /** Writes each batch's EMF record as one line on standard output (CloudWatch Logs in Lambda). */
 export const emfLogger = (service: string, stage: string): ((summary: BatchSummary) => void) => {

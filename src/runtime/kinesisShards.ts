@@ -1,0 +1,22 @@
+import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
+
+/**
+ * How a call names a stream: by its ARN when given one (a stream in another account), by
+ * its name otherwise. Kinesis takes either on the calls that read.
+ */
+export const streamRef = (stream: string): { StreamARN: string } | { StreamName: string } =>
+  stream.startsWith('arn:') ? { StreamARN: stream } : { StreamName: stream }
+
+/** Every shard of a stream, open and closed, page by page. */
+export const listShards = async (client: KinesisClient, streamName: string): Promise<Shard[]> => {
+  const shards: Shard[] = []
+  let next: string | undefined
+  do {
+    const page = await client.send(
+      new ListShardsCommand(next === undefined ? streamRef(streamName) : { NextToken: next }),
+    )
+    shards.push(...(page.Shards ?? []))
+    next = page.NextToken
+  } while (next !== undefined)
+  return shards
+}
