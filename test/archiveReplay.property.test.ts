@@ -112,7 +112,9 @@ const faulty = (handler: KinesisHandler, faults: ReadonlyArray<Fault>): KinesisH
   }
 }
 
-const tablesOf = (store: { readonly tables: ReturnType<typeof memoryStore<unknown, unknown>>["tables"] }) => ({
+const tablesOf = (store: {
+  readonly tables: ReturnType<typeof memoryStore<unknown, unknown>>['tables']
+}) => ({
   states: Object.fromEntries(store.tables.states),
   totals: Object.fromEntries(
     [...totalsIn(store.tables)].map(([t, items]) => [t, Object.fromEntries(items)]),

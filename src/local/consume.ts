@@ -1,9 +1,10 @@
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { type BatchSummary, makeViewHandler } from '../runtime/handler'
 import type { AnyView } from '../runtime/view'
+import { archiveStream } from './archiveConsumer'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
-import { requireStreamOn, STACK_VIEWS, type Stack } from './localStack'
+import { requireStreamOn, STACK_VIEWS, type Stack, type StackView } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import type { ReadBudget } from './readBudget'
 import { totalRequests } from './requestMeter'
@@ -46,6 +47,8 @@ export interface ViewRun {
 export interface ConsumeResult extends ViewRun {
   readonly views: Readonly<Record<string, ViewRun>>
   readonly seconds: number
+  /** What the archive's consumer did, when the stack archives (locally it always does). */
+  readonly archive?: PollerStats
 }
 
 const emptyTotals = (): RunTotals => ({
@@ -70,6 +73,15 @@ const optionalPollerOptions = ({ onProgress, signal, readBudget }: ConsumeOption
   ...(signal ? { signal } : {}),
   ...(readBudget ? { readBudget } : {}),
 })
+
+/** Moves a view's totals until they include every change of its partials (its totals stage, locally). */
+export const settleTotals = (stack: Stack, view: AnyView, place: StackView): Promise<unknown> =>
+  makeTotalsPump({
+    dynamo: place.dynamo,
+    view,
+    names: place.names,
+    checkpoints: (arn) => dynamoCheckpoints(place.dynamo, stack.checkpointsTable, `totals:${arn}`),
+  }).drain()
 
 /** Consumes the stream to its end with one view's Lambda handler, under the local poller. */
 const consumeView = async (
@@ -111,12 +123,7 @@ const consumeView = async (
   })
   // The totals stage follows the view, as its own mapping does on AWS: once the stream
   // is read to its end, the totals are moved until they include every partial's change.
-  await makeTotalsPump({
-    dynamo: place.dynamo,
-    view,
-    names: place.names,
-    checkpoints: (arn) => dynamoCheckpoints(place.dynamo, stack.checkpointsTable, `totals:${arn}`),
-  }).drain()
+  await settleTotals(stack, view, place)
   const dynamodbRequests = totalRequests(place.meter) - requestsBefore
   return { totals, poller, faults: faulty?.faults() ?? 0, dynamodbRequests }
 }
@@ -129,14 +136,22 @@ const consumeView = async (
 export const consume = async (stack: Stack, options: ConsumeOptions): Promise<ConsumeResult> => {
   const started = performance.now()
   const { onProgress, ...quiet } = options
-  const runs = await Promise.all(
-    STACK_VIEWS.map(async (view, at) => {
-      const run = await consumeView(stack, view, at === 0 ? options : quiet)
-      return [view.name, run] as const
-    }),
-  )
+  const { archive } = stack
+  const [runs, archived] = await Promise.all([
+    Promise.all(
+      STACK_VIEWS.map(async (view, at) => {
+        const run = await consumeView(stack, view, at === 0 ? options : quiet)
+        return [view.name, run] as const
+      }),
+    ),
+    // The archive reads the stream beside the views, as its own mapping does on AWS.
+    archive === undefined
+      ? undefined
+      : archiveStream({ ...stack, archive }, options.streamName, quiet),
+  ])
   const views = Object.fromEntries(runs)
   const winner = runs[0]?.[1]
   if (winner === undefined) throw new Error('the local stack runs no view')
-  return { ...winner, views, seconds: (performance.now() - started) / 1000 }
+  const seconds = (performance.now() - started) / 1000
+  return { ...winner, views, seconds, ...(archived === undefined ? {} : { archive: archived }) }
 }

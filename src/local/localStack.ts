@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   DeleteTableCommand,
   type DynamoDBClient,
@@ -7,6 +9,8 @@ import {
 import { type KinesisClient, ResourceNotFoundException } from '@aws-sdk/client-kinesis'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type TableNames, tableNamesFor } from '../adapters/tables'
+import type { ArchiveStore } from '../runtime/archiveHandler'
+import type { ArchiveSource } from '../runtime/archiveReader'
 import { documentClientOf, makeDynamoClient } from '../runtime/dynamoStore'
 import { viewTableNamesFor } from '../runtime/tables'
 import type { AnyView, ViewTableNames } from '../runtime/view'
@@ -20,9 +24,10 @@ import {
   type LocalService,
   startDynamoDbLocal,
 } from './dynamodbLocal'
+import { fileArchive } from './fileArchive'
 import { deleteStream, listShards, makeKinesisClient, startKinesalite } from './kinesis'
 import { meterRequests, type RequestMeter } from './requestMeter'
-import { runningStack } from './stackHome'
+import { runningStack, stackHome } from './stackHome'
 
 /** Where the stack runs: endpoints to use as they are, or none to start the emulators. */
 export interface StackOptions {
@@ -105,7 +110,21 @@ export interface Stack {
   readonly views: Readonly<Record<string, StackView>>
   readonly checkpointsTable: string
   readonly meter: RequestMeter
+  /** The archive of the stack's streams (a folder on this machine); none on AWS. */
+  readonly archive?: LocalArchive
   readonly stop: () => Promise<void>
+}
+
+/** The local stack's archive: a folder (see `fileArchive`) and where it is. */
+export type LocalArchive = ArchiveStore & ArchiveSource & { readonly root: string }
+
+/**
+ * Where the local archive keeps a Kinesis emulator's streams: under the stack's home, one
+ * folder per emulator (by its port), so that two emulators' streams of one name never mix.
+ */
+export const localArchiveOf = (kinesisEndpoint: string, home = stackHome()): LocalArchive => {
+  const root = join(home, 'archive', new URL(kinesisEndpoint).port || 'default')
+  return { ...fileArchive(root), root }
 }
 
 const envEndpoint = (service: 'KINESIS' | 'DYNAMODB'): string | undefined =>
@@ -256,6 +275,7 @@ const deleteStage = async (
   kinesis: KinesisClient,
   stage: string,
   tables: ReadonlyArray<string>,
+  archive: LocalArchive,
 ) => {
   const ours = new Set([
     ...STACK_VIEWS.flatMap((view) => Object.values(viewTableNamesFor(view, stage))),
@@ -264,6 +284,8 @@ const deleteStage = async (
   for (const table of tables.filter((t) => ours.has(t)))
     await raw.send(new DeleteTableCommand({ TableName: table }))
   await deleteStream(kinesis, `${stage}Stream`)
+  // A stream made again is another stream: its archive starts again too.
+  await rm(join(archive.root, `${stage}Stream`), { recursive: true, force: true })
 }
 
 /**
@@ -340,6 +362,7 @@ const prepareTables = async (
   kinesis: KinesisClient,
   options: StackOptions,
   endpoints: { readonly kinesis: string; readonly dynamodb: string },
+  archive: LocalArchive,
 ) => {
   // Refused before any call: a stage elsewhere is never touched.
   const remote = [endpoints.dynamodb, endpoints.kinesis].find((e) => !isLoopback(e))
@@ -348,7 +371,7 @@ const prepareTables = async (
       `refusing to start stage ${options.stage} afresh (deleting its tables and stream) on ${remote}: only on an emulator of this machine`,
     )
   const tables = await listedTables(raw, endpoints.dynamodb)
-  if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables)
+  if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables, archive)
   for (const view of STACK_VIEWS)
     await createViewTables(raw, view, viewTableNamesFor(view, options.stage))
   await createTable(raw, checkpointsTableFor(options.stage), checkpointsTable)
@@ -372,12 +395,13 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     }
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
+    const archive = localArchiveOf(endpoints.kinesis)
     if (options.readOnly === true) {
       if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
     } else {
       if (options.existingStream !== undefined)
         await requireStreamOn(kinesis, options.existingStream, endpoints.kinesis)
-      await prepareTables(raw, kinesis, options, endpoints)
+      await prepareTables(raw, kinesis, options, endpoints, archive)
     }
     const meter = meterRequests(raw)
     return {
@@ -390,6 +414,7 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
       views,
       checkpointsTable: checkpoints,
       meter,
+      archive,
       stop,
     }
   } catch (error) {

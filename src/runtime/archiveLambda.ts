@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis'
 import { S3Client } from '@aws-sdk/client-s3'
 import { makeArchiveHandler } from './archiveHandler'
 import { archiveEmfLogger } from './emf'
-import { listShards } from './kinesisShards'
+import { listShards, shardFactsOf } from './kinesisShards'
 import { s3Archive } from './s3Archive'
 import { stageFromEnv } from './tables'
 
@@ -26,14 +26,7 @@ export const archiveHandlerOf = (env: NodeJS.ProcessEnv = process.env) => {
   const kinesis = new KinesisClient({})
   return makeArchiveHandler({
     store: s3Archive(new S3Client({}), archiveBucketFromEnv(env)),
-    shardsOf: async (streamArn) =>
-      (await listShards(kinesis, streamArn)).map((shard) => ({
-        shardId: shard.ShardId ?? '',
-        ...(shard.ParentShardId === undefined ? {} : { parentShardId: shard.ParentShardId }),
-        ...(shard.AdjacentParentShardId === undefined
-          ? {}
-          : { adjacentParentShardId: shard.AdjacentParentShardId }),
-      })),
+    shardsOf: async (streamArn) => (await listShards(kinesis, streamArn)).map(shardFactsOf),
     log: archiveEmfLogger(stageFromEnv(env)),
   })
 }

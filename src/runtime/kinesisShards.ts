@@ -1,4 +1,5 @@
 import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
+import type { ShardFacts } from './archive'
 
 /**
  * How a call names a stream: by its ARN when given one (a stream in another account), by
@@ -20,3 +21,12 @@ export const listShards = async (client: KinesisClient, streamName: string): Pro
   } while (next !== undefined)
   return shards
 }
+
+/** A listed shard as the archive keeps it: its id and parents. */
+export const shardFactsOf = (shard: Shard): ShardFacts => ({
+  shardId: shard.ShardId ?? '',
+  ...(shard.ParentShardId === undefined ? {} : { parentShardId: shard.ParentShardId }),
+  ...(shard.AdjacentParentShardId === undefined
+    ? {}
+    : { adjacentParentShardId: shard.AdjacentParentShardId }),
+})

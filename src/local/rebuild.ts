@@ -1,0 +1,189 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis'
+import { compareSequenceNumbers } from '../domain/position'
+import { makeDynamoStore } from '../runtime/dynamoStore'
+import { makeViewHandler } from '../runtime/handler'
+import type { AnyView } from '../runtime/view'
+import { type ArchiveReplayStats, replayArchive } from './archiveReplay'
+import { type CheckpointStore, dynamoCheckpoints } from './checkpoints'
+import { type ConsumeResult, consume, consumerOf, settleTotals } from './consume'
+import { type FaultPlan, withFaults } from './faults'
+import { listShards } from './kinesis'
+import { type LocalArchive, STACK_VIEWS, type Stack } from './localStack'
+
+export interface RebuildOptions {
+  readonly streamName: string
+  readonly batchSize: number
+  /** Faults injected into the views' handlers (tests), in the replay and after the hand-over. */
+  readonly faults?: FaultPlan
+  readonly onProgress?: (advanced: number) => void
+  readonly signal?: AbortSignal
+}
+
+/** Where the archive's replay left a shard and where the stream now starts it. */
+export interface HandOver {
+  readonly shardId: string
+  /** The last record folded from the archive; none: the archive holds none of this shard. */
+  readonly archivedTo?: string
+  /** The oldest record the stream still holds; none: it holds none of this shard. */
+  readonly streamFrom?: string
+}
+
+export interface RebuildResult {
+  readonly archive: Readonly<Record<string, ArchiveReplayStats>>
+  readonly handOver: ReadonlyArray<HandOver>
+  readonly live: ConsumeResult
+}
+
+/** The name a view's replay of a stream's archive keeps its checkpoints under. */
+export const rebuildConsumerOf = (view: AnyView, streamName: string): string =>
+  `rebuild:${view.name}:${streamName}`
+
+/** The ARN the local stack's records name as their source (as the local poller's do). */
+const localStreamArn = (streamName: string) =>
+  `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`
+
+/** The oldest record a shard still holds (TRIM_HORIZON), or none; a few empty pages are read past. */
+export const oldestRetained = async (
+  kinesis: KinesisClient,
+  streamName: string,
+  shardId: string,
+): Promise<string | undefined> => {
+  let iterator = (
+    await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    )
+  ).ShardIterator
+  for (let page = 0; page < 5 && iterator !== undefined; page += 1) {
+    const answer = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))
+    const first = answer.Records?.[0]?.SequenceNumber
+    if (first !== undefined) return first
+    if (answer.MillisBehindLatest === 0) return undefined
+    iterator = answer.NextShardIterator
+  }
+  return undefined
+}
+
+/**
+ * The shards where handing over would leave a gap: the stream no longer holds the record
+ * after the last one the archive gave (its oldest is later). A shard the archive never
+ * read is taken as whole (new since, or the archive stalled, which pages).
+ */
+export const gapsOf = (handOver: ReadonlyArray<HandOver>): HandOver[] =>
+  handOver.filter(
+    (h) =>
+      h.archivedTo !== undefined &&
+      h.streamFrom !== undefined &&
+      compareSequenceNumbers(h.streamFrom, h.archivedTo) > 0,
+  )
+
+/** Each view's live consumer starts where its replay ended, unless it has started already. */
+const seedLiveCheckpoints = async (from: CheckpointStore, to: CheckpointStore) => {
+  const live = await to.load()
+  for (const checkpoint of (await from.load()).values()) {
+    if (!live.has(checkpoint.shardId)) await to.save(checkpoint)
+  }
+}
+
+/** A view's replay checkpoints and its live consumer's, in the stage's checkpoints table. */
+const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
+  const place = stack.views[view.name]
+  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
+  return {
+    place,
+    replay: dynamoCheckpoints(
+      place.dynamo,
+      stack.checkpointsTable,
+      rebuildConsumerOf(view, streamName),
+    ),
+    live: dynamoCheckpoints(place.dynamo, stack.checkpointsTable, consumerOf(view, streamName)),
+  }
+}
+
+const replayView = async (
+  stack: Stack & { readonly archive: LocalArchive },
+  view: AnyView,
+  options: RebuildOptions,
+): Promise<ArchiveReplayStats> => {
+  const { place, replay } = checkpointsOf(stack, view, options.streamName)
+  const handler = makeViewHandler(view, {
+    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
+    log: () => {},
+  })
+  const stats = await replayArchive({
+    source: stack.archive,
+    streamName: options.streamName,
+    streamArn: localStreamArn(options.streamName),
+    handler: options.faults === undefined ? handler : withFaults(handler, options.faults).handler,
+    ...(options.faults === undefined ? {} : { retryDelayMs: () => 0 }),
+    checkpoints: replay,
+    batchSize: options.batchSize,
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  })
+  // Its totals follow, so that the tables stand whole even if the hand-over is refused.
+  if (!options.signal?.aborted) await settleTotals(stack, view, place)
+  return stats
+}
+
+/** Where each of the stream's shards stands between the archive's replay and the stream. */
+const handOverOf = async (stack: Stack, streamName: string): Promise<HandOver[]> => {
+  const [first] = STACK_VIEWS
+  if (first === undefined) return []
+  const replayed = await checkpointsOf(stack, first, streamName).replay.load()
+  const shards = await listShards(stack.kinesis, streamName)
+  return Promise.all(
+    shards.map(async ({ ShardId = '' }) => {
+      const archivedTo = replayed.get(ShardId)?.sequenceNumber
+      const streamFrom = await oldestRetained(stack.kinesis, streamName, ShardId)
+      return {
+        shardId: ShardId,
+        ...(archivedTo === undefined ? {} : { archivedTo }),
+        ...(streamFrom === undefined ? {} : { streamFrom }),
+      }
+    }),
+  )
+}
+
+/**
+ * Rebuilds a stage's views from the stream's archive, then hands over to the stream: each
+ * view's archive replayed through its handler (resumable), then its live consumer started
+ * after the last record replayed, shard by shard. A shard the stream has trimmed past
+ * the archive's end refuses the hand-over, naming it, before anything is read from the
+ * stream: nothing is skipped silently. The overlap folds nothing twice.
+ */
+export const rebuild = async (
+  stack: Stack & { readonly archive: LocalArchive },
+  options: RebuildOptions,
+): Promise<RebuildResult> => {
+  const { onProgress, ...quiet } = options
+  const replays = await Promise.all(
+    STACK_VIEWS.map(
+      async (view, at) =>
+        [view.name, await replayView(stack, view, at === 0 ? options : quiet)] as const,
+    ),
+  )
+  const handOver = await handOverOf(stack, options.streamName)
+  const gaps = gapsOf(handOver)
+  if (gaps.length > 0) {
+    const named = gaps.map(
+      (g) => `${g.shardId} (archived to ${g.archivedTo}, the stream starts at ${g.streamFrom})`,
+    )
+    throw new Error(
+      `the stream no longer holds what follows the archive on ${named.join(', ')}: handing over would skip records`,
+    )
+  }
+  for (const view of STACK_VIEWS) {
+    const { replay, live } = checkpointsOf(stack, view, options.streamName)
+    await seedLiveCheckpoints(replay, live)
+  }
+  const live = await consume(stack, { ...quiet, streamName: options.streamName })
+  return { archive: Object.fromEntries(replays), handOver, live }
+}
