@@ -11,7 +11,7 @@ import {
   sortableSequence,
 } from '../src/runtime/archive'
 import { makeArchiveHandler } from '../src/runtime/archiveHandler'
-import { shardRecords } from '../src/runtime/archiveReader'
+import { archivedRecordCount, shardRecords } from '../src/runtime/archiveReader'
 import { memoryArchive } from '../src/runtime/memoryArchive'
 import { sequenceNumberArb } from './support/arbitraries'
 import { cutsArb, deliveriesOf } from './support/archiveDeliveries'
@@ -119,6 +119,7 @@ describe('the archive', () => {
           read.push(...chunk)
         }
         expect(read).toEqual(log.slice(from % (log.length + 1)))
+        expect(await archivedRecordCount(archive, 'devStream')).toBe(log.length)
       }),
       { numRuns: 200 },
     )

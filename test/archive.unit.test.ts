@@ -44,7 +44,7 @@ describe('archive objects', () => {
       delivered('shardId-000000000001', SEQ_2),
     ])
     expect(batch && batchKeyOf('retail', batch)).toBe(
-      `retail/records/shardId-000000000001/056.${SEQ_1}-056.${SEQ_2}.jsonl.gz`,
+      `retail/records/shardId-000000000001/056.${SEQ_1}-056.${SEQ_2}.2.jsonl.gz`,
     )
   })
 

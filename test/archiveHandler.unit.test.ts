@@ -59,8 +59,8 @@ describe('the archive handler', () => {
     await handler(eventOf(CHILD, 4, 2))
     expect(puts).toEqual([
       'devStream/shards/shardId-000000000002.json',
-      `devStream/records/${CHILD}/056.${sequenceNumber(1)}-056.${sequenceNumber(3)}.jsonl.gz`,
-      `devStream/records/${CHILD}/056.${sequenceNumber(4)}-056.${sequenceNumber(5)}.jsonl.gz`,
+      `devStream/records/${CHILD}/056.${sequenceNumber(1)}-056.${sequenceNumber(3)}.3.jsonl.gz`,
+      `devStream/records/${CHILD}/056.${sequenceNumber(4)}-056.${sequenceNumber(5)}.2.jsonl.gz`,
     ])
     expect(JSON.parse(Buffer.from(objects.get(puts[0] ?? '') ?? []).toString())).toEqual({
       shardId: CHILD,

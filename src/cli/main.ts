@@ -5,6 +5,7 @@ import { diffCommand } from './diff'
 import { generateCommand } from './generate'
 import { lookupCommands } from './lookups'
 import { publishCommand } from './publish'
+import { rebuildCommand } from './rebuild'
 import { rejectedCommand } from './rejected'
 import { replayCommand } from './replay'
 import { serveCommand } from './serve'
@@ -19,6 +20,7 @@ export const program = (): Command => {
   demoCommand(cli)
   replayCommand(cli)
   consumeCommand(cli)
+  rebuildCommand(cli)
   publishCommand(cli)
   generateCommand(cli)
   rejectedCommand(cli)

@@ -94,14 +94,14 @@ export const archivePrefixes = (streamName: string) => ({
 })
 
 /**
- * The key of a batch's object: its shard, then its first and last sequence numbers, so
- * that listing a shard's keys gives its batches in stream order. A batch delivered again
+ * The key of a batch's object: its shard, its first and last sequence numbers (so that
+ * listing a shard's keys gives its batches in stream order), and its count of records. A batch delivered again
  * (a retry) gets the same key; a bisected one, keys of its own whose records overlap.
  */
 export const batchKeyOf = (streamName: string, batch: ArchivedBatch): string => {
   const first = batch.records[0]?.sequenceNumber ?? '0'
   const last = batch.records[batch.records.length - 1]?.sequenceNumber ?? first
-  return `${archivePrefixes(streamName).records(batch.shardId)}${sortableSequence(first)}-${sortableSequence(last)}.jsonl.gz`
+  return `${archivePrefixes(streamName).records(batch.shardId)}${sortableSequence(first)}-${sortableSequence(last)}.${batch.records.length}.jsonl.gz`
 }
 
 /** A batch's object: gzipped JSON lines, its header first, then one record a line. */

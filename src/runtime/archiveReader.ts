@@ -47,9 +47,50 @@ export const archivedShards = async (
   return shards
 }
 
-/** The last sequence number of a batch object, from its key (`…-<len>.<digits>.jsonl.gz`). */
-export const lastOfKey = (key: string): string | undefined =>
-  /-[0-9]{3}\.([0-9]+)\.jsonl\.gz$/.exec(key)?.[1]
+/** A batch object's range and count, from its key (`…/<len>.<first>-<len>.<last>.<count>.jsonl.gz`). */
+export const rangeOfKey = (
+  key: string,
+): { readonly first: string; readonly last: string; readonly count: number } | undefined => {
+  const match = /\/[0-9]{3}\.([0-9]+)-[0-9]{3}\.([0-9]+)\.([0-9]+)\.jsonl\.gz$/.exec(key)
+  if (match === null) return undefined
+  return { first: match[1] ?? '', last: match[2] ?? '', count: Number(match[3]) }
+}
+
+/** How many records one shard's archive holds, from its keys (see `archivedRecordCount`). */
+const shardRecordCount = async (source: ArchiveSource, prefix: string): Promise<number> => {
+  const widest = new Map<string, { readonly last: string; readonly count: number }>()
+  for await (const key of source.list(prefix)) {
+    const range = rangeOfKey(key)
+    // Keys list by first, then last: the last of those with one first is the widest.
+    if (range !== undefined) widest.set(range.first, range)
+  }
+  let count = 0
+  let last: string | undefined
+  for (const range of widest.values()) {
+    if (!isAfter(range.last, last)) continue
+    count += range.count
+    last = range.last
+  }
+  return count
+}
+
+/**
+ * How many records a stream's archive holds, from its keys alone: of the objects that
+ * start at one record, the widest; then those that reach past every range before. A batch
+ * archived again, or bisected, lies inside such a range. For a progress bar.
+ */
+export const archivedRecordCount = async (
+  source: ArchiveSource,
+  streamName: string,
+): Promise<number> => {
+  const shards = await archivedShards(source, streamName)
+  const counts = await Promise.all(
+    shards.map(({ shardId }) =>
+      shardRecordCount(source, archivePrefixes(streamName).records(shardId)),
+    ),
+  )
+  return counts.reduce((sum, n) => sum + n, 0)
+}
 
 /** The records of one batch object of `shardId`, or an error naming the object. */
 const batchRecords = async (
@@ -78,8 +119,8 @@ export async function* shardRecords(
 ): AsyncGenerator<ArchivedRecord[]> {
   let last = after
   for await (const key of source.list(archivePrefixes(streamName).records(shardId))) {
-    const keyLast = lastOfKey(key)
-    if (keyLast !== undefined && !isAfter(keyLast, last)) continue
+    const range = rangeOfKey(key)
+    if (range !== undefined && !isAfter(range.last, last)) continue
     const next = recordsAfter(last, await batchRecords(source, key, shardId))
     last = next.last
     if (next.fresh.length > 0) yield next.fresh

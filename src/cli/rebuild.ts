@@ -1,0 +1,58 @@
+import type { Command } from 'commander'
+import type { LocalArchive, Stack, StackOptions } from '../local/localStack'
+import { rebuild } from '../local/rebuild'
+import { archivedRecordCount } from '../runtime/archiveReader'
+import { DEFAULT_BATCH_SIZE, stackOptions, wholeNumber } from './flags'
+import { printLeaderboard, progressBar } from './output'
+import { withStack } from './stack'
+
+interface RebuildFlags extends StackOptions {
+  readonly stream: string
+  readonly batchSize: number
+}
+
+/** The stack's archive, or an error saying where there is none (a stage on AWS). */
+const withArchive = (stack: Stack): Stack & { readonly archive: LocalArchive } => {
+  const { archive } = stack
+  if (archive === undefined) throw new Error('this stack keeps no archive to rebuild from')
+  return { ...stack, archive }
+}
+
+/** `winner-view rebuild`: a stage's views folded from the stream's archive, then from the stream. */
+export const rebuildCommand = (cli: Command): Command =>
+  stackOptions(
+    cli
+      .command('rebuild')
+      .description(
+        "fold a stream's archive into a stage's views, then hand over to the stream (resumable: run it again after Ctrl-C)",
+      ),
+  )
+    .requiredOption(
+      '--stream <name>',
+      'the stream whose archive to fold (its records since event 1)',
+    )
+    .option(
+      '--batch-size <n>',
+      'records per handler invocation, as the event source mapping batchSize',
+      wholeNumber(1, 10_000),
+      DEFAULT_BATCH_SIZE,
+    )
+    .action(async (flags: RebuildFlags) => {
+      await withStack({ ...flags, existingStream: flags.stream }, async (opened, signal) => {
+        const stack = withArchive(opened)
+        const total = await archivedRecordCount(stack.archive, flags.stream)
+        const bar = progressBar('rebuilding', total)
+        const result = await rebuild(stack, {
+          streamName: flags.stream,
+          batchSize: flags.batchSize,
+          onProgress: bar.advance,
+          signal,
+        })
+        bar.stop()
+        const replayed = result.archive['winner-view']?.records ?? 0
+        process.stderr.write(
+          `folded ${replayed} records from the archive (${stack.archive.root}), then the stream from there on ${result.handOver.length} shards\n`,
+        )
+        await printLeaderboard(stack, result.live)
+      })
+    })
