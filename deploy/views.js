@@ -2,9 +2,17 @@
 // code), a least-privilege role, its event source mapping on the stream, the queue where
 // Lambda describes a batch it gave up on, its totals stage (a function of its own on its
 // partials table's stream, with its own role) and its alarms. Each view keeps its own
-// position, so a poison record or an outage of one never holds up the other.
+// position, so a poison record or an outage of one never holds up the other. Beside
+// them, the stream's archive, another reader of the stream (deploy/archive.js).
 const { require: requireTs } = require('tsx/cjs/api')
-const { denyPlainHttp } = require('./policies')
+const {
+  consumerStatements,
+  denyPlainHttp,
+  lambdaRole,
+  logsStatement,
+  streamReadsStatement,
+} = require('./policies')
+const { ARCHIVE_KEY, ARCHIVE_ROLE_ID, archiveEnvironment, archiveOf } = require('./archive')
 
 const { tableNameFor, tableVariableOf, TABLE_ACTIONS, TOTALS_ACTIONS } = requireTs(
   '../src/runtime/tables.ts',
@@ -14,7 +22,7 @@ const { tablesOf: viewTablesOf } = requireTs('../src/runtime/view.ts', __filenam
 const { PARTIALS_ROLE, partialsTableOf } = requireTs('../src/runtime/partials.ts', __filename)
 const { winnerView } = requireTs('../src/views/winner.ts', __filename)
 const { categorySalesView } = requireTs('../src/views/categorySales.ts', __filename)
-const { alarmResource, compositeResources, isComposite, stackAlarms, totalsAlarms, viewAlarms } =
+const { alarmIdOf, alarmResource, alarmResourcesOf, stackAlarms, totalsAlarms, viewAlarms } =
   requireTs('../src/ops/alarms.ts', __filename)
 const { DEFAULT_RESERVE_MS } = requireTs('../src/runtime/handler.ts', __filename)
 const { EXPIRES_AT } = requireTs('../src/runtime/items.ts', __filename)
@@ -152,45 +160,6 @@ const tableKeyStatements = (tableKmsKeyArn) =>
         },
       ]
 
-/** What a role needs to read through its own consumer: subscribe to it, and describe it. */
-const consumerStatements = (deployed, consumer) =>
-  consumer
-    ? [
-        {
-          Effect: 'Allow',
-          Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
-          Resource: { Ref: consumerIdOf(deployed) },
-        },
-      ]
-    : []
-
-/** Writing to the function's own log group, which serverless creates. */
-const logsStatement = (stage, { functionKey }) => ({
-  Effect: 'Allow',
-  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  Resource: {
-    'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/winner-view-${stage}-${functionKey}:*`,
-  },
-})
-
-/** A role Lambda assumes, with one inline policy of the statements given. */
-const lambdaRole = (PolicyName, Statement) => ({
-  Type: 'AWS::IAM::Role',
-  Properties: {
-    AssumeRolePolicyDocument: {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: ['lambda.amazonaws.com'] },
-          Action: ['sts:AssumeRole'],
-        },
-      ],
-    },
-    Policies: [{ PolicyName, PolicyDocument: { Version: '2012-10-17', Statement } }],
-  },
-})
-
 /** Exactly the calls the view's function makes, on its own tables, stream, queue and logs. */
 const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) =>
   lambdaRole(`winner-view-${stage}-${deployed.label}function`, [
@@ -200,18 +169,8 @@ const roleResource = (deployed, stage, streamArn, tableKmsKeyArn, consumer) =>
       Resource: { 'Fn::GetAtt': [tableIdOf(table), 'Arn'] },
     })),
     ...tableKeyStatements(tableKmsKeyArn),
-    ...consumerStatements(deployed, consumer),
-    {
-      Effect: 'Allow',
-      Action: [
-        'kinesis:DescribeStream',
-        'kinesis:DescribeStreamSummary',
-        'kinesis:GetRecords',
-        'kinesis:GetShardIterator',
-        'kinesis:ListShards',
-      ],
-      Resource: streamArn,
-    },
+    ...consumerStatements(consumer ? consumerIdOf(deployed) : undefined),
+    streamReadsStatement(streamArn),
     {
       Effect: 'Allow',
       Action: ['sqs:SendMessage'],
@@ -307,8 +266,6 @@ const totalsMappingResource = (deployed) => ({
   },
 })
 
-const pascal = (name) => name.split('-').map(capitalised).join('')
-
 /** The stream's name, from its ARN (a string or an intrinsic): the Kinesis metrics' dimension. */
 const streamNameOf = (streamArn) => ({ 'Fn::Select': [1, { 'Fn::Split': ['/', streamArn] }] })
 
@@ -316,24 +273,12 @@ const streamNameOf = (streamArn) => ({ 'Fn::Select': [1, { 'Fn::Split': ['/', st
  * Alarms from their definitions in src/ops/alarms.ts, by logical id: pages notify the page
  * topic, tickets the ticket topic, each of ALARM and of OK. See the README's alarm table.
  */
-const renderedAlarms = (deployed, stage, topics, specs) => {
-  const namePrefix = `winner-view-${stage}-${deployed.label}`
-  const idOf = (name) => `${deployed.prefix}${pascal(name)}Alarm`
-  return Object.assign(
-    {},
-    ...specs.map((spec) =>
-      isComposite(spec)
-        ? compositeResources(spec, namePrefix, idOf, topics[spec.severity])
-        : {
-            [idOf(spec.name)]: alarmResource(
-              spec,
-              `${namePrefix}${spec.name}`,
-              topics[spec.severity],
-            ),
-          },
-    ),
+const renderedAlarms = (deployed, stage, topics, specs) =>
+  alarmResourcesOf(
+    specs,
+    { namePrefix: `winner-view-${stage}-${deployed.label}`, idPrefix: deployed.prefix },
+    topics,
   )
-}
 
 /** The view's alarms, and its totals stage's (named `totals-…`). */
 const alarmResources = (deployed, stage, params, topics, withMapping) => {
@@ -363,7 +308,7 @@ const alarmResources = (deployed, stage, params, topics, withMapping) => {
 const stackAlarmResources = (stage, params, topics) =>
   Object.fromEntries(
     stackAlarms(streamNameOf(params.streamArn), topics.names).map((spec) => [
-      `${pascal(spec.name)}Alarm`,
+      alarmIdOf('', spec.name),
       alarmResource(spec, `winner-view-${stage}-${spec.name}`, topics[spec.severity]),
     ]),
   )
@@ -383,24 +328,28 @@ const PARAMS = [
   'warmWriteUnitsPerSecond',
   'warmReadUnitsPerSecond',
   'rejectedRetentionDays',
+  'archiveKmsKeyArn',
+  'archiveInfrequentAccessDays',
+  'archiveExpireDays',
+  'archiveIteratorAgeAlarmMs',
 ]
 
 /**
- * A parameter that names views by function key (none, or keys separated by commas): for
- * `withoutMapping`, the views whose mapping the stage leaves out (Lambda refuses a second
- * mapping of a function on a stream, and CloudFormation creates a replacement before it
- * deletes the old one: a mapping is restarted or moved in two deploys, the first without
- * it); for `enhancedFanOut`, the views that read through a consumer of their own. An
- * unknown key fails loudly.
+ * A parameter that names readers of the stream by function key (none, or keys separated by
+ * commas; the views' and the archive's): for `withoutMapping`, those whose mapping the stage
+ * leaves out (Lambda refuses a second mapping of a function on a stream, and CloudFormation
+ * creates a replacement before it deletes the old one: a mapping is restarted or moved in
+ * two deploys, the first without it); for `enhancedFanOut`, those that read through a
+ * consumer of their own. An unknown key fails loudly.
  */
-const viewsNamed = (name, value) => {
+const readersNamed = (name, value) => {
   const keys =
     String(value) === 'none'
       ? []
       : String(value)
           .split(',')
           .map((k) => k.trim())
-  const known = new Set(DEPLOYED.map((d) => d.functionKey))
+  const known = new Set([...DEPLOYED.map((d) => d.functionKey), ARCHIVE_KEY])
   const unknown = keys.filter((key) => !known.has(key))
   if (unknown.length > 0)
     throw new Error(
@@ -423,13 +372,16 @@ const secureTransportOnly = (queueId) => ({
   },
 })
 
-/** With a stream encrypted by a customer-managed KMS key: every view's role may decrypt with it. */
+/** With a stream encrypted by a customer-managed KMS key: every view's role, and the archive's, may decrypt with it. */
 const streamKeyPolicy = (stage, keyArn) => ({
   StreamKeyPolicy: {
     Type: 'AWS::IAM::Policy',
     Properties: {
       PolicyName: `winner-view-${stage}-stream-key`,
-      Roles: DEPLOYED.map((deployed) => ({ Ref: roleIdOf(deployed) })),
+      Roles: [
+        ...DEPLOYED.map((deployed) => ({ Ref: roleIdOf(deployed) })),
+        { Ref: ARCHIVE_ROLE_ID },
+      ],
       PolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -481,7 +433,25 @@ const paramsOf = async (resolveVariable) => {
       reserveMs: DEFAULT_RESERVE_MS,
     },
     totalsAlarmSettings: { totalsIteratorAgeAlarmMs: Number(params.totalsIteratorAgeAlarmMs) },
+    archiveAlarmSettings: { archiveIteratorAgeAlarmMs: Number(params.archiveIteratorAgeAlarmMs) },
   }
+}
+
+/** The archive, reading the stream through a consumer of its own when enhancedFanOut names it. */
+const archiveResources = (stage, params, topics, { withoutMapping, fanOut }) => {
+  const reader = { functionKey: ARCHIVE_KEY }
+  const consumer = fanOut.has(ARCHIVE_KEY)
+  const archive = archiveOf({
+    stage,
+    params,
+    topics,
+    streamName: streamNameOf(params.streamArn),
+    consumerId: consumer ? consumerIdOf(reader) : undefined,
+    withMapping: !withoutMapping.has(ARCHIVE_KEY),
+  })
+  if (!consumer) return archive
+  const ownConsumer = { [consumerIdOf(reader)]: consumerResource(reader, stage, params.streamArn) }
+  return { ...archive, Resources: { ...archive.Resources, ...ownConsumer } }
 }
 
 /** A view's totals stage: its role and its mapping on the partials table's stream. */
@@ -499,8 +469,8 @@ module.exports = async ({ resolveVariable }) => {
     ticket: await resolveVariable('self:custom.ticketAction'),
     names: await resolveVariable('self:custom.alarmTopicNames'),
   }
-  const withoutMapping = viewsNamed('withoutMapping', params.withoutMapping)
-  const fanOut = viewsNamed('enhancedFanOut', params.enhancedFanOut)
+  const withoutMapping = readersNamed('withoutMapping', params.withoutMapping)
+  const fanOut = readersNamed('enhancedFanOut', params.enhancedFanOut)
   const Resources = {}
   const Outputs = {}
   for (const deployed of DEPLOYED) {
@@ -539,7 +509,9 @@ module.exports = async ({ resolveVariable }) => {
       alarmResources(deployed, stage, params, topics, withMapping),
     )
   }
-  Object.assign(Resources, stackAlarmResources(stage, params, topics))
+  const archive = archiveResources(stage, params, topics, { withoutMapping, fanOut })
+  Object.assign(Resources, archive.Resources, stackAlarmResources(stage, params, topics))
+  Object.assign(Outputs, archive.Outputs)
   if (params.streamKmsKeyArn !== 'none')
     Object.assign(Resources, streamKeyPolicy(stage, params.streamKmsKeyArn))
   // The totals function takes its view's environment: its module builds both handlers.
@@ -551,5 +523,8 @@ module.exports = async ({ resolveVariable }) => {
       ),
     ]),
   )
-  return { resources: { Resources, Outputs }, environment }
+  return {
+    resources: { Resources, Outputs },
+    environment: { ...environment, archive: archiveEnvironment },
+  }
 }

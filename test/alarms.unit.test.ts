@@ -10,6 +10,7 @@ import {
   type AlarmSpec,
   type AnyAlarmSpec,
   alarmResource,
+  archiveAlarms,
   isComposite,
   ruleOf,
   stackAlarms,
@@ -80,8 +81,9 @@ describe('the alarm evaluator, on CloudWatch’s rules', () => {
 })
 
 /**
- * The metrics one view, its totals stage and its stream emit, keyed `namespace/metric`
- * (`totals:namespace/metric` for the totals function's own), minute by minute.
+ * The metrics one view, its totals stage, the archive and the stream emit, keyed
+ * `namespace/metric` (`totals:namespace/metric` for the totals function's own,
+ * `archive:namespace/metric` for the archive's), minute by minute.
  */
 type Emitted = Record<string, Datapoint[]>
 
@@ -111,7 +113,20 @@ const busyMinute = (): Record<string, number[]> => ({
   'totals:AWS/Lambda/Errors': [0],
   'totals:AWS/Lambda/IteratorAge': [400, 900],
   'WinnerView/totalsNewestChangeAgeMs': [1_100, 1_900, 2_400],
+  // The archive polls what arrives and invokes when a batch is full or a minute old: it
+  // trails by one to two minutes, as its batching window means it to.
+  'archive:AWS/Lambda/PolledEventCount': [60_000],
+  'archive:AWS/Lambda/Errors': [0],
+  'archive:AWS/Lambda/IteratorAge': [60_000, 120_000],
 })
+
+/** The archive's part of a minute: it reads the stream on a mapping of its own, whatever the views do. */
+const archivePart = (minute: Record<string, number[]>) =>
+  Object.fromEntries(Object.entries(minute).filter(([key]) => key.startsWith('archive:')))
+
+/** A minute without the archive's part: its mapping polls nothing, invokes nothing. */
+const silentArchive = (minute: Record<string, number[]>) =>
+  Object.fromEntries(Object.entries(minute).filter(([key]) => !key.startsWith('archive:')))
 
 /** An idle minute: nothing arrives, nothing is invoked; only the queue reports its zero. */
 const idleMinute = (): Record<string, number[]> => ({
@@ -155,6 +170,12 @@ const TOTALS = totalsAlarms(
   { functionName: TOTALS_FN, mappingId: TOTALS_MAPPING, service: 'winner-view', stage: 'prod' },
   { totalsIteratorAgeAlarmMs: 60_000 },
 )
+const ARCHIVE_FN = 'archive-fn'
+const ARCHIVE_MAPPING = 'archive-uuid'
+const ARCHIVE = archiveAlarms(
+  { functionName: ARCHIVE_FN, mappingId: ARCHIVE_MAPPING, streamName: 'stream' },
+  { archiveIteratorAgeAlarmMs: 3_600_000 },
+)
 const ALARMS: AnyAlarmSpec[] = [
   ...viewAlarms(
     {
@@ -168,15 +189,22 @@ const ALARMS: AnyAlarmSpec[] = [
     SETTINGS,
   ),
   ...TOTALS,
+  ...ARCHIVE,
   ...stackAlarms('stream', ['pages']),
 ]
 
-const isTotals = (input: AlarmInput) =>
-  input.dimensions.some((d) => d.Value === TOTALS_FN || d.Value === TOTALS_MAPPING)
+const reads = (input: AlarmInput, ...values: string[]) =>
+  input.dimensions.some((d) => values.includes(String(d.Value)))
 
-/** Where an input's datapoints are in what was emitted: the totals function's and mapping's apart. */
-const keyOf = (input: AlarmInput) =>
-  `${isTotals(input) ? 'totals:' : ''}${input.namespace}/${input.metricName}`
+/** Whose metric an input is: the totals stage's, the archive's, or the view's and the stream's. */
+const ownerOf = (input: AlarmInput) => {
+  if (reads(input, TOTALS_FN, TOTALS_MAPPING)) return 'totals:'
+  if (reads(input, ARCHIVE_FN, ARCHIVE_MAPPING)) return 'archive:'
+  return ''
+}
+
+/** Where an input's datapoints are in what was emitted: the totals' and the archive's apart. */
+const keyOf = (input: AlarmInput) => `${ownerOf(input)}${input.namespace}/${input.metricName}`
 
 /** The series an alarm reads, by its inputs' ids, from what was emitted. */
 const seriesOf = (spec: AlarmSpec, emitted: Emitted) =>
@@ -207,8 +235,10 @@ describe('the deployed alarms, fed what AWS would emit', () => {
   })
 
   it('page within 5 minutes when the mapping stops invoking while records arrive', () => {
-    // Disabled, deleted, or failing on a KMS key or a permission: Lambda emits nothing.
-    const stopped = faulty(() => ({
+    // Disabled, deleted, or failing on a KMS key or a permission: Lambda emits nothing for
+    // the view, while the archive's own mapping reads on.
+    const stopped = faulty((_, healthy) => ({
+      ...archivePart(healthy),
       'AWS/Kinesis/IncomingRecords': [60_000],
       'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
     }))
@@ -372,6 +402,7 @@ describe('the deployed alarms, fed what AWS would emit', () => {
     const both = faulty((since, healthy) =>
       since < 10
         ? {
+            ...archivePart(healthy),
             'AWS/Kinesis/IncomingRecords': [60_000],
             'AWS/SQS/ApproximateNumberOfMessagesVisible': [0],
           }
@@ -380,7 +411,42 @@ describe('the deployed alarms, fed what AWS would emit', () => {
     expect(fired(both)).toEqual({ stalled: 5, 'totals-stalled': 15 })
   })
 
-  it('page only for a shard that stopped, sales skipped or totals stopped; everything else is a ticket', () => {
+  it('page within 5 minutes when the archive’s mapping stops while records arrive, and for nothing else', () => {
+    // Disabled, deleted, or failing on a key or a permission: the archive's Lambda emits
+    // nothing, no error, no age; the views fold on.
+    const archiveStopped = faulty((_, healthy) => silentArchive(healthy))
+    expect(fired(archiveStopped)).toEqual({ 'archive-stalled': 5 })
+    expect(severityOf('archive-stalled')).toBe('page')
+  })
+
+  it('raise nothing while the archive trails by its batching window, nor for a catch-up of half an hour', () => {
+    const window = timeline((minute) => ({
+      ...busyMinute(),
+      'archive:AWS/Lambda/IteratorAge': minute % 2 === 0 ? [60_000, 120_000] : [120_000],
+    }))
+    expect(fired(window)).toEqual({})
+    // Restarted after a pause: it reads half an hour back, then catches up.
+    const catchUp = faulty((since, healthy) =>
+      since < 15 ? { ...healthy, 'archive:AWS/Lambda/IteratorAge': [1_800_000] } : healthy,
+    )
+    expect(fired(catchUp)).toEqual({})
+  })
+
+  it('page within 3 minutes when the archive keeps failing, and again once it is an hour behind', () => {
+    // S3 refuses the put (a key, a permission): the handler throws, Lambda retries and
+    // bisects the batch forever, reading it again; the shard's archive stands still.
+    const failing = faulty((since, healthy) => ({
+      ...healthy,
+      'archive:AWS/Lambda/PolledEventCount': [10_000],
+      'archive:AWS/Lambda/Errors': [2],
+      'archive:AWS/Lambda/IteratorAge': [(since + 2) * 60_000],
+    }))
+    // The oldest record passes an hour in the 59th minute; three such minutes alarm, with
+    // 23 of the stream's 24 hours left before a record is lost to the archive.
+    expect(fired(failing)).toEqual({ 'archive-errors': 3, 'archive-iterator-age': 62 })
+  })
+
+  it('page only for a shard that stopped, sales skipped, totals or the archive stopped or far behind; everything else is a ticket', () => {
     expect(ALARMS.filter((a) => a.severity === 'page').map((a) => a.name)).toEqual([
       'stalled',
       'iterator-age',
@@ -390,7 +456,64 @@ describe('the deployed alarms, fed what AWS would emit', () => {
       'totals-stalled',
       'totals-errors',
       'totals-iterator-age',
+      'archive-stalled',
+      'archive-errors',
+      'archive-iterator-age',
     ])
+  })
+})
+
+describe('the archive’s alarms, as CloudFormation takes them', () => {
+  const [errors, age] = ARCHIVE.filter((spec): spec is AlarmSpec => !isComposite(spec)).map(
+    (spec) => alarmResource(spec, `winner-view-prod-${spec.name}`, 'topic'),
+  )
+
+  it('page on the archive function’s errors, any in 3 minutes in a row', () => {
+    expect(errors?.Properties).toMatchObject({
+      AlarmName: 'winner-view-prod-archive-errors',
+      AlarmDescription: expect.stringMatching(/^\[page\] The archive keeps failing/),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: ARCHIVE_FN }],
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    })
+  })
+
+  it('page on the archive mapping’s iterator age over archiveIteratorAgeAlarmMs, 3 minutes in a row, a quiet minute not breaching', () => {
+    expect(age?.Properties).toEqual({
+      AlarmName: 'winner-view-prod-archive-iterator-age',
+      AlarmDescription: expect.stringMatching(/^\[page\] The archive is far behind the stream/),
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Dimensions: [{ Name: 'FunctionName', Value: ARCHIVE_FN }],
+      Statistic: 'Maximum',
+      Period: 60,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 3_600_000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: ['topic'],
+      OKActions: ['topic'],
+    })
+  })
+
+  it('leave out archive-stalled when the stage leaves the archive’s mapping out', () => {
+    const without = archiveAlarms(
+      { functionName: ARCHIVE_FN, streamName: 'stream' },
+      { archiveIteratorAgeAlarmMs: 3_600_000 },
+    )
+    expect(without.map((spec) => spec.name)).toEqual(['archive-errors', 'archive-iterator-age'])
+  })
+
+  it('say why each is set so', () => {
+    for (const spec of ARCHIVE) expect(spec.why.length).toBeGreaterThan(80)
   })
 })
 

@@ -307,7 +307,8 @@ describe('the deployment', () => {
 
   it('gives each function a timeout above the time reserve, so that a batch can start a transaction', () => {
     const timeouts = ofType('AWS::Lambda::Function').map((f) => f.Properties.Timeout)
-    expect(timeouts).toEqual([60, 60, 60, 60])
+    // The views' and totals stages' functions, then the archive's.
+    expect(timeouts).toEqual([60, 60, 60, 60, 120])
     for (const timeout of timeouts)
       expect(Number(timeout) * 1000).toBeGreaterThan(DEFAULT_RESERVE_MS)
   })
@@ -329,8 +330,9 @@ describe('the deployment', () => {
         },
         MetricsConfig: { Metrics: ['EventCount'] },
       })
-      // One mapping per view (each its own position in every shard), and one per totals stage.
-      expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(4)
+      // One mapping per view (each its own position in every shard), one per totals stage,
+      // and the archive's.
+      expect(ofType('AWS::Lambda::EventSourceMapping')).toHaveLength(5)
       expect(JSON.stringify(resources[`${id}StreamMapping`]?.Properties.EventSourceArn)).toContain(
         ':stream/devStream',
       )
@@ -338,7 +340,7 @@ describe('the deployment', () => {
   )
 
   it('runs the handler on nodejs24.x, arm64, with reserved concurrency and the tables and stage in its environment', () => {
-    expect(ofType('AWS::Lambda::Function')).toHaveLength(4)
+    expect(ofType('AWS::Lambda::Function')).toHaveLength(5)
     expect(resources.WinnerLambdaFunction?.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -776,12 +778,367 @@ describe('the deployment', () => {
     },
   )
 
+  it('runs the archive on a function of its own: 512 MB, 120 s, its own role, its bucket and stage in its environment, no table', () => {
+    expect(resources.ArchiveLambdaFunction?.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'src/handlers/archive.handler',
+      MemorySize: 512,
+      Timeout: 120,
+      Role: { 'Fn::GetAtt': ['ArchiveRole', 'Arn'] },
+      Environment: {
+        Variables: { WINNER_VIEW_STAGE: 'dev', ARCHIVE_BUCKET: { Ref: 'ArchiveBucket' } },
+      },
+    })
+    expect(JSON.stringify(resources.ArchiveLambdaFunction?.Properties.Environment)).not.toContain(
+      'TABLE_',
+    )
+    expect(resources.ArchiveLambdaFunction?.Properties.ReservedConcurrentExecutions).toBeUndefined()
+  })
+
+  it('maps the stream to the archive from TRIM_HORIZON in batches of up to 10,000 records or a minute, one at a time per shard, retried and split until written', () => {
+    expect(resources.ArchiveStreamMapping).toEqual({
+      Type: 'AWS::Lambda::EventSourceMapping',
+      DependsOn: ['ArchiveRole'],
+      Properties: {
+        FunctionName: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
+        EventSourceArn: resources.WinnerStreamMapping?.Properties.EventSourceArn,
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 10000,
+        MaximumBatchingWindowInSeconds: 60,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: -1,
+        MaximumRecordAgeInSeconds: -1,
+        ParallelizationFactor: 1,
+        MetricsConfig: { Metrics: ['EventCount'] },
+      },
+    })
+  })
+
+  it('grants the archive role the stream reads and ListShards, PutObject on the bucket’s objects, and its own logs: nothing else', () => {
+    expect(statementsOf(resources.ArchiveRole)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:ListShards',
+        ],
+        Resource: resources.WinnerStreamMapping?.Properties.EventSourceArn,
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: { 'Fn::Sub': `\${ArchiveBucket.Arn}/*` },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: {
+          'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/winner-view-dev-archive:*`,
+        },
+      },
+    ])
+  })
+
+  it('keeps the archive in a bucket of its own: retained, private, owned by the account, encrypted by S3, to STANDARD_IA after 30 days and never expired, over TLS only', () => {
+    expect(resources.ArchiveBucket).toEqual({
+      Type: 'AWS::S3::Bucket',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+          ],
+        },
+        LifecycleConfiguration: {
+          Rules: [
+            {
+              Id: 'archive-storage',
+              Status: 'Enabled',
+              Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
+            },
+          ],
+        },
+      },
+    })
+    expect(resources.ArchiveBucketPolicy?.Properties).toEqual({
+      Bucket: { Ref: 'ArchiveBucket' },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [
+              { 'Fn::GetAtt': ['ArchiveBucket', 'Arn'] },
+              { 'Fn::Sub': `\${ArchiveBucket.Arn}/*` },
+            ],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    })
+    const template = resources as unknown as Record<string, unknown>
+    expect(template).not.toHaveProperty('ArchiveBucket.Properties.BucketName')
+    expect(template).not.toHaveProperty('ArchiveBucket.Properties.VersioningConfiguration')
+  })
+
+  it('outputs the archive bucket’s name and the archive mapping’s id', async () => {
+    const template = JSON.parse(
+      await readFile(join(devFolder, 'cloudformation-template-update-stack.json'), 'utf8'),
+    )
+    expect(template.Outputs.ArchiveBucketName).toMatchObject({ Value: { Ref: 'ArchiveBucket' } })
+    expect(template.Outputs.ArchiveStreamMappingId).toMatchObject({
+      Value: { Ref: 'ArchiveStreamMapping' },
+    })
+  })
+
+  it('pages when the archive stops, keeps failing, or falls an hour behind', () => {
+    const page = { AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }] }
+    const fn = [{ Name: 'FunctionName', Value: { Ref: 'ArchiveLambdaFunction' } }]
+    expect(resources.ArchiveStalledAlarm).toEqual({
+      Type: 'AWS::CloudWatch::CompositeAlarm',
+      DependsOn: ['ArchiveStalledIncomingAlarm', 'ArchiveStalledPolledAlarm'],
+      Properties: {
+        AlarmName: 'winner-view-dev-archive-stalled',
+        AlarmDescription: expect.stringMatching(
+          /^\[page\] Records arrive on the stream but the archive’s mapping polls none/,
+        ),
+        AlarmRule:
+          'ALARM("winner-view-dev-archive-stalled-incoming") AND ALARM("winner-view-dev-archive-stalled-polled")',
+        ...page,
+      },
+    })
+    // Its parts notify no one: records in five minutes in a row, and none polled.
+    expect(resources.ArchiveStalledIncomingAlarm).toEqual({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'winner-view-dev-archive-stalled-incoming',
+        AlarmDescription: expect.stringMatching(/^Records arrive on the stream/),
+        Namespace: 'AWS/Kinesis',
+        MetricName: 'IncomingRecords',
+        Dimensions: resources.StalledIncomingAlarm?.Properties.Dimensions,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    })
+    expect(resources.ArchiveStalledPolledAlarm).toEqual({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'winner-view-dev-archive-stalled-polled',
+        AlarmDescription: expect.stringMatching(/^The archive’s mapping polls no record/),
+        Namespace: 'AWS/Lambda',
+        MetricName: 'PolledEventCount',
+        Dimensions: [{ Name: 'EventSourceMappingUUID', Value: { Ref: 'ArchiveStreamMapping' } }],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        // A mapping gone silent emits nothing at all: that counts as none polled.
+        TreatMissingData: 'breaching',
+      },
+    })
+    expect(resources.ArchiveErrorsAlarm).toEqual({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'winner-view-dev-archive-errors',
+        AlarmDescription: expect.stringMatching(/^\[page\] The archive keeps failing/),
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: fn,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        ...page,
+      },
+    })
+    expect(resources.ArchiveIteratorAgeAlarm).toEqual({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmName: 'winner-view-dev-archive-iterator-age',
+        AlarmDescription: expect.stringMatching(/^\[page\] The archive is far behind the stream/),
+        Namespace: 'AWS/Lambda',
+        MetricName: 'IteratorAge',
+        Dimensions: fn,
+        Statistic: 'Maximum',
+        Period: 60,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 3_600_000,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        ...page,
+      },
+    })
+  })
+
+  it('keeps the archive under the given key, moves and expires it as told, reads through a consumer of its own, and pages at the given age', async () => {
+    const folder = join(tmpdir(), `winner-view-archive-${process.pid}`)
+    const params = [
+      'archiveKmsKeyArn=arn:aws:kms:us-east-1:123456789012:key/a-1',
+      'archiveInfrequentAccessDays=90',
+      'archiveExpireDays=3650',
+      'archiveIteratorAgeAlarmMs=7200000',
+      'enhancedFanOut=archive',
+    ].map((param) => `--param=${param}`)
+    await run('npx', ['osls', 'package', '--stage', 'dev', '--package', folder, ...params], {
+      cwd: root,
+      env: { ...process.env, ...OFFLINE },
+    })
+    const file = join(folder, 'cloudformation-template-update-stack.json')
+    const lint = await run('cfn-lint', [file]).then(
+      () => 0,
+      (error: { code: number; stdout: string }) => (error.code & 2 ? error.stdout : 0),
+    )
+    const template = JSON.parse(await readFile(file, 'utf8')).Resources as Record<string, Resource>
+    await rm(folder, { recursive: true, force: true })
+    expect(lint).toBe(0)
+    expect(template.ArchiveBucket?.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          {
+            ServerSideEncryptionByDefault: {
+              SSEAlgorithm: 'aws:kms',
+              KMSMasterKeyID: 'arn:aws:kms:us-east-1:123456789012:key/a-1',
+            },
+            BucketKeyEnabled: true,
+          },
+        ],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'archive-storage',
+            Status: 'Enabled',
+            Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }],
+            ExpirationInDays: 3650,
+          },
+        ],
+      },
+    })
+    // Its role may put with the key through S3 only, and subscribe to its own consumer.
+    const statements = statementsOf(template.ArchiveRole)
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Resource: 'arn:aws:kms:us-east-1:123456789012:key/a-1',
+      Condition: {
+        StringEquals: { 'kms:ViaService': { 'Fn::Sub': `s3.\${AWS::Region}.amazonaws.com` } },
+      },
+    })
+    expect(statements).toContainEqual({
+      Effect: 'Allow',
+      Action: ['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'],
+      Resource: { Ref: 'ArchiveStreamConsumer' },
+    })
+    expect(template.ArchiveStreamConsumer).toEqual({
+      Type: 'AWS::Kinesis::StreamConsumer',
+      Properties: {
+        StreamARN: resources.ArchiveStreamMapping?.Properties.EventSourceArn,
+        ConsumerName: 'winner-view-dev-archive',
+      },
+    })
+    expect(template.ArchiveStreamMapping?.Properties.EventSourceArn).toEqual({
+      Ref: 'ArchiveStreamConsumer',
+    })
+    expect(template.ArchiveIteratorAgeAlarm?.Properties.Threshold).toBe(7_200_000)
+    // Nothing else of the archive's key: the views' roles do not touch the bucket.
+    expect(JSON.stringify(template.WinnerRole)).not.toContain('key/a-1')
+  })
+
+  it.each([
+    [
+      'archiveInfrequentAccessDays=10',
+      'winner-view: archiveInfrequentAccessDays is "10": expected none, or a whole number of days of at least 30 (S3 moves an object to STANDARD_IA no sooner than 30 days after it is written)',
+    ],
+    [
+      'archiveExpireDays=30',
+      'winner-view: archiveExpireDays is "30": expected none, or a whole number of days of at least 31 (S3 expires an object only after its transition to STANDARD_IA)',
+    ],
+    [
+      'archiveExpireDays=forever',
+      'winner-view: archiveExpireDays is "forever": expected none, or a whole number of days of at least 31',
+    ],
+  ])('refuses to package the archive with %s, saying why', async (param, message) => {
+    const failure = await run(
+      'npx',
+      [
+        'osls',
+        'package',
+        '--stage',
+        'dev',
+        '--package',
+        join(tmpdir(), `winner-view-lifecycle-${process.pid}`),
+        `--param=${param}`,
+      ],
+      { cwd: root, env: { ...process.env, ...OFFLINE } },
+    ).then(
+      () => undefined,
+      (error: { stdout: string; stderr: string }) => `${error.stdout}${error.stderr}`,
+    )
+    expect(failure).toContain(message)
+  })
+
+  it('loads the bundled archive handler in a fresh node: without its bucket it fails at load, naming the variable; with it, it exports a handler', async () => {
+    const folder = join(devFolder, 'unzipped-archive')
+    await run('unzip', ['-o', '-q', join(devFolder, 'archive.zip'), '-d', folder])
+    const load = (env: Record<string, string>) =>
+      run(
+        process.execPath,
+        [
+          '-e',
+          `console.log(typeof require(${JSON.stringify(join(folder, 'src/handlers/archive.js'))}).handler)`,
+        ],
+        {
+          env: {
+            PATH: process.env.PATH ?? '',
+            WINNER_VIEW_STAGE: 'dev',
+            AWS_REGION: 'us-east-1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+            ...env,
+          },
+        },
+      ).then(
+        ({ stdout }) => String(stdout).trim(),
+        (error: { stderr: string }) => error.stderr,
+      )
+    expect(await load({})).toContain(
+      'ARCHIVE_BUCKET is not set: the archive has no bucket to write to',
+    )
+    expect(await load({ ARCHIVE_BUCKET: 'winner-view-dev-archivebucket' })).toBe('function')
+  })
+
   it('notifies topics of its own for pages and tickets, with no subscription unless an e-mail is given, and draws a dashboard', () => {
     // 11 per view (stalled's two parts among them) and 5 per totals stage (totals-stalled's two
-    // parts among them), and the stack's read throttles and two delivery alarms; stalled and
-    // totals-stalled are composites of their two parts, per view.
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(35)
-    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(4)
+    // parts among them), 4 for the archive (archive-stalled's two parts among them), and the
+    // stack's read throttles and two delivery alarms; stalled and totals-stalled are
+    // composites of their two parts, per view, and archive-stalled of its two.
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(39)
+    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toHaveLength(5)
     expect(resources.AlarmTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-alarms' })
     expect(resources.TicketTopic?.Properties).toEqual({ TopicName: 'winner-view-dev-tickets' })
     expect(ofType('AWS::SNS::Subscription')).toEqual([])
@@ -824,6 +1181,15 @@ describe('the deployment', () => {
     // A row for the totals stages: their functions' iterator age and errors.
     expect(body).toContain('"TotalsFn":{"Ref":"WinnerTotalsLambdaFunction"}')
     expect(body).toContain('"CategoryTotalsFn":{"Ref":"CategorySalesTotalsLambdaFunction"}')
+    // A row for the archive: records and bytes archived, how far it trails, its errors.
+    const sub = resources.Dashboard?.Properties.DashboardBody as { 'Fn::Sub': [string] } | undefined
+    const text = sub?.['Fn::Sub'][0] ?? ''
+    for (const metric of ['archiveRecords', 'archiveBytes', 'archiveNewestRecordAgeMs'])
+      expect(text).toContain(
+        `["WinnerView", "${metric}", "service", "winner-view-archive", "stage", "\${Stage}"`,
+      )
+    expect(text).toContain(`["AWS/Lambda", "IteratorAge", "FunctionName", "\${ArchiveFn}"]`)
+    expect(body).toContain('"ArchiveFn":{"Ref":"ArchiveLambdaFunction"}')
   })
 
   it('writes an import template holding the tables alone, for re-adopting them after a remove', async () => {
@@ -910,7 +1276,7 @@ describe('the deployment', () => {
   it('leaves a view’s mapping out, reads through a consumer of its own, and warms new tables, when told', async () => {
     const folder = join(tmpdir(), `winner-view-without-${process.pid}`)
     const params = [
-      'withoutMapping=winner',
+      'withoutMapping=winner,archive',
       'enhancedFanOut=categorySales',
       'warmWriteUnitsPerSecond=10000',
       'warmReadUnitsPerSecond=12000',
@@ -933,6 +1299,18 @@ describe('the deployment', () => {
     expect(ids).toContain('CategorySalesStreamMapping')
     expect(ids).toContain('WinnerLambdaFunction')
     expect(Object.keys(template.Outputs)).not.toContain('StreamMappingId')
+    // The archive's mapping and its archive-stalled page left out; its bucket, function and other pages stay.
+    expect(ids).not.toContain('ArchiveStreamMapping')
+    expect(ids.filter((id) => id.startsWith('ArchiveStalled'))).toEqual([])
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'ArchiveBucket',
+        'ArchiveLambdaFunction',
+        'ArchiveErrorsAlarm',
+        'ArchiveIteratorAgeAlarm',
+      ]),
+    )
+    expect(Object.keys(template.Outputs)).not.toContain('ArchiveStreamMappingId')
     // Enhanced fan-out: the category view's own consumer, its mapping on it, its role may subscribe.
     expect(template.Resources.CategorySalesStreamConsumer).toEqual({
       Type: 'AWS::Kinesis::StreamConsumer',
@@ -1028,6 +1406,7 @@ describe('the deployment', () => {
     expect(prod.StreamKeyPolicy?.Properties.Roles).toEqual([
       { Ref: 'WinnerRole' },
       { Ref: 'CategorySalesRole' },
+      { Ref: 'ArchiveRole' },
     ])
     expect(prod.StreamKeyPolicy?.Properties.PolicyDocument).toEqual({
       Version: '2012-10-17',
@@ -1051,6 +1430,10 @@ describe('the deployment', () => {
     expect((prod.CategorySalesStreamMapping as { DependsOn?: string[] }).DependsOn).toContain(
       'StreamKeyPolicy',
     )
+    expect((prod.ArchiveStreamMapping as { DependsOn?: string[] }).DependsOn).toEqual([
+      'ArchiveRole',
+      'StreamKeyPolicy',
+    ])
     // The tables encrypted with the given key, used by the roles through DynamoDB only.
     for (const table of [
       'ContributionsTable',
@@ -1077,7 +1460,7 @@ describe('the deployment', () => {
         StringEquals: { 'kms:ViaService': { 'Fn::Sub': `dynamodb.\${AWS::Region}.amazonaws.com` } },
       },
     })
-    // The stream's key is the views' alone: the totals stages read no Kinesis stream.
+    // The stream's key is its readers' alone (the views and the archive): the totals stages read no Kinesis stream.
     expect(prod.StreamKeyPolicy?.Properties.Roles).not.toContainEqual({ Ref: 'WinnerTotalsRole' })
     expect(prod.TotalsIteratorAgeAlarm?.Properties.AlarmActions).toEqual([
       'arn:aws:sns:eu-west-1:123456789012:oncall',
@@ -1150,6 +1533,7 @@ describe('the deployment', () => {
     ['categorySales', 'categorySales'],
     ['winnerTotals', 'winner'],
     ['categorySalesTotals', 'categorySales'],
+    ['archive', 'archive'],
   ])(
     'keeps the %s bundle within its budget and leaves the local stack out of it',
     async (name, module) => {

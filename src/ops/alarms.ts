@@ -93,6 +93,20 @@ export interface TotalsAlarmSettings {
   readonly totalsIteratorAgeAlarmMs: number
 }
 
+/** Where the archive's metrics live in one deployment. */
+export interface ArchiveTargets {
+  /** `Ref` of the archive's function. */
+  readonly functionName: Cfn
+  /** `Ref` of its mapping; absent when the stage leaves it out (`withoutMapping`). */
+  readonly mappingId?: Cfn
+  readonly streamName: Cfn
+}
+
+/** The figures a stage may set for the archive (serverless.yml's params). */
+export interface ArchiveAlarmSettings {
+  readonly archiveIteratorAgeAlarmMs: number
+}
+
 /** One metric of a namespace, by its one dimension, with the statistic an alarm takes. */
 const metricInput = (
   id: string,
@@ -167,6 +181,23 @@ const polledNone = (name: string, description: string, mappingId: Cfn): AlarmSpe
   comparison: 'LessThanThreshold',
 })
 
+/**
+ * Records arrive on the stream (Kinesis IncomingRecords above 0), five minutes in a row:
+ * a part of a stalled alarm, which notifies.
+ */
+const recordsArrive = (name: string, description: string, streamName: Cfn): AlarmSpec => ({
+  name,
+  severity: 'page',
+  description,
+  why: '',
+  inputs: [
+    metricInput('incoming', 'AWS/Kinesis', 'IncomingRecords', ['StreamName', streamName], 'Sum'),
+  ],
+  ...minutes(5),
+  threshold: 0,
+  comparison: 'GreaterThanThreshold',
+})
+
 /** Records arrive on the stream and the mapping polls none: it stopped without a sound. */
 const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
   name: 'stalled',
@@ -175,24 +206,11 @@ const stalled = (t: AlarmTargets, mappingId: Cfn): CompositeSpec => ({
     'Records arrive on the stream but the mapping polls none: it is disabled, deleted or failing (a KMS key, a permission). See the README runbook.',
   why: 'IteratorAge is emitted only when the function is invoked, so a mapping that stops is silent there. A composite of two alarms: the stream counts what arrives (IncomingRecords above 0, five minutes in a row) and the mapping what it polls (PolledEventCount, from MetricsConfig, below 1 five minutes in a row, a minute with no datapoint counting as none polled, so a mapping gone silent altogether still counts). Records in and none polled is a stop, not a pause; a quiet stream raises nothing',
   children: [
-    {
-      name: 'stalled-incoming',
-      severity: 'page',
-      description: 'Records arrive on the stream (a part of the stalled alarm, which notifies).',
-      why: '',
-      inputs: [
-        metricInput(
-          'incoming',
-          'AWS/Kinesis',
-          'IncomingRecords',
-          ['StreamName', t.streamName],
-          'Sum',
-        ),
-      ],
-      ...minutes(5),
-      threshold: 0,
-      comparison: 'GreaterThanThreshold',
-    },
+    recordsArrive(
+      'stalled-incoming',
+      'Records arrive on the stream (a part of the stalled alarm, which notifies).',
+      t.streamName,
+    ),
     polledNone(
       'stalled-polled',
       'The mapping polls no record (a part of the stalled alarm, which notifies).',
@@ -434,6 +452,62 @@ export const totalsAlarms = (
   totalsLag(targets),
 ]
 
+/**
+ * Records arrive on the stream and the archive's mapping polls none: the archive stopped,
+ * and what the stream trims before it moves again is missing from the archive for good.
+ */
+const archiveStalled = (t: ArchiveTargets, mappingId: Cfn): CompositeSpec => ({
+  name: 'archive-stalled',
+  severity: 'page',
+  description:
+    'Records arrive on the stream but the archive’s mapping polls none: it is disabled, deleted or failing (a KMS key, a permission). A record the stream trims before the archive moves again is lost to the archive for good. See the README runbook.',
+  why: 'As stalled, for the archive: its IteratorAge and Errors go silent with its invocations. A composite of two alarms: IncomingRecords of the stream above 0 five minutes in a row, and the archive mapping’s PolledEventCount (MetricsConfig) below 1 five minutes in a row, a minute with no datapoint counting as none polled. The mapping counts records as it reads them, not as its 60 s batching window lets it invoke, so a healthy archive polls every minute records arrive; a quiet stream raises nothing',
+  children: [
+    recordsArrive(
+      'archive-stalled-incoming',
+      'Records arrive on the stream (a part of the archive-stalled alarm, which notifies).',
+      t.streamName,
+    ),
+    polledNone(
+      'archive-stalled-polled',
+      'The archive’s mapping polls no record (a part of the archive-stalled alarm, which notifies).',
+      mappingId,
+    ),
+  ],
+})
+
+/** The archive keeps failing: S3 or Kinesis refuses it, an error at load. */
+const archiveErrors = (t: ArchiveTargets): AlarmSpec => ({
+  ...errors(t),
+  name: 'archive-errors',
+  description:
+    'The archive keeps failing (S3 or the bucket’s key refuses a write, ListShards is refused, an error at load): it skips nothing, so it stands still while the stream’s retention runs. See the README runbook.',
+  why: 'As errors: any error in three minutes in a row. The archive retries a batch forever (the archive is the history: nothing is skipped) and throws on any failure, so a fault fails every minute, while one passing failure does not page',
+})
+
+/** The archive far behind the stream, though moving. */
+const archiveIteratorAge = (t: ArchiveTargets, settings: ArchiveAlarmSettings): AlarmSpec => ({
+  name: 'archive-iterator-age',
+  severity: 'page',
+  description:
+    'The archive is far behind the stream: records older than the stream’s retention are lost to it for good. See the README runbook.',
+  why: 'Maximum over each minute, three minutes in a row over archiveIteratorAgeAlarmMs (1 hour): the archive waits up to 60 s to fill a batch, so a minute or two behind is its normal, and the stream keeps records 24 hours by default, so an hour behind leaves 23 to act. An empty minute is not breaching: a quiet stream invokes nothing, and a stop is archive-stalled’s to page',
+  inputs: [lambda(t, 'age', 'IteratorAge', 'Maximum')],
+  ...minutes(3),
+  threshold: settings.archiveIteratorAgeAlarmMs,
+  comparison: 'GreaterThanThreshold',
+})
+
+/** The archive's alarms in one deployment: all pages, as a gap in the archive is for good. */
+export const archiveAlarms = (
+  targets: ArchiveTargets,
+  settings: ArchiveAlarmSettings,
+): AnyAlarmSpec[] => [
+  ...(targets.mappingId === undefined ? [] : [archiveStalled(targets, targets.mappingId)]),
+  archiveErrors(targets),
+  archiveIteratorAge(targets, settings),
+]
+
 /** The stack's own alarms, once for every view: the stream's read budget and the alarms' delivery. */
 export const stackAlarms = (streamName: Cfn, topicNames: ReadonlyArray<Cfn>): AlarmSpec[] => [
   {
@@ -560,6 +634,38 @@ export const compositeResources = (
     },
   },
 })
+
+const capitalised = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}`
+
+/** An alarm's logical id: `stalled-polled` after the prefix `CategorySales` is `CategorySalesStalledPolledAlarm`. */
+export const alarmIdOf = (prefix: string, name: string): string =>
+  `${prefix}${name.split('-').map(capitalised).join('')}Alarm`
+
+/**
+ * Alarms as CloudFormation resources, by logical id (`alarmIdOf(idPrefix, name)`), each
+ * named `<namePrefix><name>`: pages notify the page topic, tickets the ticket topic.
+ */
+export const alarmResourcesOf = (
+  specs: ReadonlyArray<AnyAlarmSpec>,
+  { namePrefix, idPrefix }: { readonly namePrefix: string; readonly idPrefix: string },
+  topics: Readonly<Record<AlarmSpec['severity'], Cfn>>,
+): Record<string, unknown> => {
+  const idOf = (name: string) => alarmIdOf(idPrefix, name)
+  return Object.assign(
+    {},
+    ...specs.map((spec) =>
+      isComposite(spec)
+        ? compositeResources(spec, namePrefix, idOf, topics[spec.severity])
+        : {
+            [idOf(spec.name)]: alarmResource(
+              spec,
+              `${namePrefix}${spec.name}`,
+              topics[spec.severity],
+            ),
+          },
+    ),
+  )
+}
 
 /**
  * What the evaluator needs of a spec. It has no percentiles: it judges a percentile by the
