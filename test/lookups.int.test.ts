@@ -99,6 +99,17 @@ describe('winner-view status', () => {
       'rejected records of category-sales: 3',
       '  2\tdata.id',
       '  1\tdata',
+      expect.stringMatching(
+        new RegExp(
+          `^archive .*/archive/${new URL(kinesalite.endpoint).port}: ${LINES.length} records of 2 shards$`,
+        ),
+      ),
+      expect.stringMatching(
+        /^ {2}shardId-000000000000: [1-9]\d* records, the last arrived \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+      ),
+      expect.stringMatching(
+        /^ {2}shardId-000000000001: [1-9]\d* records, the last arrived \d{4}-\d\d-\d\dT[\d:.]+Z$/,
+      ),
       `warning: stream ${stage}Stream keeps records 24 h, under 7 days: a rebuild from TRIM_HORIZON replays only what is left (raise it with IncreaseStreamRetentionPeriod)`,
       '',
     ])

@@ -20,6 +20,17 @@ const streamLine = (stream: StageStatus['stream']): string => {
   return `stream ${stream.name}: ${stream.openShards} open of ${stream.shards.length} shards, retention ${stream.retentionHours} h, oldest record ${oldest}`
 }
 
+/** The archive's lines: where it is, then each shard's records and its last record's arrival. */
+const printArchive = (archive: StageStatus['archive']): void => {
+  if (archive === undefined) return
+  const records = archive.shards.reduce((n, s) => n + s.records, 0)
+  console.log(`archive ${archive.location}: ${records} records of ${archive.shards.length} shards`)
+  for (const shard of archive.shards)
+    console.log(
+      `  ${shard.shardId}: ${shard.records} records, the last arrived ${shard.lastArrival ?? 'never'}${shard.parentShardId === undefined ? '' : ` (child of ${shard.parentShardId})`}`,
+    )
+}
+
 const printStatus = (status: StageStatus): void => {
   console.log(streamLine(status.stream))
   for (const { name, items } of status.tables)
@@ -31,6 +42,7 @@ const printStatus = (status: StageStatus): void => {
     console.log(
       `event source mapping of ${mapping.functionName}: ${mapping.state}, last processing result ${mapping.lastProcessingResult}`,
     )
+  printArchive(status.archive)
   for (const warning of status.warnings) console.log(`warning: ${warning}`)
 }
 
@@ -55,6 +67,7 @@ export const statusCommand = (cli: Command): Command =>
           'categorySales',
           'winnerTotals',
           'categorySalesTotals',
+          'archive',
         ].map((key) => `${SERVICE}-${flags.stage}-${key}`)
         const lambda =
           flags.aws === true ? { client: new LambdaClient({}), functionNames } : undefined

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { type ArchivedShardStatus, archiveStatus } from '../runtime/archiveReader'
 import { describeTable } from '../runtime/tableCheck'
 import { listShards, streamRef } from './kinesis'
 import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
@@ -35,6 +36,11 @@ export interface StageStatus {
   }>
   /** With --aws: each view's function and its event source mapping's state. */
   readonly mappings?: ReadonlyArray<MappingStatus>
+  /** How far the stream's archive has got, shard by shard, and where it is (local stacks). */
+  readonly archive?: {
+    readonly location: string
+    readonly shards: ReadonlyArray<ArchivedShardStatus>
+  }
   readonly warnings: ReadonlyArray<string>
 }
 
@@ -162,9 +168,14 @@ export const stageStatus = async (
     lambda === undefined
       ? undefined
       : await Promise.all(lambda.functionNames.map((name) => mappingStatus(lambda.client, name)))
+  const archive =
+    stack.archive === undefined
+      ? undefined
+      : { location: stack.archive.root, shards: await archiveStatus(stack.archive, streamName) }
   return {
     stream,
     tables: names.map((name, at) => ({ name, items: counts[at] })),
+    ...(archive === undefined ? {} : { archive }),
     rejectedByReason: countByReason(rejected),
     otherViewsRejected,
     ...(mappings === undefined ? {} : { mappings }),

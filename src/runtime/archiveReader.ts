@@ -56,23 +56,72 @@ export const rangeOfKey = (
   return { first: match[1] ?? '', last: match[2] ?? '', count: Number(match[3]) }
 }
 
-/** How many records one shard's archive holds, from its keys (see `archivedRecordCount`). */
-const shardRecordCount = async (source: ArchiveSource, prefix: string): Promise<number> => {
-  const widest = new Map<string, { readonly last: string; readonly count: number }>()
+/** How far one shard's archive goes: its records (from its keys) and its newest object's key. */
+interface ShardExtent {
+  readonly records: number
+  readonly last: string | undefined
+  readonly lastKey: string | undefined
+}
+
+/** One shard's extent, from its keys alone (see `archivedRecordCount`). */
+const shardExtent = async (source: ArchiveSource, prefix: string): Promise<ShardExtent> => {
+  const widest = new Map<
+    string,
+    { readonly key: string; readonly last: string; readonly count: number }
+  >()
   for await (const key of source.list(prefix)) {
     const range = rangeOfKey(key)
     // Keys list by first, then last: the last of those with one first is the widest.
-    if (range !== undefined) widest.set(range.first, range)
+    if (range !== undefined) widest.set(range.first, { ...range, key })
   }
-  let count = 0
+  let records = 0
   let last: string | undefined
+  let lastKey: string | undefined
   for (const range of widest.values()) {
     if (!isAfter(range.last, last)) continue
-    count += range.count
+    records += range.count
     last = range.last
+    lastKey = range.key
   }
-  return count
+  return { records, last, lastKey }
 }
+
+/** What `status` shows of a shard's archive: its records, its last record and when it arrived. */
+export interface ArchivedShardStatus {
+  readonly shardId: string
+  readonly parentShardId?: string
+  readonly records: number
+  readonly lastSequenceNumber?: string
+  /** The last archived record's arrival time (ISO-8601): how far the archive has got. */
+  readonly lastArrival?: string
+}
+
+/** How far a stream's archive has got, shard by shard: one listing each, one object read each. */
+export const archiveStatus = async (
+  source: ArchiveSource,
+  streamName: string,
+): Promise<ArchivedShardStatus[]> =>
+  Promise.all(
+    (await archivedShards(source, streamName)).map(async (shard) => {
+      const extent = await shardExtent(source, archivePrefixes(streamName).records(shard.shardId))
+      const records =
+        extent.lastKey === undefined
+          ? []
+          : await batchRecords(source, extent.lastKey, shard.shardId)
+      const newest = records[records.length - 1]
+      return {
+        shardId: shard.shardId,
+        ...(shard.parentShardId === undefined ? {} : { parentShardId: shard.parentShardId }),
+        records: extent.records,
+        ...(newest === undefined
+          ? {}
+          : {
+              lastSequenceNumber: newest.sequenceNumber,
+              lastArrival: new Date(newest.approximateArrivalTimestamp * 1000).toISOString(),
+            }),
+      }
+    }),
+  )
 
 /**
  * How many records a stream's archive holds, from its keys alone: of the objects that
@@ -85,11 +134,9 @@ export const archivedRecordCount = async (
 ): Promise<number> => {
   const shards = await archivedShards(source, streamName)
   const counts = await Promise.all(
-    shards.map(({ shardId }) =>
-      shardRecordCount(source, archivePrefixes(streamName).records(shardId)),
-    ),
+    shards.map(({ shardId }) => shardExtent(source, archivePrefixes(streamName).records(shardId))),
   )
-  return counts.reduce((sum, n) => sum + n, 0)
+  return counts.reduce((sum, extent) => sum + extent.records, 0)
 }
 
 /** The records of one batch object of `shardId`, or an error naming the object. */
