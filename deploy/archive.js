@@ -64,6 +64,8 @@ const lifecycleOf = ({ archiveInfrequentAccessDays, archiveExpireDays }) => {
         {
           Id: 'archive-storage',
           Status: 'Enabled',
+          // The records alone: a shard's manifest (under shards/) is written once and must outlive them.
+          Prefix: 'records/',
           ...(infrequentAccess === undefined
             ? {}
             : {
@@ -137,7 +139,8 @@ const archiveKeyStatements = (archiveKmsKeyArn) =>
     : [
         {
           Effect: 'Allow',
-          Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          // A PutObject under SSE-KMS asks KMS for a data key only.
+          Action: ['kms:GenerateDataKey'],
           Resource: archiveKmsKeyArn,
           Condition: {
             StringEquals: { 'kms:ViaService': { 'Fn::Sub': `s3.\${AWS::Region}.amazonaws.com` } },

@@ -38,6 +38,10 @@ const deliveriesArb = shardLogArb.chain((log) =>
   cutsArb.map((cuts) => ({ log, batches: deliveriesOf(log, cuts) })),
 )
 
+/** When the fixtures' stream was created, and so its archive's name. */
+const CREATED = new Date('2026-11-01T00:00:00.000Z')
+const ARCHIVE_ID = `devStream/${CREATED.getTime()}`
+
 const SHARD = 'shardId-000000000007'
 const asBatch = (records: ReadonlyArray<ArchivedRecord>): ArchivedBatch => ({
   shardId: SHARD,
@@ -97,6 +101,7 @@ describe('the archive', () => {
           store: archive,
           shardsOf: async () => [{ shardId: SHARD }],
           log: () => {},
+          createdOf: async () => CREATED,
         })
         for (const batch of batches) {
           const records = batch.map((r) => {
@@ -110,16 +115,11 @@ describe('the archive', () => {
         }
         const after = from % (log.length + 1) === 0 ? undefined : log[(from % (log.length + 1)) - 1]
         const read: ArchivedRecord[] = []
-        for await (const chunk of shardRecords(
-          archive,
-          'devStream',
-          SHARD,
-          after?.sequenceNumber,
-        )) {
+        for await (const chunk of shardRecords(archive, ARCHIVE_ID, SHARD, after?.sequenceNumber)) {
           read.push(...chunk)
         }
         expect(read).toEqual(log.slice(from % (log.length + 1)))
-        expect(await archivedRecordCount(archive, 'devStream')).toBe(log.length)
+        expect(await archivedRecordCount(archive, ARCHIVE_ID)).toBe(log.length)
       }),
       { numRuns: 200 },
     )

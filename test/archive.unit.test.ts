@@ -44,7 +44,7 @@ describe('archive objects', () => {
       delivered('shardId-000000000001', SEQ_2),
     ])
     expect(batch && batchKeyOf('retail', batch)).toBe(
-      `retail/records/shardId-000000000001/056.${SEQ_1}-056.${SEQ_2}.2.jsonl.gz`,
+      `records/retail/shardId-000000000001/056.${SEQ_1}-056.${SEQ_2}.2.jsonl.gz`,
     )
   })
 
@@ -81,6 +81,20 @@ describe('archive objects', () => {
         '{"format":"winner-view-archive/1","shardId":"s","first":"1","last":"1","count":2}\n{"sequenceNumber":"1","partitionKey":"p","approximateArrivalTimestamp":1,"data":""}\n',
       ),
       'expected 2 records, got 1',
+    ],
+    [
+      'records out of order',
+      gzipSync(
+        '{"format":"winner-view-archive/1","shardId":"s","first":"3","last":"2","count":2}\n{"sequenceNumber":"3","partitionKey":"p","approximateArrivalTimestamp":1,"data":""}\n{"sequenceNumber":"2","partitionKey":"p","approximateArrivalTimestamp":1,"data":""}\n',
+      ),
+      'line 3: not after the record before it',
+    ],
+    [
+      'records other than the header says',
+      gzipSync(
+        '{"format":"winner-view-archive/1","shardId":"s","first":"1","last":"9","count":1}\n{"sequenceNumber":"1","partitionKey":"p","approximateArrivalTimestamp":1,"data":""}\n',
+      ),
+      'records from 1 to 1, but the header says 1 to 9',
     ],
   ])('refuse %s with a reason', (_, bytes, reason) => {
     expect(decodeBatch(bytes)).toEqual(E.left(reason))

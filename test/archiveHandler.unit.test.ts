@@ -39,6 +39,7 @@ const setUp = (shards: ShardFacts[] | (() => ShardFacts[]) = SHARDS) => {
       return typeof shards === 'function' ? shards() : shards
     },
     log: (line) => lines.push(line),
+    createdOf: async () => new Date(1_790_000_000_000),
     now: () => 1_795_000_002_500, // 2.5 s after the fixtures' records arrived
   })
   return { handler, objects, puts, lines, listings: () => listings }
@@ -58,9 +59,9 @@ describe('the archive handler', () => {
     await handler(first)
     await handler(eventOf(CHILD, 4, 2))
     expect(puts).toEqual([
-      'devStream/shards/shardId-000000000002.json',
-      `devStream/records/${CHILD}/056.${sequenceNumber(1)}-056.${sequenceNumber(3)}.3.jsonl.gz`,
-      `devStream/records/${CHILD}/056.${sequenceNumber(4)}-056.${sequenceNumber(5)}.2.jsonl.gz`,
+      'shards/devStream/1790000000000/shardId-000000000002.json',
+      `records/devStream/1790000000000/${CHILD}/056.${sequenceNumber(1)}-056.${sequenceNumber(3)}.3.jsonl.gz`,
+      `records/devStream/1790000000000/${CHILD}/056.${sequenceNumber(4)}-056.${sequenceNumber(5)}.2.jsonl.gz`,
     ])
     expect(JSON.parse(Buffer.from(objects.get(puts[0] ?? '') ?? []).toString())).toEqual({
       shardId: CHILD,

@@ -33,6 +33,7 @@ const SHARDS: ShardFacts[] = [
   ...CHILDREN.map((shardId) => ({ shardId, parentShardId: PARENT })),
 ]
 const PRODUCTS = ['p1', 'p2', 'p3', 'p4']
+const CREATED = new Date('2026-11-01T00:00:00.000Z')
 
 const payloadArb = fc.oneof(
   fc
@@ -77,6 +78,7 @@ const archiveOf = async (
     store: archive,
     shardsOf: async () => SHARDS,
     log: () => {},
+    createdOf: async () => CREATED,
   })
   for (const shard of SHARDS) {
     for (const batch of deliveriesOf(inShard(records, shard.shardId), cuts)) {
@@ -160,7 +162,7 @@ describe('a rebuild from the archive', () => {
           ) =>
             replayArchive({
               source,
-              streamName: 'devStream',
+              archiveId: `devStream/${CREATED.getTime()}`,
               streamArn: STREAM_ARN,
               handler: counted,
               checkpoints,

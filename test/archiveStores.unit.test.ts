@@ -63,7 +63,7 @@ describe('the folder archive', () => {
     const root = mkdtempSync(join(tmpdir(), 'archive-'))
     const archive = fileArchive(root)
     await archive.put('s/shards/shardId-1.json', bytes('{}'))
-    writeFileSync(join(root, 's', 'shards', 'shardId-2.json.partial'), '{')
+    writeFileSync(join(root, 's', 'shards', 'shardId-2.json.partial-1-x'), '{')
     expect(await listed(archive, 's/shards/')).toEqual(['s/shards/shardId-1.json'])
   })
 })

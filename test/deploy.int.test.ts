@@ -866,6 +866,7 @@ describe('the deployment', () => {
             {
               Id: 'archive-storage',
               Status: 'Enabled',
+              Prefix: 'records/',
               Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }],
             },
           ],
@@ -1034,6 +1035,7 @@ describe('the deployment', () => {
           {
             Id: 'archive-storage',
             Status: 'Enabled',
+            Prefix: 'records/',
             Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }],
             ExpirationInDays: 3650,
           },
@@ -1044,7 +1046,7 @@ describe('the deployment', () => {
     const statements = statementsOf(template.ArchiveRole)
     expect(statements).toContainEqual({
       Effect: 'Allow',
-      Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+      Action: ['kms:GenerateDataKey'],
       Resource: 'arn:aws:kms:us-east-1:123456789012:key/a-1',
       Condition: {
         StringEquals: { 'kms:ViaService': { 'Fn::Sub': `s3.\${AWS::Region}.amazonaws.com` } },

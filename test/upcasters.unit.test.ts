@@ -7,7 +7,13 @@ import {
   IMAGE_SCHEMA,
   PURCHASE_SCHEMA,
 } from '../src/domain/events'
-import { PRODUCT_UPCASTERS, productKindOf, type Upcasters, upcastTo } from '../src/domain/upcasters'
+import {
+  PRODUCT_UPCASTERS,
+  productKindOf,
+  type Upcaster,
+  type Upcasters,
+  upcastTo,
+} from '../src/domain/upcasters'
 import { ingress } from './support/fixtures'
 import { OLD_CREATE, OLD_PURCHASE, OLDEST_CREATE, testUpcasters } from './support/upcasters'
 
@@ -129,6 +135,19 @@ describe('upcasters', () => {
     expect(outcome({ schema: OLD_PURCHASE, id: 'p1' }, turning)).toEqual(
       E.left(
         `data.schema: the upcaster from "${OLD_PURCHASE}" gave "${CREATE_SCHEMA}", not ${PURCHASE_SCHEMA}'s kind`,
+      ),
+    )
+  })
+
+  it.each([
+    ['nothing', () => undefined],
+    ['null', () => null],
+    ['an array', () => []],
+  ])('refuse an upcaster that returns %s, so the shard moves on', (_, returns) => {
+    const broken = new Map([[OLD_PURCHASE, returns as unknown as Upcaster]])
+    expect(outcome({ schema: OLD_PURCHASE, productId: 'p1' }, broken)).toEqual(
+      E.left(
+        `data.schema: the upcaster from "${OLD_PURCHASE}" gave nothing, not ${PURCHASE_SCHEMA}'s kind`,
       ),
     )
   })

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { LocalArchive, Stack, StackOptions } from '../local/localStack'
-import { rebuild } from '../local/rebuild'
+import { archiveIdOfStream, rebuild } from '../local/rebuild'
 import { archivedRecordCount } from '../runtime/archiveReader'
 import { DEFAULT_BATCH_SIZE, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard, progressBar } from './output'
@@ -40,7 +40,10 @@ export const rebuildCommand = (cli: Command): Command =>
     .action(async (flags: RebuildFlags) => {
       await withStack({ ...flags, existingStream: flags.stream }, async (opened, signal) => {
         const stack = withArchive(opened)
-        const total = await archivedRecordCount(stack.archive, flags.stream)
+        const total = await archivedRecordCount(
+          stack.archive,
+          await archiveIdOfStream(stack, flags.stream),
+        )
         const bar = progressBar('rebuilding', total)
         const result = await rebuild(stack, {
           streamName: flags.stream,

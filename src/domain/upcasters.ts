@@ -54,15 +54,20 @@ const stepOf = (
   current: string,
 ): E.Either<string, EventData> => {
   const from = quoted(String(data.schema))
+  let schema: unknown
   let next: EventData
   try {
     next = upcaster(data)
+    schema = (next as { readonly schema?: unknown } | null | undefined)?.schema
   } catch (error) {
     const message = String(error instanceof Error ? error.message : error)
     return E.left(`data: the upcaster from ${from} failed: ${message.slice(0, MAX_MESSAGE)}`)
   }
-  const schema = next.schema
-  return typeof schema === 'string' && productKindOf(schema) === productKindOf(current)
+  return typeof next === 'object' &&
+    next !== null &&
+    !Array.isArray(next) &&
+    typeof schema === 'string' &&
+    productKindOf(schema) === productKindOf(current)
     ? E.right(next)
     : E.left(
         `data.schema: the upcaster from ${from} gave ${describeValue(schema)}, not ${current}'s kind`,

@@ -1,5 +1,5 @@
 import { makeArchiveHandler } from '../runtime/archiveHandler'
-import { listShards, shardFactsOf } from '../runtime/kinesisShards'
+import { listShards, shardFactsOf, streamCreatedAt } from '../runtime/kinesisShards'
 import { dynamoCheckpoints } from './checkpoints'
 import type { LocalArchive, Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
@@ -27,6 +27,7 @@ export const archiveStream = async (
     handler: makeArchiveHandler({
       store: stack.archive,
       shardsOf: async () => (await listShards(stack.kinesis, streamName)).map(shardFactsOf),
+      createdOf: () => streamCreatedAt(stack.kinesis, streamName),
       log: () => {},
     }),
     checkpoints: dynamoCheckpoints(

@@ -7,7 +7,8 @@ import { failedIndex, type KinesisHandler, THROWN } from './poller'
 
 export interface ArchiveReplayOptions {
   readonly source: ArchiveSource
-  readonly streamName: string
+  /** The archive to replay, by its name (`archiveIdOf`: the stream's name and creation time). */
+  readonly archiveId: string
   /** The ARN the records name as their source, as the live mapping's did. */
   readonly streamArn: string
   readonly handler: KinesisHandler
@@ -98,7 +99,7 @@ const replayShard = async (
   stats: ArchiveReplayStats,
 ) => {
   let pending: ArchivedRecord[] = []
-  const records = shardRecords(options.source, options.streamName, cursor.shardId, cursor.last)
+  const records = shardRecords(options.source, options.archiveId, cursor.shardId, cursor.last)
   for await (const chunk of records) {
     pending.push(...chunk)
     while (pending.length >= options.batchSize) {
@@ -142,7 +143,7 @@ const readyShards = (shards: ReadonlyArray<ShardFacts>, done: ReadonlySet<string
  */
 export const replayArchive = async (options: ArchiveReplayOptions): Promise<ArchiveReplayStats> => {
   const stats: ArchiveReplayStats = { shards: 0, batches: 0, records: 0, redeliveries: 0 }
-  const shards = await archivedShards(options.source, options.streamName)
+  const shards = await archivedShards(options.source, options.archiveId)
   const parents = new Set(shards.flatMap((s) => [s.parentShardId, s.adjacentParentShardId]))
   const saved = await options.checkpoints.load()
   const done = new Set([...saved.values()].filter((c) => c.finished).map((c) => c.shardId))
@@ -160,6 +161,13 @@ export const replayArchive = async (options: ArchiveReplayOptions): Promise<Arch
       }),
     )
     if (options.signal?.aborted) break
+  }
+  const waiting = shards.filter((s) => !done.has(s.shardId))
+  if (!options.signal?.aborted && waiting.length > 0) {
+    // Parents that name one another: no order to read them in, so none is read.
+    throw new Error(
+      `the archive's shards ${waiting.map((s) => s.shardId).join(', ')} wait for one another's parents`,
+    )
   }
   return stats
 }

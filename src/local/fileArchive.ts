@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { ArchiveStore } from '../runtime/archiveHandler'
@@ -9,7 +10,7 @@ async function* filesUnder(root: string, dir: string): AsyncGenerator<string> {
   for (const entry of entries) {
     const path = join(dir, entry.name)
     if (entry.isDirectory()) yield* filesUnder(root, path)
-    else if (!entry.name.endsWith('.partial')) yield relative(root, path).split(sep).join('/')
+    else if (!entry.name.includes('.partial-')) yield relative(root, path).split(sep).join('/')
   }
 }
 
@@ -22,8 +23,10 @@ export const fileArchive = (root: string): ArchiveStore & ArchiveSource => ({
   put: async (key, body) => {
     const path = join(root, ...key.split('/'))
     await mkdir(dirname(path), { recursive: true })
-    await writeFile(`${path}.partial`, body)
-    await rename(`${path}.partial`, path)
+    // A side file of this write alone: two writers of one key never share one.
+    const side = `${path}.partial-${process.pid}-${randomUUID()}`
+    await writeFile(side, body)
+    await rename(side, path)
   },
   get: async (key) => new Uint8Array(await readFile(join(root, ...key.split('/')))),
   list: async function* (prefix) {

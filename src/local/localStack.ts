@@ -119,11 +119,13 @@ export interface Stack {
 export type LocalArchive = ArchiveStore & ArchiveSource & { readonly root: string }
 
 /**
- * Where the local archive keeps a Kinesis emulator's streams: under the stack's home, one
- * folder per emulator (by its port), so that two emulators' streams of one name never mix.
+ * Where the local archive keeps the streams' archives: a folder under the stack's home,
+ * beside the emulators' data. Each stream's archive is named by the stream's name and
+ * creation time, so that streams of one name (another emulator's, or one made again)
+ * never mix.
  */
-export const localArchiveOf = (kinesisEndpoint: string, home = stackHome()): LocalArchive => {
-  const root = join(home, 'archive', new URL(kinesisEndpoint).port || 'default')
+export const localArchiveOf = (home = stackHome()): LocalArchive => {
+  const root = join(home, 'archive')
   return { ...fileArchive(root), root }
 }
 
@@ -284,8 +286,9 @@ const deleteStage = async (
   for (const table of tables.filter((t) => ours.has(t)))
     await raw.send(new DeleteTableCommand({ TableName: table }))
   await deleteStream(kinesis, `${stage}Stream`)
-  // A stream made again is another stream: its archive starts again too.
-  await rm(join(archive.root, `${stage}Stream`), { recursive: true, force: true })
+  // Its stream made again is another stream (another archive): the old one's goes.
+  for (const part of ['records', 'shards'])
+    await rm(join(archive.root, part, `${stage}Stream`), { recursive: true, force: true })
 }
 
 /**
@@ -395,7 +398,7 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     }
     const names = tableNamesFor(options.stage)
     const checkpoints = checkpointsTableFor(options.stage)
-    const archive = localArchiveOf(endpoints.kinesis)
+    const archive = localArchiveOf()
     if (options.readOnly === true) {
       if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
     } else {

@@ -4,8 +4,10 @@ import {
   type KinesisClient,
 } from '@aws-sdk/client-kinesis'
 import { compareSequenceNumbers } from '../domain/position'
+import { archiveIdOf } from '../runtime/archive'
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { makeViewHandler } from '../runtime/handler'
+import { streamCreatedAt } from '../runtime/kinesisShards'
 import type { AnyView } from '../runtime/view'
 import { type ArchiveReplayStats, replayArchive } from './archiveReplay'
 import { type CheckpointStore, dynamoCheckpoints } from './checkpoints'
@@ -28,8 +30,10 @@ export interface HandOver {
   readonly shardId: string
   /** The last record folded from the archive; none: the archive holds none of this shard. */
   readonly archivedTo?: string
-  /** The oldest record the stream still holds; none: it holds none of this shard. */
+  /** The oldest record the stream still holds; none: it holds none of this shard (or gave none). */
   readonly streamFrom?: string
+  /** Whether the replay read the shard to its end (a closed shard: a parent of another). */
+  readonly finished: boolean
 }
 
 export interface RebuildResult {
@@ -72,16 +76,18 @@ export const oldestRetained = async (
 }
 
 /**
- * The shards where handing over would leave a gap: the stream no longer holds the record
- * after the last one the archive gave (its oldest is later). A shard the archive never
+ * The shards where handing over could leave a gap. Sequence numbers are not consecutive,
+ * so only a record both hold proves none: the stream must still hold the last record the
+ * archive gave (its oldest at or before it), unless the replay read the shard to its end.
+ * A stream that holds none of the shard cannot prove it either. A shard the archive never
  * read is taken as whole (new since, or the archive stalled, which pages).
  */
 export const gapsOf = (handOver: ReadonlyArray<HandOver>): HandOver[] =>
   handOver.filter(
     (h) =>
       h.archivedTo !== undefined &&
-      h.streamFrom !== undefined &&
-      compareSequenceNumbers(h.streamFrom, h.archivedTo) > 0,
+      !h.finished &&
+      (h.streamFrom === undefined || compareSequenceNumbers(h.streamFrom, h.archivedTo) > 0),
   )
 
 /** Each view's live consumer starts where its replay ended, unless it has started already. */
@@ -107,10 +113,14 @@ const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
   }
 }
 
+/** The name of the archive of a stream as it is now (its name and creation time). */
+export const archiveIdOfStream = async (stack: Stack, streamName: string): Promise<string> =>
+  archiveIdOf(streamName, await streamCreatedAt(stack.kinesis, streamName))
+
 const replayView = async (
   stack: Stack & { readonly archive: LocalArchive },
   view: AnyView,
-  options: RebuildOptions,
+  options: RebuildOptions & { readonly archiveId: string },
 ): Promise<ArchiveReplayStats> => {
   const { place, replay } = checkpointsOf(stack, view, options.streamName)
   const handler = makeViewHandler(view, {
@@ -119,7 +129,7 @@ const replayView = async (
   })
   const stats = await replayArchive({
     source: stack.archive,
-    streamName: options.streamName,
+    archiveId: options.archiveId,
     streamArn: localStreamArn(options.streamName),
     handler: options.faults === undefined ? handler : withFaults(handler, options.faults).handler,
     ...(options.faults === undefined ? {} : { retryDelayMs: () => 0 }),
@@ -145,6 +155,7 @@ const handOverOf = async (stack: Stack, streamName: string): Promise<HandOver[]>
       const streamFrom = await oldestRetained(stack.kinesis, streamName, ShardId)
       return {
         shardId: ShardId,
+        finished: replayed.get(ShardId)?.finished === true,
         ...(archivedTo === undefined ? {} : { archivedTo }),
         ...(streamFrom === undefined ? {} : { streamFrom }),
       }
@@ -163,18 +174,22 @@ export const rebuild = async (
   stack: Stack & { readonly archive: LocalArchive },
   options: RebuildOptions,
 ): Promise<RebuildResult> => {
-  const { onProgress, ...quiet } = options
+  const withId = { ...options, archiveId: await archiveIdOfStream(stack, options.streamName) }
+  const { onProgress, ...quiet } = withId
   const replays = await Promise.all(
     STACK_VIEWS.map(
       async (view, at) =>
-        [view.name, await replayView(stack, view, at === 0 ? options : quiet)] as const,
+        [view.name, await replayView(stack, view, at === 0 ? withId : quiet)] as const,
     ),
   )
+  if (options.signal?.aborted)
+    throw new Error('interrupted: run the same rebuild again to go on from there')
   const handOver = await handOverOf(stack, options.streamName)
   const gaps = gapsOf(handOver)
   if (gaps.length > 0) {
     const named = gaps.map(
-      (g) => `${g.shardId} (archived to ${g.archivedTo}, the stream starts at ${g.streamFrom})`,
+      (g) =>
+        `${g.shardId} (archived to ${g.archivedTo}, the stream ${g.streamFrom === undefined ? 'holds none of it' : `starts at ${g.streamFrom}`})`,
     )
     throw new Error(
       `the stream no longer holds what follows the archive on ${named.join(', ')}: handing over would skip records`,

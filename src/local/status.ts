@@ -6,7 +6,9 @@ import {
 } from '@aws-sdk/client-kinesis'
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { archiveIdOf } from '../runtime/archive'
 import { type ArchivedShardStatus, archiveStatus } from '../runtime/archiveReader'
+import { streamCreatedAt } from '../runtime/kinesisShards'
 import { describeTable } from '../runtime/tableCheck'
 import { listShards, streamRef } from './kinesis'
 import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
@@ -171,7 +173,13 @@ export const stageStatus = async (
   const archive =
     stack.archive === undefined
       ? undefined
-      : { location: stack.archive.root, shards: await archiveStatus(stack.archive, streamName) }
+      : {
+          location: stack.archive.root,
+          shards: await archiveStatus(
+            stack.archive,
+            archiveIdOf(streamName, await streamCreatedAt(stack.kinesis, streamName)),
+          ),
+        }
   return {
     stream,
     tables: names.map((name, at) => ({ name, items: counts[at] })),

@@ -86,11 +86,22 @@ export const batchesOf = (records: ReadonlyArray<KinesisStreamRecord>): Archived
 export const sortableSequence = (sequenceNumber: string): string =>
   `${String(sequenceNumber.length).padStart(3, '0')}.${sequenceNumber}`
 
-/** Where a stream's archive keeps its records and shards. */
-export const archivePrefixes = (streamName: string) => ({
-  records: (shardId: string) => `${streamName}/records/${shardId}/`,
-  shard: (shardId: string) => `${streamName}/shards/${shardId}.json`,
-  shards: `${streamName}/shards/`,
+/**
+ * The name of one stream's archive: the stream's name and when it was created (ms), for a
+ * stream deleted and created again under its name is another stream, whose records must
+ * never mix with the first one's.
+ */
+export const archiveIdOf = (streamName: string, created: Date): string =>
+  `${streamName}/${created.getTime()}`
+
+/**
+ * Where a stream's archive keeps its records and its shards' manifests: apart, so that a
+ * lifecycle rule on `records/` never expires a manifest.
+ */
+export const archivePrefixes = (archiveId: string) => ({
+  records: (shardId: string) => `records/${archiveId}/${shardId}/`,
+  shard: (shardId: string) => `shards/${archiveId}/${shardId}.json`,
+  shards: `shards/${archiveId}/`,
 })
 
 /**
@@ -98,10 +109,10 @@ export const archivePrefixes = (streamName: string) => ({
  * listing a shard's keys gives its batches in stream order), and its count of records. A batch delivered again
  * (a retry) gets the same key; a bisected one, keys of its own whose records overlap.
  */
-export const batchKeyOf = (streamName: string, batch: ArchivedBatch): string => {
+export const batchKeyOf = (archiveId: string, batch: ArchivedBatch): string => {
   const first = batch.records[0]?.sequenceNumber ?? '0'
   const last = batch.records[batch.records.length - 1]?.sequenceNumber ?? first
-  return `${archivePrefixes(streamName).records(batch.shardId)}${sortableSequence(first)}-${sortableSequence(last)}.${batch.records.length}.jsonl.gz`
+  return `${archivePrefixes(archiveId).records(batch.shardId)}${sortableSequence(first)}-${sortableSequence(last)}.${batch.records.length}.jsonl.gz`
 }
 
 /** A batch's object: gzipped JSON lines, its header first, then one record a line. */
@@ -150,9 +161,33 @@ export const decodeBatch = (bytes: Uint8Array): E.Either<string, ArchivedBatch> 
     if (E.isLeft(record)) return record
     records.push(record.right)
   }
-  return records.length === header.right.count
-    ? E.right({ shardId: header.right.shardId, records })
-    : E.left(`expected ${header.right.count} records, got ${records.length}`)
+  return pipe(
+    checkedRange(header.right, records),
+    E.map(() => ({ shardId: header.right.shardId, records })),
+  )
+}
+
+/**
+ * A batch's records as its header says: its count, from its first to its last, each after
+ * the one before. A damaged object fails, rather than let the reader skip past records.
+ */
+const checkedRange = (
+  header: BatchHeader,
+  records: ReadonlyArray<ArchivedRecord>,
+): E.Either<string, void> => {
+  if (records.length !== header.count)
+    return E.left(`expected ${header.count} records, got ${records.length}`)
+  const out = records.findIndex(
+    (r, at) => at > 0 && !isAfter(r.sequenceNumber, records[at - 1]?.sequenceNumber),
+  )
+  if (out >= 0) return E.left(`line ${out + 2}: not after the record before it`)
+  const first = records[0]?.sequenceNumber
+  const last = records[records.length - 1]?.sequenceNumber
+  return records.length === 0 || (first === header.first && last === header.last)
+    ? E.right(undefined)
+    : E.left(
+        `records from ${first} to ${last}, but the header says ${header.first} to ${header.last}`,
+      )
 }
 
 /**

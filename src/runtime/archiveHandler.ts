@@ -1,5 +1,6 @@
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda'
 import {
+  archiveIdOf,
   archivePrefixes,
   batchesOf,
   batchKeyOf,
@@ -33,15 +34,17 @@ export interface ArchiveDeps {
   readonly store: ArchiveStore
   /** The stream's shards (`ListShards`), parents included while the stream keeps them. */
   readonly shardsOf: (streamArn: string) => Promise<ReadonlyArray<ShardFacts>>
+  /** When the stream was created (`DescribeStreamSummary`): its archive's name has it. */
+  readonly createdOf: (streamArn: string) => Promise<Date>
   readonly log: (line: ArchiveLine) => void
   readonly now?: () => number
 }
 
 /** A stream's name from its ARN (`arn:aws:kinesis:…:stream/<name>`). */
 export const streamNameOfArn = (arn: string): string => {
-  const at = arn.indexOf(':stream/')
-  if (at < 0) throw new Error(`not a Kinesis stream ARN: ${arn}`)
-  return arn.slice(at + ':stream/'.length)
+  const match = /:stream\/([^/]+)/.exec(arn)
+  if (match?.[1] === undefined) throw new Error(`not a Kinesis stream ARN: ${arn}`)
+  return match[1]
 }
 
 /**
@@ -70,21 +73,29 @@ const shardFinder = (shardsOf: ArchiveDeps['shardsOf']) => {
 export const makeArchiveHandler = (deps: ArchiveDeps) => {
   const findShard = shardFinder(deps.shardsOf)
   const manifested = new Set<string>()
+  const archiveIds = new Map<string, string>()
+  const archiveIdOfArn = async (arn: string): Promise<string> => {
+    const known =
+      archiveIds.get(arn) ?? archiveIdOf(streamNameOfArn(arn), await deps.createdOf(arn))
+    archiveIds.set(arn, known)
+    return known
+  }
   const now = deps.now ?? Date.now
   return async (event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> => {
     const arn = event.Records[0]?.eventSourceARN
     if (arn === undefined) return { batchItemFailures: [] }
     const stream = streamNameOfArn(arn)
+    const archiveId = await archiveIdOfArn(arn)
     for (const batch of batchesOf(event.Records)) {
       const started = now()
-      const manifestKey = archivePrefixes(stream).shard(batch.shardId)
+      const manifestKey = archivePrefixes(archiveId).shard(batch.shardId)
       if (!manifested.has(manifestKey)) {
         const shard = await findShard(arn, batch.shardId)
         await deps.store.put(manifestKey, Buffer.from(shardManifestOf(shard)))
         manifested.add(manifestKey)
       }
       const body = encodeBatch(batch)
-      await deps.store.put(batchKeyOf(stream, batch), body)
+      await deps.store.put(batchKeyOf(archiveId, batch), body)
       const newest = batch.records[batch.records.length - 1]
       deps.log({
         stream,

@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis'
 import { S3Client } from '@aws-sdk/client-s3'
 import { makeArchiveHandler } from './archiveHandler'
 import { archiveEmfLogger } from './emf'
-import { listShards, shardFactsOf } from './kinesisShards'
+import { listShards, shardFactsOf, streamCreatedAt } from './kinesisShards'
 import { s3Archive } from './s3Archive'
 import { stageFromEnv } from './tables'
 
@@ -27,6 +27,7 @@ export const archiveHandlerOf = (env: NodeJS.ProcessEnv = process.env) => {
   return makeArchiveHandler({
     store: s3Archive(new S3Client({}), archiveBucketFromEnv(env)),
     shardsOf: async (streamArn) => (await listShards(kinesis, streamArn)).map(shardFactsOf),
+    createdOf: (streamArn) => streamCreatedAt(kinesis, streamArn),
     log: archiveEmfLogger(stageFromEnv(env)),
   })
 }

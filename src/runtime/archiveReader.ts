@@ -150,7 +150,21 @@ const batchRecords = async (
   if (batch.right.shardId !== shardId) {
     throw new Error(`archive ${key}: holds shard ${batch.right.shardId}, not ${shardId}`)
   }
-  return batch.right.records
+  const { records } = batch.right
+  const range = rangeOfKey(key)
+  const named = {
+    first: records[0]?.sequenceNumber,
+    last: records[records.length - 1]?.sequenceNumber,
+  }
+  if (
+    range !== undefined &&
+    (range.first !== named.first || range.last !== named.last || range.count !== records.length)
+  ) {
+    throw new Error(
+      `archive ${key}: holds ${records.length} records from ${named.first} to ${named.last}, not what its key says`,
+    )
+  }
+  return records
 }
 
 /**

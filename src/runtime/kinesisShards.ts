@@ -1,4 +1,9 @@
-import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis'
+import {
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis'
 import type { ShardFacts } from './archive'
 
 /**
@@ -30,3 +35,11 @@ export const shardFactsOf = (shard: Shard): ShardFacts => ({
     ? {}
     : { adjacentParentShardId: shard.AdjacentParentShardId }),
 })
+
+/** When a stream was created, by its name or ARN: the archive names a stream's archive by it. */
+export const streamCreatedAt = async (client: KinesisClient, stream: string): Promise<Date> => {
+  const answer = await client.send(new DescribeStreamSummaryCommand(streamRef(stream)))
+  const created = answer.StreamDescriptionSummary?.StreamCreationTimestamp
+  if (created === undefined) throw new Error(`stream ${stream}: Kinesis gave no creation time`)
+  return created
+}
