@@ -18,9 +18,11 @@ import {
 // The commit's condition checks what it took from its cache either way (DESIGN.md).
 
 const SHARD = 'shardId-000000000004'
-let n = 0
-const record = (envelope: Record<string, unknown>): KinesisStreamRecord =>
-  kinesisRecord(envelope, { shardId: SHARD, sequenceNumber: sequenceNumber((n += 1)) })
+let recorded = 0
+const record = (envelope: Record<string, unknown>): KinesisStreamRecord => {
+  recorded += 1
+  return kinesisRecord(envelope, { shardId: SHARD, sequenceNumber: sequenceNumber(recorded) })
+}
 const create = (id: string) => record(ingress(creatorOrigin('ann'), createData(id)))
 const buy = (id: string) => record(ingress(creatorOrigin('buyer'), purchaseData(id)))
 
