@@ -19,7 +19,7 @@ import { type LocalArchive, openStack, type Stack } from '../src/local/localStac
 import { rebuild } from '../src/local/rebuild'
 import { recordsOfLines } from '../src/local/replayLog'
 import { readCategoryView, readView } from '../src/local/viewReader'
-import { generateWorkload } from '../src/local/workload'
+import { generateWorkload, seededRandom } from '../src/local/workload'
 import { viewTableNamesFor } from '../src/runtime/tables'
 import { categorySalesView } from '../src/views/categorySales'
 import { dynamoEndpoint } from './support/dynamo'
@@ -120,7 +120,7 @@ describe('a rebuild from the archive', () => {
     const stack = await stackFor('arch2')
     const result = await rebuild(
       { ...stack, kinesis: trimmedBefore(cutoff) },
-      { streamName: 'archived', batchSize: 50, faults: { rate: 0.2, random: seeded(5) } },
+      { streamName: 'archived', batchSize: 50, faults: { rate: 0.2, random: seededRandom(5) } },
     )
     expect(result.archive['winner-view']?.records).toBeGreaterThanOrEqual(800)
     await expectOracle(stack, 'arch2', lines)
@@ -158,12 +158,3 @@ describe('a rebuild whose archive trails the stream past what the stream still h
     await stack.stop()
   })
 })
-
-/** A seeded random in [0, 1). */
-function seeded(seed: number) {
-  let state = seed
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648
-    return state / 2_147_483_648
-  }
-}

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import type { LocalArchive, Stack, StackOptions } from '../local/localStack'
-import { archiveIdOfStream, rebuild } from '../local/rebuild'
+import { rebuild } from '../local/rebuild'
 import { archivedRecordCount } from '../runtime/archiveReader'
+import { streamArchiveId } from '../runtime/kinesisShards'
 import { DEFAULT_BATCH_SIZE, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard, progressBar } from './output'
 import { withStack } from './stack'
@@ -42,7 +43,7 @@ export const rebuildCommand = (cli: Command): Command =>
         const stack = withArchive(opened)
         const total = await archivedRecordCount(
           stack.archive,
-          await archiveIdOfStream(stack, flags.stream),
+          await streamArchiveId(stack.kinesis, flags.stream),
         )
         const bar = progressBar('rebuilding', total)
         const result = await rebuild(stack, {

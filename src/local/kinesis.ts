@@ -1,7 +1,10 @@
 import {
+  type _Record,
   CreateStreamCommand,
   DeleteStreamCommand,
   DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   KinesisClient,
   type KinesisClientConfig,
   PutRecordsCommand,
@@ -66,7 +69,37 @@ export const deleteStream = async (client: KinesisClient, streamName: string): P
   throw new Error(`stream ${streamName} was not deleted within 10 s`)
 }
 
-export { listShards, streamRef } from '../runtime/kinesisShards'
+import { listShards, streamRef } from '../runtime/kinesisShards'
+
+export { listShards, streamRef }
+
+/**
+ * The oldest record a shard still holds (TRIM_HORIZON), by the stream's name or ARN, or
+ * none; a few empty pages are read past, as a read at the trim horizon may give them.
+ */
+export const oldestRecordOf = async (
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+): Promise<_Record | undefined> => {
+  let iterator = (
+    await kinesis.send(
+      new GetShardIteratorCommand({
+        ...streamRef(stream),
+        ShardId: shardId,
+        ShardIteratorType: 'TRIM_HORIZON',
+      }),
+    )
+  ).ShardIterator
+  for (let page = 0; page < 5 && iterator !== undefined; page += 1) {
+    const answer = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))
+    const first = answer.Records?.[0]
+    if (first !== undefined) return first
+    if (answer.MillisBehindLatest === 0) return undefined
+    iterator = answer.NextShardIterator
+  }
+  return undefined
+}
 
 /** One record to put: a partition key and its bytes. */
 export interface OutgoingRecord {

@@ -58,6 +58,10 @@ interface ShardCursor {
   failures: number
 }
 
+/** The ARN the local stack's records name as their source. */
+export const localStreamArn = (streamName: string): string =>
+  `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`
+
 /** A Kinesis record in the shape Lambda's event source mapping hands it to a function. */
 export const toLambdaRecord = (
   streamName: string,
@@ -70,7 +74,7 @@ export const toLambdaRecord = (
   eventName: 'aws:kinesis:record',
   invokeIdentityArn: 'arn:aws:iam::000000000000:role/winner-view-local',
   awsRegion: 'us-east-1',
-  eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`,
+  eventSourceARN: localStreamArn(streamName),
   kinesis: {
     kinesisSchemaVersion: '1.0',
     partitionKey: record.PartitionKey ?? '',

@@ -1,20 +1,15 @@
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis'
 import { compareSequenceNumbers } from '../domain/position'
-import { archiveIdOf } from '../runtime/archive'
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { makeViewHandler } from '../runtime/handler'
-import { streamCreatedAt } from '../runtime/kinesisShards'
+import { streamArchiveId } from '../runtime/kinesisShards'
 import type { AnyView } from '../runtime/view'
 import { type ArchiveReplayStats, replayArchive } from './archiveReplay'
 import { type CheckpointStore, dynamoCheckpoints } from './checkpoints'
 import { type ConsumeResult, consume, consumerOf, settleTotals } from './consume'
 import { type FaultPlan, withFaults } from './faults'
-import { listShards } from './kinesis'
+import { listShards, oldestRecordOf } from './kinesis'
 import { type LocalArchive, STACK_VIEWS, type Stack } from './localStack'
+import { localStreamArn } from './poller'
 
 export interface RebuildOptions {
   readonly streamName: string
@@ -45,35 +40,6 @@ export interface RebuildResult {
 /** The name a view's replay of a stream's archive keeps its checkpoints under. */
 export const rebuildConsumerOf = (view: AnyView, streamName: string): string =>
   `rebuild:${view.name}:${streamName}`
-
-/** The ARN the local stack's records name as their source (as the local poller's do). */
-const localStreamArn = (streamName: string) =>
-  `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`
-
-/** The oldest record a shard still holds (TRIM_HORIZON), or none; a few empty pages are read past. */
-export const oldestRetained = async (
-  kinesis: KinesisClient,
-  streamName: string,
-  shardId: string,
-): Promise<string | undefined> => {
-  let iterator = (
-    await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: streamName,
-        ShardId: shardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    )
-  ).ShardIterator
-  for (let page = 0; page < 5 && iterator !== undefined; page += 1) {
-    const answer = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))
-    const first = answer.Records?.[0]?.SequenceNumber
-    if (first !== undefined) return first
-    if (answer.MillisBehindLatest === 0) return undefined
-    iterator = answer.NextShardIterator
-  }
-  return undefined
-}
 
 /**
  * The shards where handing over could leave a gap. Sequence numbers are not consecutive,
@@ -113,10 +79,6 @@ const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
   }
 }
 
-/** The name of the archive of a stream as it is now (its name and creation time). */
-export const archiveIdOfStream = async (stack: Stack, streamName: string): Promise<string> =>
-  archiveIdOf(streamName, await streamCreatedAt(stack.kinesis, streamName))
-
 const replayView = async (
   stack: Stack & { readonly archive: LocalArchive },
   view: AnyView,
@@ -152,7 +114,7 @@ const handOverOf = async (stack: Stack, streamName: string): Promise<HandOver[]>
   return Promise.all(
     shards.map(async ({ ShardId = '' }) => {
       const archivedTo = replayed.get(ShardId)?.sequenceNumber
-      const streamFrom = await oldestRetained(stack.kinesis, streamName, ShardId)
+      const streamFrom = (await oldestRecordOf(stack.kinesis, streamName, ShardId))?.SequenceNumber
       return {
         shardId: ShardId,
         finished: replayed.get(ShardId)?.finished === true,
@@ -174,7 +136,7 @@ export const rebuild = async (
   stack: Stack & { readonly archive: LocalArchive },
   options: RebuildOptions,
 ): Promise<RebuildResult> => {
-  const withId = { ...options, archiveId: await archiveIdOfStream(stack, options.streamName) }
+  const withId = { ...options, archiveId: await streamArchiveId(stack.kinesis, options.streamName) }
   const { onProgress, ...quiet } = withId
   const replays = await Promise.all(
     STACK_VIEWS.map(

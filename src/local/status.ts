@@ -1,16 +1,10 @@
-import {
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis'
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis'
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { archiveIdOf } from '../runtime/archive'
 import { type ArchivedShardStatus, archiveStatus } from '../runtime/archiveReader'
-import { streamCreatedAt } from '../runtime/kinesisShards'
+import { streamArchiveId } from '../runtime/kinesisShards'
 import { describeTable } from '../runtime/tableCheck'
-import { listShards, streamRef } from './kinesis'
+import { listShards, oldestRecordOf, streamRef } from './kinesis'
 import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
 import { scanAll } from './viewReader'
 
@@ -46,22 +40,6 @@ export interface StageStatus {
   readonly warnings: ReadonlyArray<string>
 }
 
-const oldestArrival = async (
-  kinesis: KinesisClient,
-  streamName: string,
-  shardId: string,
-): Promise<Date | undefined> => {
-  const { ShardIterator } = await kinesis.send(
-    new GetShardIteratorCommand({
-      ...streamRef(streamName),
-      ShardId: shardId,
-      ShardIteratorType: 'TRIM_HORIZON',
-    }),
-  )
-  const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }))
-  return page.Records?.[0]?.ApproximateArrivalTimestamp
-}
-
 const hoursSince = (date: Date): number => (Date.now() - date.getTime()) / 3_600_000
 
 /** The stream's retention, shards, and the age of its oldest record. */
@@ -74,7 +52,11 @@ export const streamStatus = async (
   )
   const shards = await listShards(kinesis, streamName)
   const arrivals = await Promise.all(
-    shards.map((shard) => oldestArrival(kinesis, streamName, shard.ShardId ?? '')),
+    shards.map(
+      async (shard) =>
+        (await oldestRecordOf(kinesis, streamName, shard.ShardId ?? ''))
+          ?.ApproximateArrivalTimestamp,
+    ),
   )
   const oldest = arrivals.filter((date) => date !== undefined).map(hoursSince)
   return {
@@ -177,7 +159,7 @@ export const stageStatus = async (
           location: stack.archive.root,
           shards: await archiveStatus(
             stack.archive,
-            archiveIdOf(streamName, await streamCreatedAt(stack.kinesis, streamName)),
+            await streamArchiveId(stack.kinesis, streamName),
           ),
         }
   return {

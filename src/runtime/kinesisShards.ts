@@ -4,7 +4,7 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis'
-import type { ShardFacts } from './archive'
+import { archiveIdOf, type ShardFacts } from './archive'
 
 /**
  * How a call names a stream: by its ARN when given one (a stream in another account), by
@@ -43,3 +43,7 @@ export const streamCreatedAt = async (client: KinesisClient, stream: string): Pr
   if (created === undefined) throw new Error(`stream ${stream}: Kinesis gave no creation time`)
   return created
 }
+
+/** The name of a stream's archive as the stream is now: its name and creation time. */
+export const streamArchiveId = async (client: KinesisClient, stream: string): Promise<string> =>
+  archiveIdOf(stream, await streamCreatedAt(client, stream))
