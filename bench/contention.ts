@@ -142,6 +142,12 @@ const behindRoundTrips = <State>(
       await about(ROUND_TRIP_MS)
       return memory.keepRejected(records)
     },
+    // One conditional put a batch, on the shard's own item: a write unit, never a conflict.
+    markFolded: async (mark) => {
+      await about(ROUND_TRIP_MS)
+      meter.writeUnits += 1
+      return memory.markFolded(mark)
+    },
   }
 }
 

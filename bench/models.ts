@@ -47,6 +47,7 @@ const withRoundTrips = <State>(store: Store<State>, ms: number): Store<State> =>
   readStates: (keys) => afterAbout(ms, () => store.readStates(keys)),
   writeStates: (writes) => afterAbout(ms, () => store.writeStates(writes)),
   keepRejected: (records) => afterAbout(ms, () => store.keepRejected(records)),
+  markFolded: (mark) => afterAbout(ms, () => store.markFolded(mark)),
 })
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/Either'
-import { compareSequenceNumbers } from '../src/domain/position'
+import { compareSequenceNumbers, sortableSequence } from '../src/domain/position'
 import {
   type ArchivedBatch,
   type ArchivedRecord,
@@ -8,7 +8,6 @@ import {
   decodeBatch,
   encodeBatch,
   recordsAfter,
-  sortableSequence,
 } from '../src/runtime/archive'
 import { makeArchiveHandler } from '../src/runtime/archiveHandler'
 import { archivedRecordCount, shardRecords } from '../src/runtime/archiveReader'

@@ -25,6 +25,7 @@ const summary: BatchSummary = {
   failure: 'ThrottlingException: slow down',
   durationMs: 250,
   newestRecordAgeMs: 1500,
+  markFailure: null,
 }
 
 describe('the batch log line as an Embedded Metric Format record', () => {

@@ -108,6 +108,7 @@ describe('partial sums', () => {
       ['scores', 'Scores'],
       ['partials', 'ContributionsPartials'],
       ['rejected', 'Rejected'],
+      ['marks', 'ContributionsMarks'],
     ])
     expect(partialsTableOf(categorySalesView)?.suffix).toBe('CategoryProductsPartials')
     expect(
@@ -122,6 +123,7 @@ describe('partial sums', () => {
       'scores',
       'partials',
       'rejected',
+      'marks',
     ])
     const before = winnerView.initial('p1')
     const after = {

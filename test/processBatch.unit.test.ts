@@ -297,6 +297,7 @@ describe('the batch log line', () => {
       failure: null,
       durationMs: expect.any(Number),
       newestRecordAgeMs: expect.any(Number),
+      markFailure: null,
     })
   })
 

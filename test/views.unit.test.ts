@@ -18,6 +18,7 @@ describe('the winner view’s wiring', () => {
       contributions: 'winner-view-prod-Contributions',
       scores: 'winner-view-prod-Scores',
       partials: 'winner-view-prod-ContributionsPartials',
+      marks: 'winner-view-prod-ContributionsMarks',
       rejected: 'winner-view-prod-Rejected',
     })
     expect(winnerView.tables.state).toMatchObject({
@@ -29,6 +30,7 @@ describe('the winner view’s wiring', () => {
       TABLE_CONTRIBUTIONS_NAME: 'winner-view-dev-Contributions',
       TABLE_SCORES_NAME: 'winner-view-dev-Scores',
       TABLE_PARTIALS_NAME: 'winner-view-dev-ContributionsPartials',
+      TABLE_MARKS_NAME: 'winner-view-dev-ContributionsMarks',
       TABLE_REJECTED_NAME: 'winner-view-dev-Rejected',
     })
   })
@@ -99,6 +101,7 @@ describe('the category sales view’s wiring', () => {
       categorySales: 'winner-view-prod-CategorySales',
       partials: 'winner-view-prod-CategoryProductsPartials',
       categoryRejected: 'winner-view-prod-CategoryRejected',
+      marks: 'winner-view-prod-CategoryProductsMarks',
     })
     expect(categorySalesView.tables.state).toMatchObject({
       role: 'categoryProducts',
@@ -113,6 +116,7 @@ describe('the category sales view’s wiring', () => {
         { AttributeName: 'writer', KeyType: 'RANGE' },
       ],
       [{ AttributeName: 'eventId', KeyType: 'HASH' }],
+      [{ AttributeName: 'shardId', KeyType: 'HASH' }],
     ])
   })
 

@@ -29,6 +29,15 @@ export const compareSequenceNumbers = (a: string, b: string): -1 | 0 | 1 => {
 }
 
 /**
+ * A sequence number written so that text order is number order: its length in three
+ * digits, a dot, then the digits (`056.4959…`). Kinesis writes up to 129 digits, with no
+ * leading zero. S3 lists keys in text order, so a shard's archived batches list in stream
+ * order; DynamoDB compares strings so, so a freshness mark's condition can compare them.
+ */
+export const sortableSequence = (sequenceNumber: string): string =>
+  `${String(sequenceNumber.length).padStart(3, '0')}.${sequenceNumber}`
+
+/**
  * True when `sequenceNumber` comes after `last` (or nothing was folded yet). The shard id
  * takes no part: after a reshard a child shard's numbers are larger than its parent's.
  */

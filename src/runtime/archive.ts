@@ -4,7 +4,7 @@ import * as E from 'fp-ts/Either'
 import { pipe } from 'fp-ts/function'
 import * as t from 'io-ts'
 import { reasonOf } from '../domain/codecs'
-import { isAfter, isSequenceNumber } from '../domain/position'
+import { isAfter, isSequenceNumber, sortableSequence } from '../domain/position'
 import { shardIdOf } from './kinesisRecord'
 
 /**
@@ -77,14 +77,6 @@ export const batchesOf = (records: ReadonlyArray<KinesisStreamRecord>): Archived
   }
   return [...byShard].map(([shardId, kept]) => ({ shardId, records: kept }))
 }
-
-/**
- * A sequence number written so that text order is number order: its length in three
- * digits, a dot, then the digits (`056.4959…`). Kinesis writes up to 129 digits, with no
- * leading zero. S3 lists keys in text order, so a shard's batches list in stream order.
- */
-export const sortableSequence = (sequenceNumber: string): string =>
-  `${String(sequenceNumber.length).padStart(3, '0')}.${sequenceNumber}`
 
 /**
  * The name of one stream's archive: the stream's name and when it was created (ms), for a

@@ -13,6 +13,7 @@ import { CLIENT_RETRY, type ClientRetry } from './clientRetry'
 import { forEachAtMost } from './concurrency'
 import { interpretWriteError, isPermanent } from './dynamoErrors'
 import { expiringRejectedItems, transactionItems } from './items'
+import { MARKS_ROLE, putMark } from './marks'
 import type { StateWrite, Store, StoredState, WriteOutcome } from './store'
 import { checkTables } from './tableCheck'
 import type { AnyView, View, ViewTableNames } from './view'
@@ -174,6 +175,7 @@ export const makeDynamoStore = <Event, State>(
   readStates: readStates(view, options),
   writeStates: writeStates(view, options),
   keepRejected: keepRejected(view, options),
+  markFolded: (mark) => putMark(options.client, nameOf(options.names, MARKS_ROLE), mark),
 })
 
 /**

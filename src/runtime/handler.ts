@@ -9,6 +9,7 @@ import { defaultRetryPolicy, type RetryPolicy } from './backoff'
 import { longestCallMs } from './clientRetry'
 import { type CommitResult, commitBatch, describeError, type Settled } from './commit'
 import { parseKinesisRecord, shardIdOf } from './kinesisRecord'
+import { markOfBatch } from './marks'
 import { perWriterView } from './partials'
 import { groupByKey, type KeyBatch, type PlannedWrite, planKey } from './plan'
 import { type Rejection, rejectDuplicates, rejectedRecord, rejectKey } from './rejection'
@@ -47,6 +48,11 @@ export interface BatchSummary {
   readonly durationMs: number
   /** How old the batch's newest record was when the batch ended: how far behind the view is. */
   readonly newestRecordAgeMs: number | null
+  /**
+   * Why the batch's freshness mark was not stored, or null. The batch stands: a mark that
+   * trails only holds a switch back, and the next batch marks the shard again.
+   */
+  readonly markFailure: string | null
 }
 
 /** What the handler uses of Lambda's context: the request id and the time left. */
@@ -421,6 +427,7 @@ const unhandled = (
   failure,
   durationMs: Date.now() - started,
   newestRecordAgeMs: newestRecordAge(records),
+  markFailure: null,
 })
 
 /**
@@ -487,6 +494,22 @@ export const makeViewHandler = <Event, State>(
   }
 }
 
+/** Stores the batch's freshness mark; what went wrong, if anything, as a reason. */
+const markedOrWhy = async (
+  store: Pick<Store<unknown>, 'markFolded'>,
+  records: ReadonlyArray<KinesisStreamRecord>,
+  failedFrom: string | null,
+): Promise<string | null> => {
+  const mark = markOfBatch(records, failedFrom)
+  if (mark === undefined) return null
+  try {
+    await store.markFolded(mark)
+    return null
+  } catch (error) {
+    return describeError(error)
+  }
+}
+
 type RecordOutcome = 'folded' | 'skipped' | 'rejected' | 'unfinished'
 
 /**
@@ -505,6 +528,22 @@ const outcomesOf = (
   for (const { recordIndex } of rejections) outcomes[recordIndex] = 'rejected'
   for (const recordIndex of unfinished) outcomes[recordIndex] = 'unfinished'
   return outcomes
+}
+
+/** The log line's counts of records, each record counted once by its outcome. */
+const recordCounts = (
+  classified: ReadonlyArray<Classified<unknown>>,
+  folded: Pick<FoldOutcome, 'rejections' | 'duplicates'>,
+  unfinished: ReadonlyArray<number>,
+) => {
+  const outcomes = outcomesOf(classified, folded.rejections, unfinished)
+  const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length
+  return {
+    folded: count('folded'),
+    skipped: count('skipped'),
+    rejected: count('rejected'),
+    duplicates: folded.duplicates.filter((at) => outcomes[at] === 'rejected').length,
+  }
 }
 
 /** The view as this batch's writer, its shard, folds it; as is with shared aggregates. */
@@ -544,17 +583,13 @@ const handleBatch = async <Event, State>(
   const keptLater = await keepAll(deps.store, folded.later)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)
-  const outcomes = outcomesOf(classified, folded.rejections, unfinished)
-  const count = (outcome: RecordOutcome) => outcomes.filter((o) => o === outcome).length
+  const markFailure = await markedOrWhy(deps.store, records, failedFrom)
   return {
     level: failedFrom === null ? 'info' : 'warn',
     message: 'batch',
     ...placeOf(records, context),
     records: records.length,
-    folded: count('folded'),
-    skipped: count('skipped'),
-    rejected: count('rejected'),
-    duplicates: folded.duplicates.filter((at) => outcomes[at] === 'rejected').length,
+    ...recordCounts(classified, folded, unfinished),
     keys: batches.length,
     writes: folded.writes,
     transactions: folded.transactions,
@@ -567,5 +602,6 @@ const handleBatch = async <Event, State>(
     failure: folded.failure ?? kept.failure ?? keptLater.failure ?? null,
     durationMs: Date.now() - started,
     newestRecordAgeMs: newestRecordAge(records),
+    markFailure,
   }
 }

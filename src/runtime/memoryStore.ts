@@ -1,6 +1,8 @@
 import * as E from 'fp-ts/Either'
 import { exceedsBytes, MAX_KEY_BYTES } from '../domain/codecs'
+import { isAfter } from '../domain/position'
 import { sleep } from './backoff'
+import type { FreshnessMark } from './marks'
 import {
   aggregateOfItem,
   PARTIAL_AGGREGATE,
@@ -36,6 +38,8 @@ export interface MemoryTables<State> {
   /** Per aggregate table role, items by `aggregateItemKey`. */
   readonly aggregates: Map<string, Map<string, AggregateItem>>
   readonly rejected: Map<string, RejectedRecord>
+  /** Freshness marks by shard. */
+  readonly marks: Map<string, FreshnessMark>
   /** The partials' changes not yet summed into the totals, as their stream would carry them. */
   readonly partialChanges: PartialChange[]
   /** Changes made to the partials so far: the next change's sequence number. */
@@ -47,6 +51,7 @@ export const emptyTables = <State>(): MemoryTables<State> => ({
   states: new Map(),
   aggregates: new Map(),
   rejected: new Map(),
+  marks: new Map(),
   partialChanges: [],
   changesMade: 0,
 })
@@ -281,6 +286,11 @@ export const memoryStore = <Event, State>(
     },
     keepRejected: async (records) => {
       for (const record of records) tables.rejected.set(record.eventId, record)
+    },
+    markFolded: async (mark) => {
+      const stored = tables.marks.get(mark.shardId)
+      if (stored === undefined || !isAfter(stored.sequenceNumber, mark.sequenceNumber))
+        tables.marks.set(mark.shardId, mark)
     },
   }
 }

@@ -1,4 +1,5 @@
 import type { Either } from 'fp-ts/Either'
+import type { FreshnessMark } from './marks'
 import type { AggregateDelta } from './view'
 
 /** A key's new state, the position it was folded from, and what it adds to the aggregates. */
@@ -46,6 +47,8 @@ export interface Store<State> {
   /** One transaction: every state on its condition, and the aggregates' ADDs. */
   readonly writeStates: (writes: ReadonlyArray<StateWrite<State>>) => Promise<WriteOutcome>
   readonly keepRejected: (records: ReadonlyArray<RejectedRecord>) => Promise<void>
+  /** Stores how far the view has folded a shard, unless a later mark is stored already. */
+  readonly markFolded: (mark: FreshnessMark) => Promise<void>
 }
 
 /** DynamoDB allows 100 items per transaction: Puts and aggregate updates together. */

@@ -1,5 +1,6 @@
 import type { Either } from 'fp-ts/Either'
 import type { Position } from '../domain/position'
+import { marksTableOf } from './marks'
 import { partialsTableOf } from './partials'
 import type { TableDefinition } from './tables'
 
@@ -89,7 +90,8 @@ export type ViewTableNames = Readonly<Record<string, string>>
 
 /**
  * Every table of a view, the state table first: its aggregates are kept as totals,
- * summed by the totals stage from the partials table the runtime adds (`partials.ts`).
+ * summed by the totals stage from the partials table the runtime adds (`partials.ts`);
+ * its freshness marks last (`marks.ts`).
  */
 export const tablesOf = (view: AnyView): ReadonlyArray<ViewTable> => {
   const partials = partialsTableOf(view)
@@ -98,5 +100,6 @@ export const tablesOf = (view: AnyView): ReadonlyArray<ViewTable> => {
     ...view.tables.aggregates.filter((table) => table.role !== partials?.role),
     ...(partials === undefined ? [] : [partials]),
     view.tables.rejected,
+    marksTableOf(view),
   ]
 }
