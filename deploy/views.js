@@ -3,7 +3,8 @@
 // Lambda describes a batch it gave up on, its totals stage (a function of its own on its
 // partials table's stream, with its own role) and its alarms. Each view keeps its own
 // position, so a poison record or an outage of one never holds up the other. Beside
-// them, the stream's archive, another reader of the stream (deploy/archive.js).
+// them, the stream's archive, another reader of the stream (deploy/archive.js), and the
+// stage's Live table, the pointer to the version readers see (src/runtime/versions.ts).
 const { require: requireTs } = require('tsx/cjs/api')
 const {
   consumerStatements,
@@ -20,6 +21,8 @@ const { tableNameFor, tableVariableOf, TABLE_ACTIONS, TOTALS_ACTIONS } = require
 )
 const { tablesOf: viewTablesOf } = requireTs('../src/runtime/view.ts', __filename)
 const { PARTIALS_ROLE, partialsTableOf } = requireTs('../src/runtime/partials.ts', __filename)
+const { MARKS_ROLE } = requireTs('../src/runtime/marks.ts', __filename)
+const { liveTable, liveTableFor } = requireTs('../src/runtime/versions.ts', __filename)
 const { winnerView } = requireTs('../src/views/winner.ts', __filename)
 const { categorySalesView } = requireTs('../src/views/categorySales.ts', __filename)
 const { alarmIdOf, alarmResource, alarmResourcesOf, stackAlarms, totalsAlarms, viewAlarms } =
@@ -64,6 +67,7 @@ const tableIdOf = (table) => `${table.suffix}Table`
 const viewActionsOf = (view, table) => {
   if (table === view.tables.state) return TABLE_ACTIONS.state
   if (table === view.tables.rejected) return TABLE_ACTIONS.rejected
+  if (table.role === MARKS_ROLE) return TABLE_ACTIONS.marks
   return table.role === PARTIALS_ROLE ? TABLE_ACTIONS.partials : TABLE_ACTIONS.aggregate
 }
 
@@ -118,30 +122,44 @@ const retentionOf = (table, view, rejectedRetentionDays) =>
     ? { TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true } }
     : {}
 
+/** A table of the stage: on demand, recoverable, encrypted with the tables' key, protected as the stage says. */
+const tableResource = (TableName, definition, params, extra = {}) => ({
+  Type: 'AWS::DynamoDB::Table',
+  // Kept when the stack is removed or the table replaced, but not when the stack
+  // that first creates it rolls back: a failed first deploy leaves nothing behind.
+  DeletionPolicy: 'RetainExceptOnCreate',
+  UpdateReplacePolicy: 'Retain',
+  Properties: {
+    TableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    ...cfnDefinitionOf(definition),
+    PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    ...encryptionOf(params.tableKmsKeyArn),
+    ...extra,
+    DeletionProtectionEnabled:
+      params.deletionProtection === true || params.deletionProtection === 'true',
+  },
+})
+
 const tableResources = (view, stage, params, warmThroughput) =>
   Object.fromEntries(
     tablesOf(view).map(({ table }) => [
       tableIdOf(table),
-      {
-        Type: 'AWS::DynamoDB::Table',
-        // Kept when the stack is removed or the table replaced, but not when the stack
-        // that first creates it rolls back: a failed first deploy leaves nothing behind.
-        DeletionPolicy: 'RetainExceptOnCreate',
-        UpdateReplacePolicy: 'Retain',
-        Properties: {
-          TableName: tableNameFor(stage, table.suffix),
-          BillingMode: 'PAY_PER_REQUEST',
-          ...cfnDefinitionOf(table.definition),
-          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-          ...encryptionOf(params.tableKmsKeyArn),
-          ...warmThroughput,
-          ...retentionOf(table, view, params.rejectedRetentionDays),
-          DeletionProtectionEnabled:
-            params.deletionProtection === true || params.deletionProtection === 'true',
-        },
-      },
+      tableResource(tableNameFor(stage, table.suffix), table.definition, params, {
+        // Marks hold an item per shard: warm throughput would be paid for nothing.
+        ...(table.role === MARKS_ROLE ? {} : warmThroughput),
+        ...retentionOf(table, view, params.rejectedRetentionDays),
+      }),
     ]),
   )
+
+/**
+ * The stage's pointer to the version readers see, once per stage: the CLI's (switch, and
+ * readers) alone, so no function's role names it.
+ */
+const liveTableResource = (stage, params) => ({
+  LiveTable: tableResource(liveTableFor(stage), liveTable, params),
+})
 
 /** What a role needs of the tables' customer-managed key, through DynamoDB only (their streams' records too). */
 const tableKeyStatements = (tableKmsKeyArn) =>
@@ -510,7 +528,12 @@ module.exports = async ({ resolveVariable }) => {
     )
   }
   const archive = archiveResources(stage, params, topics, { withoutMapping, fanOut })
-  Object.assign(Resources, archive.Resources, stackAlarmResources(stage, params, topics))
+  Object.assign(
+    Resources,
+    archive.Resources,
+    stackAlarmResources(stage, params, topics),
+    liveTableResource(stage, params),
+  )
   Object.assign(Outputs, archive.Outputs)
   if (params.streamKmsKeyArn !== 'none')
     Object.assign(Resources, streamKeyPolicy(stage, params.streamKmsKeyArn))

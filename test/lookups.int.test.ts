@@ -79,7 +79,14 @@ afterAll(() => kinesalite.stop())
 describe('winner-view status', () => {
   it('shows the stream, the tables, the rejected records by reason, and warns of a short retention', async () => {
     const { stdout } = await cli('status')
+    const mark = (shard: number) =>
+      expect.stringMatching(
+        new RegExp(
+          `^ {2}shardId-00000000000${shard}: to \\d+, which arrived \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z$`,
+        ),
+      )
     expect(stdout.split('\n')).toEqual([
+      `version 1 (tables of ${stage}): live`,
       expect.stringMatching(
         new RegExp(
           `^stream ${stage}Stream: 2 open of 2 shards, retention 24 h, oldest record 0\\.0 h old$`,
@@ -89,16 +96,24 @@ describe('winner-view status', () => {
       `table winner-view-${stage}-Scores: 2 items`,
       `table winner-view-${stage}-ContributionsPartials: 3 items`,
       `table winner-view-${stage}-Rejected: 3 items`,
+      `table winner-view-${stage}-ContributionsMarks: 2 items`,
       `table winner-view-${stage}-CategoryProducts: 2 items`,
       `table winner-view-${stage}-CategorySales: 1 item`,
       `table winner-view-${stage}-CategoryProductsPartials: 2 items`,
       `table winner-view-${stage}-CategoryRejected: 3 items`,
+      `table winner-view-${stage}-CategoryProductsMarks: 2 items`,
       'rejected records: 3',
       '  2\tdata.id',
       '  1\tdata',
       'rejected records of category-sales: 3',
       '  2\tdata.id',
       '  1\tdata',
+      'freshness of winner-view: 2 shards folded from',
+      mark(0),
+      mark(1),
+      'freshness of category-sales: 2 shards folded from',
+      mark(0),
+      mark(1),
       expect.stringMatching(
         new RegExp(`^archive .*/archive: ${LINES.length} records of 2 shards$`),
       ),

@@ -7,6 +7,8 @@ export type TableNames = {
   /** Each shard's partial sums of Scores, which the totals stage adds up into Scores. */
   readonly partials: string
   readonly rejected: string
+  /** How far the view has folded each shard (its freshness marks). */
+  readonly marks: string
 }
 
 export const contributionsTable: TableDefinition = {
@@ -74,6 +76,7 @@ export const tableNamesFor = (stage: string): TableNames => ({
   scores: tableNameFor(stage, viewTables.scores.suffix),
   partials: tableNameFor(stage, `${viewTables.contributions.suffix}Partials`),
   rejected: tableNameFor(stage, viewTables.rejected.suffix),
+  marks: tableNameFor(stage, `${viewTables.contributions.suffix}Marks`),
 })
 
 /** The category sales view's per-product state: its category and units sold. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { tableNamesFor } from '../adapters/tables'
-import type { StackOptions } from '../local/localStack'
+import type { Stack, StackOptions } from '../local/localStack'
 import { diffCategoryViews, diffViews, isSame, type TableDiff } from '../local/viewDiff'
 import { readCategoryView, readView } from '../local/viewReader'
 import { viewTableNamesFor } from '../runtime/tables'
@@ -10,7 +10,7 @@ import { withReadStack } from './stack'
 
 const FIRST_ITEMS = 5
 
-const diffLines = (diff: TableDiff, stages: readonly [string, string]): string[] => [
+export const diffLines = (diff: TableDiff, stages: readonly [string, string]): string[] => [
   `${diff.table}: ${diff.counts[0]} items in ${stages[0]}, ${diff.counts[1]} in ${stages[1]}; ${diff.onlyInFirst.length} only in ${stages[0]}, ${diff.onlyInSecond.length} only in ${stages[1]}, ${diff.changed.length} differ${aheadText(diff, stages)}`,
   ...diff.onlyInFirst.slice(0, FIRST_ITEMS).map((key) => `  only in ${stages[0]}: ${key}`),
   ...diff.onlyInSecond.slice(0, FIRST_ITEMS).map((key) => `  only in ${stages[1]}: ${key}`),
@@ -32,6 +32,25 @@ const aheadText = (diff: TableDiff, stages: readonly [string, string]): string =
   return parts.length === 0 ? '' : `, ${parts.join(', ')} (folded to a later position)`
 }
 
+/** Every view's tables of two stages (versions), item by item, read through one client. */
+export const diffStages = async (
+  stack: Pick<Stack, 'dynamo'>,
+  [first, second]: readonly [string, string],
+): Promise<TableDiff[]> => {
+  const categoryNames = (stage: string) => viewTableNamesFor(categorySalesView, stage)
+  const [views, categories] = await Promise.all([
+    Promise.all([
+      readView(stack.dynamo, tableNamesFor(first)),
+      readView(stack.dynamo, tableNamesFor(second)),
+    ]),
+    Promise.all([
+      readCategoryView(stack.dynamo, categoryNames(first)),
+      readCategoryView(stack.dynamo, categoryNames(second)),
+    ]),
+  ])
+  return [...diffViews(...views), ...diffCategoryViews(...categories)]
+}
+
 /** `winner-view diff`: two stages' tables item by item, every view's; exit 1 when they differ. */
 export const diffCommand = (cli: Command): Command =>
   readOptions(
@@ -42,26 +61,17 @@ export const diffCommand = (cli: Command): Command =>
     .requiredOption('--against <stage>', 'the stage to compare with --stage')
     .action(async (flags: StackOptions & { against: string }) => {
       await withReadStack(flags, async (stack) => {
-        await stack.requireStageView(flags.against)
-        // The second stage's tables, read through the same client.
-        const categoryNames = (stage: string) => viewTableNamesFor(categorySalesView, stage)
-        const [first, second, firstCategories, secondCategories] = await Promise.all([
-          readView(stack.dynamo, stack.names),
-          readView(stack.dynamo, tableNamesFor(flags.against)),
-          readCategoryView(stack.dynamo, categoryNames(flags.stage)),
-          readCategoryView(stack.dynamo, categoryNames(flags.against)),
-        ])
-        const diffs = [
-          ...diffViews(first, second),
-          ...diffCategoryViews(firstCategories, secondCategories),
-        ]
-        const stages = [flags.stage, flags.against] as const
+        // Each stage's live version, unless a version's own stage is named (`local-v2`).
+        const against = await stack.liveStageOf(flags.against)
+        await stack.requireStageView(against)
+        const stages = [stack.tablesStage, against] as const
+        const diffs = await diffStages(stack, stages)
         console.log(diffs.flatMap((d) => diffLines(d, stages)).join('\n'))
         if (!isSame(diffs)) {
           process.exitCode = 1
           const ahead = diffs.some((d) => d.ahead.first + d.ahead.second > 0)
           process.stderr.write(
-            `winner-view: ${flags.stage} and ${flags.against} differ${ahead ? ' (partly because one folded further: compare again once both are idle)' : ''}\n`,
+            `winner-view: ${stages[0]} and ${stages[1]} differ${ahead ? ' (partly because one folded further: compare again once both are idle)' : ''}\n`,
           )
         }
       })

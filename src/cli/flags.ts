@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import type { StackOptions } from '../local/localStack'
+import { MAX_VERSION } from '../runtime/versions'
 
 /** A parser of whole numbers within bounds, for commander. */
 export const wholeNumber =
@@ -53,6 +54,11 @@ export const endpointOptions = (command: Command): Command =>
       '--stage <name>',
       'the stage that names the tables: winner-view-<stage>-Contributions and so on',
       'local',
+    )
+    .option(
+      '--version <n>',
+      "the version of the stage's views: 1 is the stage's own tables, n those of <stage>-v<n> (default: the live one, which `switch` moves; for rebuild, the one after it)",
+      wholeNumber(1, MAX_VERSION),
     )
 
 /** A writing command's stack: endpoints, stage, and ports for emulators it may start of its own. */

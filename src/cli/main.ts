@@ -11,6 +11,7 @@ import { replayCommand } from './replay'
 import { serveCommand } from './serve'
 import { stackCommands } from './stackCommands'
 import { statusCommand } from './status'
+import { switchCommand } from './switch'
 
 /** The CLI's commands, flags and help text. */
 export const program = (): Command => {
@@ -27,6 +28,7 @@ export const program = (): Command => {
   statusCommand(cli)
   lookupCommands(cli)
   diffCommand(cli)
+  switchCommand(cli)
   serveCommand(cli)
   stackCommands(cli)
   return cli

@@ -12,11 +12,43 @@ interface RebuildFlags extends StackOptions {
   readonly batchSize: number
 }
 
-/** The stack's archive, or an error saying where there is none (a stage on AWS). */
-const withArchive = (stack: Stack): Stack & { readonly archive: LocalArchive } => {
+/**
+ * The stack's archive, or an error saying where there is none (a stage on AWS); and never
+ * the live version: readers would see it half built.
+ */
+const rebuildable = async (stack: Stack): Promise<Stack & { readonly archive: LocalArchive }> => {
   const { archive } = stack
   if (archive === undefined) throw new Error('this stack keeps no archive to rebuild from')
+  if ((await stack.liveStageOf(stack.stage)) === stack.tablesStage)
+    throw new Error(
+      `version ${stack.version} of stage ${stack.stage} is the live one: rebuild into another (--version), then switch to it`,
+    )
   return { ...stack, archive }
+}
+
+/** The rebuild with its progress bar, and what to do next. */
+const rebuildWithProgress = async (opened: Stack, flags: RebuildFlags, signal: AbortSignal) => {
+  const stack = await rebuildable(opened)
+  const total = await archivedRecordCount(
+    stack.archive,
+    await streamArchiveId(stack.kinesis, flags.stream),
+  )
+  const bar = progressBar('rebuilding', total)
+  const result = await rebuild(stack, {
+    streamName: flags.stream,
+    batchSize: flags.batchSize,
+    onProgress: bar.advance,
+    signal,
+  })
+  bar.stop()
+  const replayed = result.archive['winner-view']?.records ?? 0
+  process.stderr.write(
+    `folded ${replayed} records from the archive (${stack.archive.root}) into version ${stack.version} of stage ${stack.stage} (tables of ${stack.tablesStage}), then the stream from there on ${result.handOver.length} shards\n`,
+  )
+  await printLeaderboard(stack, result.live)
+  process.stderr.write(
+    `compare, then make it live: winner-view switch --stage ${stack.stage} --to ${stack.version}\n`,
+  )
 }
 
 /** `winner-view rebuild`: a stage's views folded from the stream's archive, then from the stream. */
@@ -25,7 +57,7 @@ export const rebuildCommand = (cli: Command): Command =>
     cli
       .command('rebuild')
       .description(
-        "fold a stream's archive into a stage's views, then hand over to the stream (resumable: run it again after Ctrl-C)",
+        "fold a stream's archive into a new version of a stage's views, then hand over to the stream (resumable: run it again after Ctrl-C); `switch` makes it live",
       ),
   )
     .requiredOption(
@@ -39,24 +71,8 @@ export const rebuildCommand = (cli: Command): Command =>
       DEFAULT_BATCH_SIZE,
     )
     .action(async (flags: RebuildFlags) => {
-      await withStack({ ...flags, existingStream: flags.stream }, async (opened, signal) => {
-        const stack = withArchive(opened)
-        const total = await archivedRecordCount(
-          stack.archive,
-          await streamArchiveId(stack.kinesis, flags.stream),
-        )
-        const bar = progressBar('rebuilding', total)
-        const result = await rebuild(stack, {
-          streamName: flags.stream,
-          batchSize: flags.batchSize,
-          onProgress: bar.advance,
-          signal,
-        })
-        bar.stop()
-        const replayed = result.archive['winner-view']?.records ?? 0
-        process.stderr.write(
-          `folded ${replayed} records from the archive (${stack.archive.root}), then the stream from there on ${result.handOver.length} shards\n`,
-        )
-        await printLeaderboard(stack, result.live)
-      })
+      const version = flags.version ?? 'next'
+      await withStack({ ...flags, version, existingStream: flags.stream }, (opened, signal) =>
+        rebuildWithProgress(opened, flags, signal),
+      )
     })

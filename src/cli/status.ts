@@ -31,7 +31,25 @@ const printArchive = (archive: StageStatus['archive']): void => {
     )
 }
 
+/** Which version is shown, and which is live. */
+const versionLine = ({ version }: StageStatus): string => {
+  const live = version.live === version.shown ? 'live' : `not live (version ${version.live} is)`
+  return `version ${version.shown} (tables of ${version.tablesStage}): ${live}`
+}
+
+/** Each view's freshness marks, shard by shard: where it has folded to, and that record's arrival. */
+const printFreshness = ({ freshness }: StageStatus): void => {
+  for (const { view, marks } of freshness) {
+    console.log(`freshness of ${view}: ${marks.length} shards folded from`)
+    for (const mark of marks)
+      console.log(
+        `  ${mark.shardId}: to ${mark.sequenceNumber}, which arrived ${new Date(mark.arrivedAtMs).toISOString()}`,
+      )
+  }
+}
+
 const printStatus = (status: StageStatus): void => {
+  console.log(versionLine(status))
   console.log(streamLine(status.stream))
   for (const { name, items } of status.tables)
     console.log(`table ${name}: ${items ?? '?'} ${items === 1 ? 'item' : 'items'}`)
@@ -42,6 +60,7 @@ const printStatus = (status: StageStatus): void => {
     console.log(
       `event source mapping of ${mapping.functionName}: ${mapping.state}, last processing result ${mapping.lastProcessingResult}`,
     )
+  printFreshness(status)
   printArchive(status.archive)
   for (const warning of status.warnings) console.log(`warning: ${warning}`)
 }
@@ -68,7 +87,7 @@ export const statusCommand = (cli: Command): Command =>
           'winnerTotals',
           'categorySalesTotals',
           'archive',
-        ].map((key) => `${SERVICE}-${flags.stage}-${key}`)
+        ].map((key) => `${SERVICE}-${stack.tablesStage}-${key}`)
         const lambda =
           flags.aws === true ? { client: new LambdaClient({}), functionNames } : undefined
         const status = await stageStatus(stack, streamName, lambda)

@@ -12,7 +12,14 @@ import { type TableNames, tableNamesFor } from '../adapters/tables'
 import type { ArchiveStore } from '../runtime/archiveHandler'
 import type { ArchiveSource } from '../runtime/archiveReader'
 import { documentClientOf, makeDynamoClient } from '../runtime/dynamoStore'
-import { viewTableNamesFor } from '../runtime/tables'
+import { SERVICE, viewTableNamesFor } from '../runtime/tables'
+import {
+  liveTable,
+  liveTableFor,
+  MAX_VERSION,
+  readLivePointer,
+  versionStageOf,
+} from '../runtime/versions'
 import type { AnyView, ViewTableNames } from '../runtime/view'
 import { categorySalesView } from '../views/categorySales'
 import { winnerView } from '../views/winner'
@@ -36,6 +43,12 @@ export interface StackOptions {
   readonly kinesisPort?: number
   readonly dynamodbPort?: number
   readonly stage: string
+  /**
+   * The version of the stage's views to use (its tables are `${stage}-v${n}`'s, see
+   * `versions.ts`); by default the live one, which the stage's pointer names; `next`:
+   * the one after it (a rebuild's).
+   */
+  readonly version?: number | 'next'
   /** Real AWS: the SDK's default endpoints, region and credentials; no emulator, no table created. */
   readonly aws?: boolean
   /** A reading command: it starts no emulator and creates no table, and fails when the view is not there. */
@@ -96,6 +109,13 @@ export const rejectedTableOf = (stack: Stack, viewName: string): string => {
 }
 
 export interface Stack {
+  /** The stage as named: its stream and its pointer are its own. */
+  readonly stage: string
+  /** The version of the stage's views in use, and the stage whose tables hold it. */
+  readonly version: number
+  readonly tablesStage: string
+  /** The stage whose tables hold another stage's live version (`diff --against`). */
+  readonly liveStageOf: (stage: string) => Promise<string>
   readonly kinesis: KinesisClient
   /** Where `kinesis` points; NO_KINESIS for a reading command given DynamoDB alone. */
   readonly kinesisEndpoint?: string
@@ -271,7 +291,24 @@ const listedTables = async (raw: DynamoDBClient, endpoint: string): Promise<stri
   return names
 }
 
-/** Deletes a stage's stream and every table of its views and checkpoints that `tables` lists. */
+/** A stage's tables of views and checkpoints, of every version, and its pointer. */
+const tablesOfStage = (stage: string, tables: ReadonlyArray<string>): string[] => {
+  const versionStages = tables
+    .map((name) => new RegExp(`^${SERVICE}-(${escapeRegExp(stage)}-v[0-9]+)-`).exec(name)?.[1])
+    .filter((found) => found !== undefined)
+  const ours = new Set([
+    ...[stage, ...versionStages].flatMap((s) => [
+      ...STACK_VIEWS.flatMap((view) => Object.values(viewTableNamesFor(view, s))),
+      checkpointsTableFor(s),
+    ]),
+    liveTableFor(stage),
+  ])
+  return tables.filter((t) => ours.has(t))
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** Deletes a stage's stream and every table of its views' versions, checkpoints and pointer that `tables` lists. */
 const deleteStage = async (
   raw: DynamoDBClient,
   kinesis: KinesisClient,
@@ -279,11 +316,7 @@ const deleteStage = async (
   tables: ReadonlyArray<string>,
   archive: LocalArchive,
 ) => {
-  const ours = new Set([
-    ...STACK_VIEWS.flatMap((view) => Object.values(viewTableNamesFor(view, stage))),
-    checkpointsTableFor(stage),
-  ])
-  for (const table of tables.filter((t) => ours.has(t)))
+  for (const table of tablesOfStage(stage, tables))
     await raw.send(new DeleteTableCommand({ TableName: table }))
   await deleteStream(kinesis, `${stage}Stream`)
   // Its stream made again is another stream (another archive): the old one's goes.
@@ -333,20 +366,41 @@ const requireView = async (raw: DynamoDBClient, endpoint: string, stage: string)
  * the view's tables and the poller's checkpoints table if they are missing.
  */
 export const openStack = async (options: StackOptions): Promise<Stack> =>
-  options.aws === true ? openAws(options.stage) : openLocal(options)
+  options.aws === true ? openAws(options) : openLocal(options)
+
+/** The stage whose tables hold a stage's live version, as its pointer names it. */
+const liveStage = async (dynamo: DynamoDBDocumentClient, stage: string) =>
+  versionStageOf(stage, (await readLivePointer(dynamo, stage)).version)
+
+/** The version a command uses, and the stage whose tables hold it: the one asked for, else the live one. */
+const versionOf = async (dynamo: DynamoDBDocumentClient, options: StackOptions) => {
+  const asked = options.version
+  if (typeof asked === 'number')
+    return { version: asked, tablesStage: versionStageOf(options.stage, asked) }
+  const live = (await readLivePointer(dynamo, options.stage)).version
+  const version = asked === 'next' ? live + 1 : live
+  if (version > MAX_VERSION)
+    throw new Error(`stage ${options.stage} has no version after ${MAX_VERSION}`)
+  return { version, tablesStage: versionStageOf(options.stage, version) }
+}
 
 /** The stage on AWS, as the SDK finds it (AWS_REGION, AWS_PROFILE, SSO, roles): reads only. */
-const openAws = async (stage: string): Promise<Stack> => {
+const openAws = async (options: StackOptions): Promise<Stack> => {
   const kinesis = makeKinesisClient({})
   const raw = makeDynamoClient({})
-  const { views, destroy } = viewsFor(stage, {})
+  const dynamo = documentClientOf(raw)
+  const version = await versionOf(dynamo, options)
+  const { views, destroy } = viewsFor(version.tablesStage, {})
   return {
+    stage: options.stage,
+    ...version,
+    liveStageOf: (other) => liveStage(dynamo, other),
     kinesis,
     requireStageView: (other) => requireView(raw, 'AWS', other),
-    dynamo: documentClientOf(raw),
-    names: tableNamesFor(stage),
+    dynamo,
+    names: tableNamesFor(version.tablesStage),
     views,
-    checkpointsTable: checkpointsTableFor(stage),
+    checkpointsTable: checkpointsTableFor(version.tablesStage),
     meter: meterRequests(raw),
     stop: async () => {
       kinesis.destroy()
@@ -375,9 +429,35 @@ const prepareTables = async (
     )
   const tables = await listedTables(raw, endpoints.dynamodb)
   if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables, archive)
+  await createTable(raw, liveTableFor(options.stage), liveTable)
+  const version = await versionOf(documentClientOf(raw), options)
   for (const view of STACK_VIEWS)
-    await createViewTables(raw, view, viewTableNamesFor(view, options.stage))
-  await createTable(raw, checkpointsTableFor(options.stage), checkpointsTable)
+    await createViewTables(raw, view, viewTableNamesFor(view, version.tablesStage))
+  await createTable(raw, checkpointsTableFor(version.tablesStage), checkpointsTable)
+  return version
+}
+
+/**
+ * A command's version of the stage, its tables made ready: a reading command finds the
+ * version's view there (or fails in one line); a writing one creates what is missing.
+ */
+const readyVersion = async (
+  raw: DynamoDBClient,
+  kinesis: KinesisClient,
+  options: StackOptions,
+  endpoints: { readonly kinesis: string; readonly dynamodb: string },
+  archive: LocalArchive,
+) => {
+  if (options.readOnly !== true) {
+    if (options.existingStream !== undefined)
+      await requireStreamOn(kinesis, options.existingStream, endpoints.kinesis)
+    return prepareTables(raw, kinesis, options, endpoints, archive)
+  }
+  // First a call that names the flag when no DynamoDB answers there.
+  await listedTables(raw, endpoints.dynamodb)
+  const version = await versionOf(documentClientOf(raw), options)
+  if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, version.tablesStage)
+  return version
 }
 
 const openLocal = async (options: StackOptions): Promise<Stack> => {
@@ -389,36 +469,34 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     const kinesis = makeKinesisClient({ ...account, endpoint: endpoints.kinesis })
     const config = { ...account, endpoint: endpoints.dynamodb }
     const raw = makeDynamoClient(config)
-    const { views, destroy } = viewsFor(options.stage, config)
-    const stop = async () => {
-      kinesis.destroy()
-      raw.destroy()
-      destroy()
-      await stopStarted()
-    }
-    const names = tableNamesFor(options.stage)
-    const checkpoints = checkpointsTableFor(options.stage)
     const archive = localArchiveOf()
-    if (options.readOnly === true) {
-      if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, options.stage)
-    } else {
-      if (options.existingStream !== undefined)
-        await requireStreamOn(kinesis, options.existingStream, endpoints.kinesis)
-      await prepareTables(raw, kinesis, options, endpoints, archive)
-    }
-    const meter = meterRequests(raw)
+    const dynamo = documentClientOf(raw)
+    const version = await readyVersion(raw, kinesis, options, endpoints, archive).catch((error) => {
+      raw.destroy()
+      kinesis.destroy()
+      throw error
+    })
+    const { views, destroy } = viewsFor(version.tablesStage, config)
     return {
+      stage: options.stage,
+      ...version,
+      liveStageOf: (stage) => liveStage(dynamo, stage),
       kinesis,
       kinesisEndpoint: endpoints.kinesis,
       startedEmulators: started.length > 0,
       requireStageView: (stage) => requireView(raw, endpoints.dynamodb, stage),
-      dynamo: documentClientOf(raw),
-      names,
+      dynamo,
+      names: tableNamesFor(version.tablesStage),
       views,
-      checkpointsTable: checkpoints,
-      meter,
+      checkpointsTable: checkpointsTableFor(version.tablesStage),
+      meter: meterRequests(raw),
       archive,
-      stop,
+      stop: async () => {
+        kinesis.destroy()
+        raw.destroy()
+        destroy()
+        await stopStarted()
+      },
     }
   } catch (error) {
     await stopStarted()

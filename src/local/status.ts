@@ -2,8 +2,11 @@ import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/clien
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type ArchivedShardStatus, archiveStatus } from '../runtime/archiveReader'
+import { readMarks } from '../runtime/dynamoMarks'
 import { streamArchiveId } from '../runtime/kinesisShards'
+import { type FreshnessMark, MARKS_ROLE } from '../runtime/marks'
 import { describeTable } from '../runtime/tableCheck'
+import { readLivePointer } from '../runtime/versions'
 import { listShards, oldestRecordOf, streamRef } from './kinesis'
 import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
 import { scanAll } from './viewReader'
@@ -21,6 +24,10 @@ export interface StreamStatus {
 }
 
 export interface StageStatus {
+  /** The version shown, the stage whose tables hold it, and the stage's live version. */
+  readonly version: { readonly shown: number; readonly tablesStage: string; readonly live: number }
+  /** Per view, how far it has folded each shard (its freshness marks). */
+  readonly freshness: ReadonlyArray<{ readonly view: string; readonly marks: FreshnessMark[] }>
   readonly stream: StreamStatus
   readonly tables: ReadonlyArray<{ readonly name: string; readonly items: number | undefined }>
   /** Rejected records per kind of reason (the field a reason names, or the fan-out duplicate). */
@@ -131,6 +138,15 @@ const warningsOf = (stream: StreamStatus): string[] => {
   return warnings
 }
 
+/** Each view's freshness marks, in the stack's order of views. */
+const freshnessOf = (stack: Stack) =>
+  Promise.all(
+    STACK_VIEWS.map(async (view) => ({
+      view: view.name,
+      marks: await readMarks(stack.dynamo, stack.views[view.name]?.names[MARKS_ROLE] ?? ''),
+    })),
+  )
+
 /** Everything `winner-view status` shows of a stage. */
 export const stageStatus = async (
   stack: Stack,
@@ -163,6 +179,12 @@ export const stageStatus = async (
           ),
         }
   return {
+    version: {
+      shown: stack.version,
+      tablesStage: stack.tablesStage,
+      live: (await readLivePointer(stack.dynamo, stack.stage)).version,
+    },
+    freshness: await freshnessOf(stack),
     stream,
     tables: names.map((name, at) => ({ name, items: counts[at] })),
     ...(archive === undefined ? {} : { archive }),

@@ -1,7 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { KinesisStreamRecord } from 'aws-lambda'
-import { compareSequenceNumbers, sortableSequence } from '../domain/position'
+import { compareSequenceNumbers } from '../domain/position'
 import { shardIdOf } from './kinesisRecord'
 import type { TableDefinition } from './tables'
 import type { AnyView, ViewTable } from './view'
@@ -90,67 +88,4 @@ export const laggingShards = (
         (compareSequenceNumbers(c.sequenceNumber, l.sequenceNumber) < 0 &&
           l.arrivedAtMs - c.arrivedAtMs > maxLagMs),
     )
-}
-
-/** A mark as stored: the shard, its sequence number and, for the condition, its sortable form. */
-export const markToItem = (mark: FreshnessMark, markedAtMs: number) => ({
-  [MARK_SHARD]: mark.shardId,
-  sequenceNumber: mark.sequenceNumber,
-  sortableSequence: sortableSequence(mark.sequenceNumber),
-  arrivedAtMs: mark.arrivedAtMs,
-  markedAtMs,
-})
-
-/** A stored mark, or undefined when the item is not one (written by another program). */
-export const markFromItem = (item: Record<string, unknown>): FreshnessMark | undefined => {
-  const { shardId, sequenceNumber, arrivedAtMs } = item
-  return typeof shardId === 'string' &&
-    typeof sequenceNumber === 'string' &&
-    typeof arrivedAtMs === 'number'
-    ? { shardId, sequenceNumber, arrivedAtMs }
-    : undefined
-}
-
-/**
- * Stores a shard's mark unless a later one is stored already: batches of a shard may end
- * out of order (a retry, a zombie invocation), and a mark never moves back.
- */
-export const putMark = async (
-  client: DynamoDBDocumentClient,
-  table: string,
-  mark: FreshnessMark,
-  markedAtMs = Date.now(),
-): Promise<void> => {
-  try {
-    await client.send(
-      new PutCommand({
-        TableName: table,
-        Item: markToItem(mark, markedAtMs),
-        ConditionExpression: 'attribute_not_exists(sortableSequence) OR sortableSequence <= :s',
-        ExpressionAttributeValues: { ':s': sortableSequence(mark.sequenceNumber) },
-      }),
-    )
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error
-  }
-}
-
-/** Every shard's mark of a view's version, by a scan (one item per shard). */
-export const readMarks = async (
-  client: DynamoDBDocumentClient,
-  table: string,
-): Promise<FreshnessMark[]> => {
-  const marks: FreshnessMark[] = []
-  let start: Record<string, unknown> | undefined
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    )
-    for (const item of page.Items ?? []) {
-      const mark = markFromItem(item)
-      if (mark !== undefined) marks.push(mark)
-    }
-    start = page.LastEvaluatedKey
-  } while (start !== undefined)
-  return marks.sort((a, b) => a.shardId.localeCompare(b.shardId))
 }

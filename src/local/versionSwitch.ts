@@ -1,0 +1,77 @@
+import { readMarks } from '../runtime/dynamoMarks'
+import { type FreshnessMark, type Lag, laggingShards, MARKS_ROLE } from '../runtime/marks'
+import { viewTableNamesFor } from '../runtime/tables'
+import { moveLivePointer, readLivePointer, versionStageOf } from '../runtime/versions'
+import type { Stack } from './localStack'
+import { STACK_VIEWS } from './localStack'
+
+/** Where one view of the candidate version trails the live one. */
+export interface ViewLag {
+  readonly view: string
+  readonly lags: ReadonlyArray<Lag>
+}
+
+export interface SwitchPlan {
+  readonly stage: string
+  readonly from: number
+  readonly to: number
+  /** The stages whose tables hold the live version and the candidate. */
+  readonly stages: readonly [string, string]
+  /** Empty: the candidate has caught up and the pointer may move. */
+  readonly lagging: ReadonlyArray<ViewLag>
+}
+
+/** A version's marks, per view, by the view's name. */
+const marksOf = async (stack: Pick<Stack, 'dynamo'>, tablesStage: string) =>
+  new Map<string, FreshnessMark[]>(
+    await Promise.all(
+      STACK_VIEWS.map(async (view): Promise<[string, FreshnessMark[]]> => {
+        const table = viewTableNamesFor(view, tablesStage)[MARKS_ROLE] ?? ''
+        return [view.name, await readMarks(stack.dynamo, table)]
+      }),
+    ),
+  )
+
+/**
+ * Whether `to` may become the stage's live version: per view, the shards where its marks
+ * trail the live version's by more than `maxLagMs` (`laggingShards`). Reads only.
+ */
+export const planSwitch = async (
+  stack: Pick<Stack, 'dynamo' | 'stage'>,
+  to: number,
+  maxLagMs: number,
+): Promise<SwitchPlan> => {
+  const { version: from } = await readLivePointer(stack.dynamo, stack.stage)
+  const stages = [versionStageOf(stack.stage, from), versionStageOf(stack.stage, to)] as const
+  const [live, candidate] = await Promise.all(stages.map((s) => marksOf(stack, s)))
+  const lagging = STACK_VIEWS.map((view) => ({
+    view: view.name,
+    lags: laggingShards(live?.get(view.name) ?? [], candidate?.get(view.name) ?? [], maxLagMs),
+  })).filter((v) => v.lags.length > 0)
+  return { stage: stack.stage, from, to, stages, lagging }
+}
+
+/** Moves the pointer as planned, unless the candidate trails or another switch moved it since. */
+export const applySwitch = async (stack: Pick<Stack, 'dynamo'>, plan: SwitchPlan) => {
+  if (plan.lagging.length > 0)
+    throw new Error(
+      `version ${plan.to} of stage ${plan.stage} has not caught up with version ${plan.from}: ${lagText(plan.lagging)}`,
+    )
+  return moveLivePointer(stack.dynamo, plan.stage, plan.from, plan.to)
+}
+
+/** The lagging shards, a few named, for one line. */
+export const lagText = (lagging: ReadonlyArray<ViewLag>): string =>
+  lagging
+    .map(({ view, lags }) => {
+      const named = lags.slice(0, 3).map(({ shardId, live, candidate }) => {
+        const behind =
+          candidate === undefined
+            ? 'nothing folded'
+            : `${Math.round((live.arrivedAtMs - candidate.arrivedAtMs) / 1000)} s behind`
+        return `${shardId} (${behind})`
+      })
+      const more = lags.length > 3 ? ` and ${lags.length - 3} more` : ''
+      return `${view} trails on ${named.join(', ')}${more}`
+    })
+    .join('; ')
