@@ -99,7 +99,8 @@ describe('the README walkthrough', () => {
   it('status and rejected list show the demo’s tables and rejected records', async () => {
     const { contributions, scores, rejected } = oracle()
     const status = (await cli('status')).stdout.split('\n')
-    expect(status[0]).toMatch(/^stream localStream: 2 open of 2 shards/)
+    expect(status[0]).toBe('version 1 (tables of local): live')
+    expect(status[1]).toMatch(/^stream localStream: 2 open of 2 shards/)
     expect(status).toContain(`table winner-view-local-Contributions: ${contributions.length} items`)
     expect(status).toContain(`table winner-view-local-Scores: ${scores.length} items`)
     expect(status).toContain(`rejected records: ${rejected}`)
