@@ -48,4 +48,18 @@ describe('a shard’s shared read budget', () => {
     expect(now()).toBe(1000)
     expect(budget.stats).toEqual({ calls: 2, throttled: 5 })
   })
+
+  it('makes a reader wait as long as a large read takes to drain at 2 MB a second: 5 s after 10 MB', async () => {
+    const { clock, now } = virtualClock()
+    const budget = sharedReadBudget({ callsPerSecond: 5, bytesPerSecond: 2_000_000 }, clock)
+    await budget.beforeCall('shard-0')
+    budget.charge('shard-0', 10_000_000)
+    await budget.beforeCall('shard-0')
+    expect(now()).toBe(5000)
+    // And half as long after half as much, from where the shard then stood.
+    budget.charge('shard-0', 1_000_000)
+    await budget.beforeCall('shard-0')
+    expect(now()).toBe(5600)
+    expect(budget.stats).toEqual({ calls: 3, throttled: 28 })
+  })
 })

@@ -5,10 +5,12 @@
  * poller, given a budget, waits as a throttled reader would, so that several views and a
  * rebuild reading one stream slow one another down as they do on AWS.
  *
- * A call is made only while the shard's last second holds fewer than 5 calls and fewer
- * than 2 MB read; otherwise it is counted as throttled (AWS answers
+ * A call is made only while the shard's last second holds fewer than 5 calls and what the
+ * shard has served has drained at 2 MB a second: a call may return up to 10 MB, and "if a
+ * call returns 10 MB, subsequent calls made within the next 5 seconds throw"
+ * (Kinesis API Reference, GetRecords). Otherwise it is counted as throttled (AWS answers
  * ProvisionedThroughputExceededException, and the reader backs off) and waits until the
- * second allows it.
+ * shard allows it.
  */
 export interface ReadBudget {
   /** Waits until the shard allows another GetRecords call, counting each refusal. */
@@ -41,17 +43,17 @@ export const sharedReadBudget = (
   },
 ): ReadBudget => {
   const calls = new Map<string, number[]>()
-  const reads = new Map<string, Array<{ at: number; bytes: number }>>()
+  /** Per shard, the bytes served and not yet drained at the byte rate, as of `at`. */
+  const owed = new Map<string, { bytes: number; at: number }>()
   const stats = { calls: 0, throttled: 0 }
-  const lastSecond = <A extends number | { at: number }>(list: A[], now: number) =>
-    list.filter((entry) => (typeof entry === 'number' ? entry : entry.at) > now - 1000)
+  const owedAt = (shardId: string, now: number) => {
+    const { bytes, at } = owed.get(shardId) ?? { bytes: 0, at: now }
+    return Math.max(0, bytes - ((now - at) * limits.bytesPerSecond) / 1000)
+  }
   const allows = (shardId: string, now: number) => {
-    const recentCalls = lastSecond(calls.get(shardId) ?? [], now)
-    const recentReads = lastSecond(reads.get(shardId) ?? [], now)
+    const recentCalls = (calls.get(shardId) ?? []).filter((at) => at > now - 1000)
     calls.set(shardId, recentCalls)
-    reads.set(shardId, recentReads)
-    const bytes = recentReads.reduce((sum, read) => sum + read.bytes, 0)
-    return recentCalls.length < limits.callsPerSecond && bytes < limits.bytesPerSecond
+    return recentCalls.length < limits.callsPerSecond && owedAt(shardId, now) <= 0
   }
   return {
     stats,
@@ -64,7 +66,8 @@ export const sharedReadBudget = (
       stats.calls += 1
     },
     charge: (shardId, bytes) => {
-      reads.get(shardId)?.push({ at: clock.now(), bytes })
+      const now = clock.now()
+      owed.set(shardId, { bytes: owedAt(shardId, now) + bytes, at: now })
     },
   }
 }
