@@ -64,10 +64,7 @@ export const measureContentionRows = async (
 }
 
 /** A figure of the runs: the median, and its range when the runs differ. */
-export const spread = (
-  rows: ReadonlyArray<ContentionRow>,
-  figure: (row: ContentionRow) => number,
-): string => {
+export const spread = <Row>(rows: ReadonlyArray<Row>, figure: (row: Row) => number): string => {
   const values = rows.map(figure)
   const [low, high] = [Math.min(...values), Math.max(...values)]
   const text = (n: number) => n.toLocaleString('en-US')

@@ -42,7 +42,7 @@ const afterAbout = async <A>(ms: number, call: () => Promise<A>): Promise<A> => 
 }
 
 /** The store with a round trip of about `ms` on every call, as on AWS, and nothing of an emulator's own cost. */
-const withRoundTrips = <State>(store: Store<State>, ms: number): Store<State> => ({
+export const withRoundTrips = <State>(store: Store<State>, ms: number): Store<State> => ({
   checkTables: store.checkTables,
   readStates: (keys) => afterAbout(ms, () => store.readStates(keys)),
   writeStates: (writes) => afterAbout(ms, () => store.writeStates(writes)),

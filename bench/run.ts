@@ -16,6 +16,7 @@ import {
 } from './models'
 import { eventsOf, measurePureFold, type PureFold, pureFoldOf } from './pureFold'
 import { measureRebuildLag } from './rebuildLag'
+import { measureRebuildSpeed, rebuildSpeedTable } from './rebuildSpeed'
 import {
   type Endpoints,
   round,
@@ -36,7 +37,7 @@ interface BenchFlags {
   readonly originalEvents: number
   readonly catalogEvents: number
   readonly contentionRuns: number
-  readonly only?: 'contention'
+  readonly only?: 'contention' | 'rebuild-speed'
 }
 
 const foldOf = (...parts: ReadonlyArray<ReadonlyArray<WorkloadRecord>>): PureFold =>
@@ -361,9 +362,10 @@ const measureSections = async (
   for (const withRebuild of [false, true])
     rebuildLag.push(await measureRebuildLag(endpoints, history, live, 300, withRebuild))
   const contention = await measureContentionRows(flags.seed, flags.contentionRuns)
+  const rebuildSpeed = await rebuildSpeedRows(flags, workload)
   return {
     ...{ perShard, models, redelivery, shapes, stream, catalog, faults, oneBatch },
-    ...{ rebuildLag, contention },
+    ...{ rebuildLag, contention, rebuildSpeed },
   }
 }
 
@@ -412,6 +414,22 @@ const printContention = (rows: Sections['contention']) => {
   printTable(contentionTable(rows))
 }
 
+/** The rebuild from the archive against the live catch-up, one shard of the workload, at 0 ms and the latency. */
+const rebuildSpeedRows = (flags: BenchFlags, workload: ReadonlyArray<WorkloadRecord>) => {
+  process.stderr.write('running: a rebuild from the archive against the live catch-up\n')
+  const shard = workload.slice(0, REBUILD_SPEED_RECORDS)
+  return measureRebuildSpeed(shard, foldOf(shard), [0, flags.latency], flags.contentionRuns)
+}
+
+const REBUILD_SPEED_RECORDS = 20_000
+
+const printRebuildSpeed = (rows: Sections['rebuildSpeed']) => {
+  console.log(
+    `\nOne shard rebuilt from the archive or caught up from the stream (the in-memory store behind the round trip, batch 500, pages of 10,000 records; the stream within Kinesis's read budget of 5 calls and 2 MB a second, alone or as 1 of 4 readers; ${rows[0]?.length ?? 0} runs, median (range))`,
+  )
+  printTable(rebuildSpeedTable(rows))
+}
+
 const printSections = (sections: Sections) => {
   printScenarios('Per shard (1 shard; batch 100 unless named)', sections.perShard)
   for (const model of sections.models)
@@ -422,6 +440,7 @@ const printSections = (sections: Sections) => {
   printShapes(sections.shapes)
   printRebuildLag(sections.rebuildLag)
   printContention(sections.contention)
+  printRebuildSpeed(sections.rebuildSpeed)
   printScenarios('The whole stream', sections.stream)
   printScenarios('Cost as the catalog grows (events after the catalog is loaded)', sections.catalog)
   if (sections.faults)
@@ -474,13 +493,31 @@ const parseFlags = (): BenchFlags => {
       whole,
       5000,
     )
-    .option('--contention-runs <n>', 'runs of each contention row (median and range)', whole, 1)
-    .option('--only <section>', 'run one section alone (contention), kept in results.json')
+    .option(
+      '--contention-runs <n>',
+      'runs of each contention and rebuild-speed row (median and range)',
+      whole,
+      1,
+    )
+    .option(
+      '--only <section>',
+      'run one section alone (contention, rebuild-speed), kept in results.json',
+    )
     .parse(process.argv)
     .opts<BenchFlags>()
 }
 
 const RESULTS = join(__dirname, '..', 'bench', 'results.json')
+
+/** The rebuild speed rows alone, written into results.json beside the last full run's sections. */
+const rebuildSpeedOnly = async (flags: BenchFlags) => {
+  const workload = generateWorkload({ events: REBUILD_SPEED_RECORDS, seed: flags.seed })
+  const rebuildSpeed = await rebuildSpeedRows(flags, workload)
+  printRebuildSpeed(rebuildSpeed)
+  const previous = JSON.parse(await readFile(RESULTS, 'utf8').catch(() => '{}')) as object
+  const results = { ...previous, rebuildSpeed, rebuildSpeedDate: new Date().toISOString() }
+  await writeFile(RESULTS, `${JSON.stringify(results, null, 2)}\n`)
+}
 
 /** The contention rows alone, written into results.json beside the last full run's sections. */
 const contentionOnly = async (flags: BenchFlags) => {
@@ -494,8 +531,9 @@ const contentionOnly = async (flags: BenchFlags) => {
 const main = async () => {
   const flags = parseFlags()
   if (flags.only === 'contention') return contentionOnly(flags)
+  if (flags.only === 'rebuild-speed') return rebuildSpeedOnly(flags)
   if (flags.only !== undefined)
-    throw new Error(`--only ${flags.only}: the one section is contention`)
+    throw new Error(`--only ${flags.only}: the sections run alone are contention and rebuild-speed`)
   const workload = generateWorkload({ events: flags.events, seed: flags.seed })
   // CPU alone, before the emulators start and the rows fill the heap: the JVM's CPU is
   // not this process's, but it shares the two cores, and a large heap costs collections.
