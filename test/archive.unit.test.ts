@@ -6,6 +6,8 @@ import {
   batchKeyOf,
   decodeBatch,
   encodeBatch,
+  lambdaRecordOf,
+  shardManifestOf,
 } from '../src/runtime/archive'
 import { ingress, kinesisRecord, purchaseData } from './support/fixtures'
 
@@ -63,6 +65,8 @@ describe('archive objects', () => {
 
   it.each([
     ['bytes that are not gzip', Buffer.from('plain'), 'not gzip'],
+    ['no bytes at all', new Uint8Array(), 'not gzip'],
+    ['an object with no header', gzipSync(''), 'line 1: not JSON'],
     [
       'a header of another format',
       gzipSync('{"format":"x","shardId":"s","first":"1","last":"1","count":0}\n'),
@@ -98,5 +102,65 @@ describe('archive objects', () => {
     ],
   ])('refuse %s with a reason', (_, bytes, reason) => {
     expect(decodeBatch(bytes)).toEqual(E.left(reason))
+  })
+})
+
+describe('a replayed record', () => {
+  const archived = {
+    sequenceNumber: SEQ_1,
+    partitionKey: 'p1',
+    approximateArrivalTimestamp: 1764151200.25,
+    data: 'e30=',
+  }
+
+  it('is handed over as Lambda delivers a Kinesis record: its kinesis fields unchanged, its region from the ARN', () => {
+    const arn = 'arn:aws:kinesis:eu-west-1:123456789012:stream/retail'
+    // Strict: the handler sees every field Lambda sends, and no other.
+    expect(lambdaRecordOf(arn, 'shardId-000000000001', archived)).toStrictEqual({
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000001:${SEQ_1}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: '',
+      awsRegion: 'eu-west-1',
+      eventSourceARN: arn,
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        sequenceNumber: SEQ_1,
+        partitionKey: 'p1',
+        approximateArrivalTimestamp: 1764151200.25,
+        data: 'e30=',
+      },
+    })
+  })
+
+  it('names no region when its source is not an ARN, rather than a wrong one', () => {
+    expect(lambdaRecordOf('devStream', 'shardId-000000000001', archived).awsRegion).toBe('')
+  })
+})
+
+describe('a shard manifest', () => {
+  it.each([
+    [
+      'a shard the stream started with',
+      { shardId: 'shardId-000000000000' },
+      '{"shardId":"shardId-000000000000"}',
+    ],
+    [
+      'a split child, with its parent',
+      { shardId: 'shardId-000000000001', parentShardId: 'shardId-000000000000' },
+      '{"shardId":"shardId-000000000001","parentShardId":"shardId-000000000000"}',
+    ],
+    [
+      'a merged shard, with both its parents',
+      {
+        shardId: 'shardId-000000000003',
+        parentShardId: 'shardId-000000000001',
+        adjacentParentShardId: 'shardId-000000000002',
+      },
+      '{"shardId":"shardId-000000000003","parentShardId":"shardId-000000000001","adjacentParentShardId":"shardId-000000000002"}',
+    ],
+  ])('names %s', (_, shard, json) => {
+    expect(shardManifestOf(shard)).toBe(json)
   })
 })

@@ -1,3 +1,4 @@
+import { fnv1a } from '../src/domain/hash'
 import { fold, initial } from '../src/domain/product'
 import {
   LEADERBOARD_PARTITIONS,
@@ -66,5 +67,14 @@ describe('the leaderboard partitions', () => {
   it('names the partition by the role and a number below the count', () => {
     expect(leaderboardKeyOf('photographer', 'ada')).toMatch(/^photographer#[0-7]$/)
     expect(leaderboardKeyOf('creator', '')).toMatch(/^creator#[0-7]$/)
+  })
+})
+
+describe('the hash that spreads users over leaderboard partitions', () => {
+  it('is 32-bit FNV-1a: the published test vectors', () => {
+    // From the FNV reference's test suite (draft-eastlake-fnv, 32-bit FNV-1a).
+    expect(fnv1a('')).toBe(0x811c9dc5)
+    expect(fnv1a('a')).toBe(0xe40c292c)
+    expect(fnv1a('foobar')).toBe(0xbf9cf968)
   })
 })

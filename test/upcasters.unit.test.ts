@@ -70,6 +70,25 @@ describe('a product event at a version the view does not read', () => {
     )
   })
 
+  // A schema of 200 characters: the longest a reason quotes whole.
+  const LONGEST = `com.nordstrom/product/purchase/${'9'.repeat(169)}`
+
+  it('is rejected quoting its schema whole, up to 200 characters', () => {
+    expect(upcastTo(PURCHASE_SCHEMA, new Map())({ schema: LONGEST })).toEqual(
+      E.left(
+        `data.schema: "${LONGEST}" is a version this view cannot read (it reads "com.nordstrom/product/purchase/1-0-0"); add an upcaster for it`,
+      ),
+    )
+  })
+
+  it('is rejected quoting a longer schema cut at 200 characters, with its length', () => {
+    expect(upcastTo(PURCHASE_SCHEMA, new Map())({ schema: `${LONGEST}9` })).toEqual(
+      E.left(
+        `data.schema: "${LONGEST}"… (201 characters) is a version this view cannot read (it reads "com.nordstrom/product/purchase/1-0-0"); add an upcaster for it`,
+      ),
+    )
+  })
+
   it('is rejected by the product views as they are deployed, which have no upcaster yet', () => {
     expect(PRODUCT_UPCASTERS.size).toBe(0)
     const read = decodeProductRecord(
@@ -140,15 +159,53 @@ describe('upcasters', () => {
   })
 
   it.each([
-    ['nothing', () => undefined],
-    ['null', () => null],
-    ['an array', () => []],
-  ])('refuse an upcaster that returns %s, so the shard moves on', (_, returns) => {
+    ['nothing', () => undefined, 'nothing'],
+    ['null', () => null, 'null'],
+    ['an array', () => [], 'an array'],
+    ['a string', () => PURCHASE_SCHEMA, `"${PURCHASE_SCHEMA}"`],
+    ['a number', () => 42, '42'],
+  ])('refuse an upcaster that returns %s, so the shard moves on', (_, returns, described) => {
     const broken = new Map([[OLD_PURCHASE, returns as unknown as Upcaster]])
     expect(outcome({ schema: OLD_PURCHASE, productId: 'p1' }, broken)).toEqual(
+      E.left(`data: the upcaster from "${OLD_PURCHASE}" gave ${described}, not an event's data`),
+    )
+  })
+
+  // Only an object is event data: an array or a function is refused even when it carries a
+  // schema, and the reason says what it was.
+  it.each([
+    ['an array', () => Object.assign([], { schema: PURCHASE_SCHEMA }), 'an array'],
+    ['a function', () => Object.assign(() => ({}), { schema: PURCHASE_SCHEMA }), 'a function'],
+  ])('refuse an upcaster that returns %s carrying a schema', (_, returns, described) => {
+    const broken = new Map([[OLD_PURCHASE, returns as unknown as Upcaster]])
+    expect(upcastTo(PURCHASE_SCHEMA, broken)({ schema: OLD_PURCHASE, productId: 'p1' })).toEqual(
+      E.left(`data: the upcaster from "${OLD_PURCHASE}" gave ${described}, not an event's data`),
+    )
+  })
+
+  it('refuse an upcaster whose schema is not a string, even one that reads as the right kind', () => {
+    // An array of one schema reads as that schema as text: it must not pass for it.
+    const wrapping: Upcasters = new Map([
+      [OLD_PURCHASE, (d) => ({ ...d, schema: [PURCHASE_SCHEMA] })],
+    ])
+    expect(upcastTo(PURCHASE_SCHEMA, wrapping)({ schema: OLD_PURCHASE, id: 'p1' })).toEqual(
       E.left(
-        `data.schema: the upcaster from "${OLD_PURCHASE}" gave nothing, not ${PURCHASE_SCHEMA}'s kind`,
+        `data.schema: the upcaster from "${OLD_PURCHASE}" gave an array, not ${PURCHASE_SCHEMA}'s kind`,
       ),
+    )
+  })
+
+  it('cut the message of a throwing upcaster at 200 characters, so the reason stays short', () => {
+    const throwing: Upcasters = new Map([
+      [
+        OLD_PURCHASE,
+        () => {
+          throw new Error(`${'x'.repeat(200)}and the rest`)
+        },
+      ],
+    ])
+    expect(upcastTo(PURCHASE_SCHEMA, throwing)({ schema: OLD_PURCHASE })).toEqual(
+      E.left(`data: the upcaster from "${OLD_PURCHASE}" failed: ${'x'.repeat(200)}`),
     )
   })
 

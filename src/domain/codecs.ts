@@ -7,6 +7,8 @@ export const describeValue = (value: unknown): string => {
     return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value)
   }
   if (Array.isArray(value)) return 'an array'
+  // Only code (an upcaster) makes one: its source is no short rendering.
+  if (typeof value === 'function') return 'a function'
   if (value === null || typeof value !== 'object') return String(value)
   return 'an object'
 }

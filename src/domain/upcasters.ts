@@ -63,11 +63,11 @@ const stepOf = (
     const message = String(error instanceof Error ? error.message : error)
     return E.left(`data: the upcaster from ${from} failed: ${message.slice(0, MAX_MESSAGE)}`)
   }
-  return typeof next === 'object' &&
-    next !== null &&
-    !Array.isArray(next) &&
-    typeof schema === 'string' &&
-    productKindOf(schema) === productKindOf(current)
+  if (typeof next !== 'object' || next === null || Array.isArray(next))
+    return E.left(
+      `data: the upcaster from ${from} gave ${describeValue(next)}, not an event's data`,
+    )
+  return typeof schema === 'string' && productKindOf(schema) === productKindOf(current)
     ? E.right(next)
     : E.left(
         `data.schema: the upcaster from ${from} gave ${describeValue(schema)}, not ${current}'s kind`,
