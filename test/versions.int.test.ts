@@ -136,6 +136,9 @@ describe('versions of a stage', () => {
     await consume(v2, { streamName: STREAM, batchSize: 100 })
     const caughtUp = await planSwitch(v1, 2, 0)
     expect(caughtUp.lagging).toEqual([])
+    expect(caughtUp.unmarked).toEqual([])
+    // A version deployed before marks were kept has no marks table: it has marked nothing.
+    expect(await readMarks(v1.dynamo, 'winner-view-nosuch-ContributionsMarks')).toEqual([])
     expect(isSame(await diffStages(v1, caughtUp.stages))).toBe(true)
     await applySwitch(v1, caughtUp)
     expect(await readLivePointer(v1.dynamo, STAGE)).toMatchObject({ version: 2, previous: 1 })

@@ -12,6 +12,14 @@ interface SwitchFlags extends StackOptions {
   readonly dryRun?: boolean
 }
 
+/** Says where the live version has no mark: the rule can then hold nothing back. */
+const warnUnmarked = (plan: SwitchPlan): void => {
+  for (const view of plan.unmarked)
+    process.stderr.write(
+      `warning: version ${plan.from} of stage ${plan.stage} has no freshness mark of ${view}: nothing says how far it has folded, so nothing holds version ${plan.to} back there\n`,
+    )
+}
+
 /** What a switch would do, in one line. */
 const dryRunLine = (plan: SwitchPlan): string => {
   const verdict =
@@ -48,6 +56,7 @@ export const switchCommand = (cli: Command): Command =>
           return
         }
         await stack.requireStageView(plan.stages[1])
+        warnUnmarked(plan)
         const diffs = await diffStages(stack, plan.stages)
         console.log(diffs.flatMap((d) => diffLines(d, plan.stages)).join('\n'))
         if (flags.dryRun === true) {

@@ -19,6 +19,8 @@ export interface SwitchPlan {
   readonly stages: readonly [string, string]
   /** Empty: the candidate has caught up and the pointer may move. */
   readonly lagging: ReadonlyArray<ViewLag>
+  /** Views of which the live version has no mark: nothing to compare the candidate with. */
+  readonly unmarked: ReadonlyArray<string>
 }
 
 /** A version's marks, per view, by the view's name. */
@@ -48,7 +50,10 @@ export const planSwitch = async (
     view: view.name,
     lags: laggingShards(live?.get(view.name) ?? [], candidate?.get(view.name) ?? [], maxLagMs),
   })).filter((v) => v.lags.length > 0)
-  return { stage: stack.stage, from, to, stages, lagging }
+  const unmarked = STACK_VIEWS.map((view) => view.name).filter(
+    (name) => (live?.get(name) ?? []).length === 0,
+  )
+  return { stage: stack.stage, from, to, stages, lagging, unmarked }
 }
 
 /** Moves the pointer as planned, unless the candidate trails or another switch moved it since. */

@@ -1,4 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
+import {
+  ConditionalCheckFailedException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb'
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { sortableSequence } from '../domain/position'
 import { type FreshnessMark, MARK_SHARD } from './marks'
@@ -49,22 +52,34 @@ export const putMark = async (
   }
 }
 
-/** Every shard's mark of a view's version, by a scan (one item per shard). */
-export const readMarks = async (
-  client: DynamoDBDocumentClient,
-  table: string,
-): Promise<FreshnessMark[]> => {
-  const marks: FreshnessMark[] = []
+/** Every shard's mark in a marks table, by a scan (one item per shard). */
+const scanMarks = async (client: DynamoDBDocumentClient, table: string) => {
+  const items: Record<string, unknown>[] = []
   let start: Record<string, unknown> | undefined
   do {
     const page = await client.send(
       new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
     )
-    for (const item of page.Items ?? []) {
-      const mark = markFromItem(item)
-      if (mark !== undefined) marks.push(mark)
-    }
+    items.push(...(page.Items ?? []))
     start = page.LastEvaluatedKey
   } while (start !== undefined)
-  return marks.sort((a, b) => a.shardId.localeCompare(b.shardId))
+  return items
+}
+
+/**
+ * Every shard's mark of a view's version, by shard; none when the version has no marks
+ * table (deployed before marks were kept: it has marked nothing).
+ */
+export const readMarks = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<FreshnessMark[]> => {
+  const items = await scanMarks(client, table).catch((error: unknown) => {
+    if (error instanceof ResourceNotFoundException) return []
+    throw error
+  })
+  return items
+    .map(markFromItem)
+    .filter((mark) => mark !== undefined)
+    .sort((a, b) => a.shardId.localeCompare(b.shardId))
 }
