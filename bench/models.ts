@@ -10,7 +10,7 @@ import { readView } from '../src/local/viewReader'
 import type { WorkloadRecord } from '../src/local/workload'
 import { documentClientOf, makeDynamoStore } from '../src/runtime/dynamoStore'
 import { type HandlerDeps, makeViewHandler } from '../src/runtime/handler'
-import { memoryStore } from '../src/runtime/memoryStore'
+import { type MemoryTables, memoryStore } from '../src/runtime/memoryStore'
 import type { Store } from '../src/runtime/store'
 import { winnerView } from '../src/views/winner'
 import { addLatency } from './latency'
@@ -50,6 +50,12 @@ export const withRoundTrips = <State>(store: Store<State>, ms: number): Store<St
   markFolded: (mark) => afterAbout(ms, () => store.markFolded(mark)),
 })
 
+/** The winner view's memory tables as the pure fold is compared with them. */
+export const storedView = (tables: MemoryTables<ProductState>) => ({
+  contributions: [...tables.states.values()] as unknown as Record<string, unknown>[],
+  scores: [...(tables.aggregates.get('scores')?.values() ?? [])],
+})
+
 /**
  * The handler on one shard where every DynamoDB call costs a cloud round trip and the
  * server's own work is inside it: the in-memory store (DynamoDB's semantics) behind a
@@ -70,10 +76,7 @@ export const measureRoundTripModel = async (
   const started = performance.now()
   for (const batch of batchesOf(lambdaRecordsOf(records), batchSize)) await handler(batch)
   const seconds = (performance.now() - started) / 1000
-  const stored = {
-    contributions: [...memory.tables.states.values()] as unknown as Record<string, unknown>[],
-    scores: [...(memory.tables.aggregates.get('scores')?.values() ?? [])],
-  }
+  const stored = storedView(memory.tables)
   return {
     scenario: `winner-view, in-memory store + ${latencyMs} ms round trips`,
     batchSize,

@@ -7,7 +7,7 @@ import { makeViewHandler } from '../src/runtime/handler'
 import { memoryStore } from '../src/runtime/memoryStore'
 import { winnerView } from '../src/views/winner'
 import { spread } from './contentionRows'
-import { lambdaRecordsOf, withRoundTrips } from './models'
+import { lambdaRecordsOf, storedView, withRoundTrips } from './models'
 import { type PureFold, sameView } from './pureFold'
 
 /**
@@ -98,14 +98,10 @@ const foldPages = async (
     records += page.length
   }
   const seconds = (performance.now() - started) / 1000
-  const stored = {
-    contributions: [...memory.tables.states.values()] as unknown as Record<string, unknown>[],
-    scores: [...(memory.tables.aggregates.get('scores')?.values() ?? [])],
-  }
   return {
     records,
     recordsPerSecond: Math.round(records / seconds),
-    matches: sameView(stored, expected).equal,
+    matches: sameView(storedView(memory.tables), expected).equal,
   }
 }
 
