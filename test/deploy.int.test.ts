@@ -648,7 +648,7 @@ describe('the deployment', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['dynamodb:DescribeTable', 'dynamodb:PutItem'],
+          Action: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
           Resource: arn(marks),
         },
       ])

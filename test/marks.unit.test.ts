@@ -26,22 +26,25 @@ const at = (n: number, data: Record<string, unknown>) =>
     }),
     1_795_000_000 + n + 0.25,
   )
-const mark = (shardId: string, sequence: string, arrivedAtMs: number): FreshnessMark => ({
-  shardId,
-  sequenceNumber: sequence,
-  arrivedAtMs,
-})
+const mark = (
+  shardId: string,
+  sequence: string,
+  arrivedAtMs: number,
+  first = '1',
+): FreshnessMark => ({ shardId, sequenceNumber: sequence, arrivedAtMs, firstSequenceNumber: first })
 
 describe('a batch’s freshness mark', () => {
   const records = [1, 2, 3].map((n) => at(n, createData(`p${n}`)))
 
   it('is its last record, with its arrival in ms, when every record is finished', () => {
-    expect(markOfBatch(records, null)).toEqual(mark(SHARD, sequenceNumber(3), 1_795_000_003_250))
+    expect(markOfBatch(records, null)).toEqual(
+      mark(SHARD, sequenceNumber(3), 1_795_000_003_250, sequenceNumber(1)),
+    )
   })
 
   it('is the record before the first unfinished one, which Lambda delivers again', () => {
     expect(markOfBatch(records, sequenceNumber(3))).toEqual(
-      mark(SHARD, sequenceNumber(2), 1_795_000_002_250),
+      mark(SHARD, sequenceNumber(2), 1_795_000_002_250, sequenceNumber(1)),
     )
     expect(markOfBatch(records, sequenceNumber(2))?.sequenceNumber).toBe(sequenceNumber(1))
   })
@@ -49,6 +52,10 @@ describe('a batch’s freshness mark', () => {
   it('is none when the first record is unfinished, or the batch is empty', () => {
     expect(markOfBatch(records, sequenceNumber(1))).toBe(undefined)
     expect(markOfBatch([], null)).toBe(undefined)
+  })
+
+  it('is none when the failure names no record of the batch: all of it comes again', () => {
+    expect(markOfBatch(records, sequenceNumber(9))).toBe(undefined)
   })
 })
 
@@ -64,7 +71,7 @@ describe('the switch’s rule: where a candidate version trails the live one', (
   it('names a shard the candidate trails by more than the lag allowed, with both marks', () => {
     const behind = mark('shard-b', '800', 14_000)
     expect(laggingShards(live, [mark('shard-a', '500', 10_000), behind], 5_000)).toEqual([
-      { shardId: 'shard-b', live: live[1], candidate: behind },
+      { shardId: 'shard-b', how: 'behind', live: live[1], candidate: behind },
     ])
   })
 
@@ -82,8 +89,19 @@ describe('the switch’s rule: where a candidate version trails the live one', (
   it('counts a shard the candidate has not folded from as trailing, and ignores one only it has', () => {
     expect(
       laggingShards(live, [mark('shard-a', '500', 10_000), mark('shard-z', '1', 0)], 60_000),
-    ).toEqual([{ shardId: 'shard-b', live: live[1], candidate: undefined }])
+    ).toEqual([{ shardId: 'shard-b', how: 'not folded', live: live[1], candidate: undefined }])
     expect(laggingShards([], [mark('shard-z', '1', 0)], 0)).toEqual([])
+  })
+
+  it('holds back a candidate that began later in a shard: it misses history the live one has', () => {
+    // Deployed from TRIM_HORIZON once records 1 to 99 had expired: as far, from record 100.
+    const late = mark('shard-a', '500', 10_000, '100')
+    expect(laggingShards([live[0] as FreshnessMark], [late], 60_000)).toEqual([
+      { shardId: 'shard-a', how: 'starts later', live: live[0], candidate: late },
+    ])
+    // From an earlier record than the live one (a rebuild from the archive): not held back.
+    const earlier = mark('shard-a', '500', 10_000, '1')
+    expect(laggingShards([mark('shard-a', '500', 10_000, '40')], [earlier], 0)).toEqual([])
   })
 })
 
@@ -97,10 +115,17 @@ describe('the handler marks each shard it folds', () => {
     const store = memoryStore(winnerView)
     const handler = makeViewHandler(winnerView, { store, log: () => {} })
     await handler({ Records: [at(1, createData('p1')), at(2, purchaseData('p1'))] })
-    expect(store.tables.marks.get(SHARD)).toEqual(mark(SHARD, sequenceNumber(2), 1_795_000_002_250))
+    expect(store.tables.marks.get(SHARD)).toEqual(
+      mark(SHARD, sequenceNumber(2), 1_795_000_002_250, sequenceNumber(1)),
+    )
     // An older batch delivered again (a retry, a zombie) leaves the later mark.
     await handler({ Records: [at(1, createData('p1'))] })
     expect(store.tables.marks.get(SHARD)?.sequenceNumber).toBe(sequenceNumber(2))
+    // A later batch moves the mark on, and the history still begins at record 1.
+    await handler({ Records: [at(3, purchaseData('p1'))] })
+    expect(store.tables.marks.get(SHARD)).toEqual(
+      mark(SHARD, sequenceNumber(3), 1_795_000_003_250, sequenceNumber(1)),
+    )
   })
 
   it('marks up to the record before the first unfinished one, and nothing when that is the first', async () => {
@@ -112,7 +137,9 @@ describe('the handler marks each shard it folds', () => {
     expect(await handler({ Records: [cart, at(2, createData('p1'))] })).toEqual({
       batchItemFailures: [{ itemIdentifier: sequenceNumber(2) }],
     })
-    expect(store.tables.marks.get(SHARD)).toEqual(mark(SHARD, sequenceNumber(1), 1_795_000_001_250))
+    expect(store.tables.marks.get(SHARD)).toEqual(
+      mark(SHARD, sequenceNumber(1), 1_795_000_001_250, sequenceNumber(1)),
+    )
     const first = scriptedStore([unavailable])
     await makeViewHandler(winnerView, { store: first, log: () => {}, retry: quickPolicy })({
       Records: [at(2, createData('p1'))],

@@ -7,7 +7,12 @@ import {
 import { diffStages } from '../src/cli/diff'
 import { program } from '../src/cli/main'
 import { consume } from '../src/local/consume'
-import { LOCAL_AWS, type LocalService } from '../src/local/dynamodbLocal'
+import {
+  createTable,
+  LOCAL_AWS,
+  type LocalService,
+  localDynamoClient,
+} from '../src/local/dynamodbLocal'
 import {
   createStream,
   listShards,
@@ -26,9 +31,10 @@ import { recordsOfLines } from '../src/local/replayLog'
 import { applySwitch, planSwitch } from '../src/local/versionSwitch'
 import { isSame } from '../src/local/viewDiff'
 import { readView } from '../src/local/viewReader'
-import { generateWorkload } from '../src/local/workload'
-import { readMarks } from '../src/runtime/dynamoMarks'
-import { MARKS_ROLE } from '../src/runtime/marks'
+import { generateWorkload, seededRandom } from '../src/local/workload'
+import { putMark, readMarks } from '../src/runtime/dynamoMarks'
+import { documentClientOf } from '../src/runtime/dynamoStore'
+import { MARKS_ROLE, marksTable } from '../src/runtime/marks'
 import { moveLivePointer, readLivePointer } from '../src/runtime/versions'
 import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint } from './support/dynamo'
@@ -61,8 +67,8 @@ const endpoints = () => ({
 const stackAt = (options: Partial<StackOptions> = {}) =>
   openStack({ stage: STAGE, ...endpoints(), ...options })
 
-/** A shard's last record, read from the stream itself from TRIM_HORIZON. */
-const lastRecordOf = async (shardId: string): Promise<KinesisRecord | undefined> => {
+/** A shard's first and last records, read from the stream itself from TRIM_HORIZON. */
+const endsOf = async (shardId: string) => {
   const { ShardIterator } = await client.send(
     new GetShardIteratorCommand({
       StreamName: STREAM,
@@ -70,25 +76,29 @@ const lastRecordOf = async (shardId: string): Promise<KinesisRecord | undefined>
       ShardIteratorType: 'TRIM_HORIZON',
     }),
   )
+  const read: KinesisRecord[] = []
   let iterator = ShardIterator
-  let last: KinesisRecord | undefined
   while (iterator !== undefined) {
     const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator }))
-    const records = page.Records ?? []
-    last = records.at(-1) ?? last
-    iterator = records.length === 0 ? undefined : page.NextShardIterator
+    read.push(...(page.Records ?? []))
+    iterator = (page.Records ?? []).length === 0 ? undefined : page.NextShardIterator
   }
-  return last
+  return { first: read[0], last: read.at(-1) }
 }
 
-/** Each shard's last record: what a view that has read the whole stream marks. */
-const lastRecords = async (): Promise<Map<string, KinesisRecord>> => {
-  const last = new Map<string, KinesisRecord>()
+/** Each shard's mark as a view that has read the whole stream stores it, from the stream. */
+const wholeStreamMarks = async () => {
+  const marks = []
   for (const { ShardId } of await listShards(client, STREAM)) {
-    const record = ShardId === undefined ? undefined : await lastRecordOf(ShardId)
-    if (ShardId !== undefined && record !== undefined) last.set(ShardId, record)
+    const { first, last } = await endsOf(ShardId ?? '')
+    marks.push({
+      shardId: ShardId,
+      sequenceNumber: last?.SequenceNumber,
+      arrivedAtMs: last?.ApproximateArrivalTimestamp?.getTime(),
+      firstSequenceNumber: first?.SequenceNumber,
+    })
   }
-  return last
+  return marks
 }
 
 const marksOf = (stack: Stack) =>
@@ -106,15 +116,8 @@ describe('versions of a stage', () => {
     expect([v1.version, v1.tablesStage]).toEqual([1, STAGE])
     await consume(v1, { streamName: STREAM, batchSize: 100 })
 
-    // Version 1's marks: each shard's last record, as the stream holds it.
-    const held = await lastRecords()
-    expect(await marksOf(v1)).toEqual(
-      [...held].map(([shardId, r]) => ({
-        shardId,
-        sequenceNumber: r.SequenceNumber,
-        arrivedAtMs: r.ApproximateArrivalTimestamp?.getTime(),
-      })),
-    )
+    // Version 1's marks: each shard's first and last records, as the stream holds them.
+    expect(await marksOf(v1)).toEqual(await wholeStreamMarks())
 
     const v2 = (await stackAt({ version: 'next' })) as Stack & { readonly archive: LocalArchive }
     expect([v2.version, v2.tablesStage]).toEqual([2, `${STAGE}-v2`])
@@ -175,5 +178,40 @@ describe('versions of a stage', () => {
     const reader = await stackAt({ readOnly: true })
     expect(reader.tablesStage).toBe(STAGE)
     await reader.stop()
+  })
+})
+
+describe('freshness marks at a parallelization factor', () => {
+  it('are the poller’s, page by page, and reach each shard’s last record through faults', async () => {
+    // The stream of the tests above, read again by another stage, 4 sub-streams a shard.
+    const stack = await openStack({ stage: 'verpar', ...endpoints() })
+    await consume(stack, {
+      streamName: STREAM,
+      batchSize: 50,
+      parallelizationFactor: 4,
+      faults: { rate: 0.3, random: seededRandom(3) },
+    })
+    expect(await marksOf(stack)).toEqual(await wholeStreamMarks())
+    await stack.stop()
+  })
+})
+
+describe('a freshness mark on DynamoDB', () => {
+  it('moves on by number whatever the length, never back, and keeps where its history began', async () => {
+    const raw = localDynamoClient(dynamoEndpoint())
+    const table = 'winner-view-markstest-ContributionsMarks'
+    await createTable(raw, table, marksTable)
+    const doc = documentClientOf(raw)
+    const put = (sequenceNumber: string, firstSequenceNumber: string) =>
+      putMark(doc, table, { shardId: 's', sequenceNumber, arrivedAtMs: 5, firstSequenceNumber }, 7)
+    await put('99', '99')
+    await put('100', '100') // longer, so later: as text, '100' < '99'
+    await put('98', '98') // an older batch ending late: refused
+    expect(await readMarks(doc, table)).toEqual([
+      { shardId: 's', sequenceNumber: '100', arrivedAtMs: 5, firstSequenceNumber: '99' },
+    ])
+    await put('1000', '1000')
+    expect((await readMarks(doc, table))[0]?.sequenceNumber).toBe('1000')
+    raw.destroy()
   })
 })

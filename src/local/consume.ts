@@ -93,8 +93,12 @@ const consumeView = async (
   if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
   const totals = emptyTotals()
   const requestsBefore = totalRequests(place.meter)
+  const store = makeDynamoStore(view, { client: place.dynamo, names: place.names })
+  // Sub-streams of a shard in flight at once: the poller marks the shard, page by page.
+  const split = (options.parallelizationFactor ?? 1) > 1
   const viewHandler = makeViewHandler(view, {
-    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
+    store,
+    markBatches: !split,
     log: (summary) => {
       options.onBatch?.(view.name, summary)
       totals.folded += summary.folded
@@ -117,6 +121,7 @@ const consumeView = async (
     ),
     batchSize: options.batchSize,
     parallelizationFactor: options.parallelizationFactor ?? 1,
+    ...(split ? { markFolded: store.markFolded } : {}),
     // Injected faults come again at once: the test is of the outcome, not of the wait.
     ...(faulty === undefined ? {} : { retryDelayMs: () => 0 }),
     ...optionalPollerOptions(options),

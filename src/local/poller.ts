@@ -13,6 +13,7 @@ import type {
 } from 'aws-lambda'
 import { fnv1a } from '../domain/hash'
 import { backoffDelay, defaultRetryPolicy, sleep } from '../runtime/backoff'
+import { type FreshnessMark, markOfBatch } from '../runtime/marks'
 import type { Checkpoint, CheckpointStore } from './checkpoints'
 import { listShards } from './kinesis'
 import type { ReadBudget } from './readBudget'
@@ -42,6 +43,11 @@ export interface PollerOptions {
   readonly parallelizationFactor?: number
   /** The shard's read budget, shared with the stream's other readers; none: unlimited. */
   readonly readBudget?: ReadBudget
+  /**
+   * Stores the shard's freshness mark after each page, up to the earliest record any batch
+   * left unfinished: given at a parallelization factor, where the handler marks nothing.
+   */
+  readonly markFolded?: (mark: FreshnessMark) => Promise<void>
 }
 
 export interface PollerStats {
@@ -166,6 +172,11 @@ const deliver = async (
     cursor.checkpoint = { shardId, sequenceNumber: last, finished: false }
     await options.checkpoints.save(cursor.checkpoint)
   }
+  const mark = markOfBatch(
+    page,
+    failedAt === undefined ? null : (records[failedAt]?.SequenceNumber ?? null),
+  )
+  if (mark !== undefined) await options.markFolded?.(mark)
   stats.recordsAdvanced += done
   options.onProgress?.(done)
   return failedAt

@@ -65,17 +65,19 @@ export const applySwitch = async (stack: Pick<Stack, 'dynamo'>, plan: SwitchPlan
   return moveLivePointer(stack.dynamo, plan.stage, plan.from, plan.to)
 }
 
+/** How one shard trails, in words. */
+const lagWords = ({ how, live, candidate }: Lag): string => {
+  if (how === 'not folded' || candidate === undefined) return 'nothing folded'
+  if (how === 'starts later')
+    return `begins at ${candidate.firstSequenceNumber}, after ${live.firstSequenceNumber}: it misses history`
+  return `${Math.round((live.arrivedAtMs - candidate.arrivedAtMs) / 1000)} s behind`
+}
+
 /** The lagging shards, a few named, for one line. */
 export const lagText = (lagging: ReadonlyArray<ViewLag>): string =>
   lagging
     .map(({ view, lags }) => {
-      const named = lags.slice(0, 3).map(({ shardId, live, candidate }) => {
-        const behind =
-          candidate === undefined
-            ? 'nothing folded'
-            : `${Math.round((live.arrivedAtMs - candidate.arrivedAtMs) / 1000)} s behind`
-        return `${shardId} (${behind})`
-      })
+      const named = lags.slice(0, 3).map((lag) => `${lag.shardId} (${lagWords(lag)})`)
       const more = lags.length > 3 ? ` and ${lags.length - 3} more` : ''
       return `${view} trails on ${named.join(', ')}${more}`
     })

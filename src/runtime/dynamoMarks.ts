@@ -2,35 +2,29 @@ import {
   ConditionalCheckFailedException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb'
-import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { sortableSequence } from '../domain/position'
 import { type FreshnessMark, MARK_SHARD } from './marks'
 
 // Freshness marks on DynamoDB, apart from their table's definition (`marks.ts`), which
 // every view's table list carries: a function that only names tables loads no SDK.
 
-/** A mark as stored: the shard, its sequence number and, for the condition, its sortable form. */
-export const markToItem = (mark: FreshnessMark, markedAtMs: number) => ({
-  [MARK_SHARD]: mark.shardId,
-  sequenceNumber: mark.sequenceNumber,
-  sortableSequence: sortableSequence(mark.sequenceNumber),
-  arrivedAtMs: mark.arrivedAtMs,
-  markedAtMs,
-})
-
 /** A stored mark, or undefined when the item is not one (written by another program). */
 export const markFromItem = (item: Record<string, unknown>): FreshnessMark | undefined => {
-  const { shardId, sequenceNumber, arrivedAtMs } = item
+  const { shardId, sequenceNumber, arrivedAtMs, firstSequenceNumber } = item
   return typeof shardId === 'string' &&
     typeof sequenceNumber === 'string' &&
-    typeof arrivedAtMs === 'number'
-    ? { shardId, sequenceNumber, arrivedAtMs }
+    typeof arrivedAtMs === 'number' &&
+    typeof firstSequenceNumber === 'string'
+    ? { shardId, sequenceNumber, arrivedAtMs, firstSequenceNumber }
     : undefined
 }
 
 /**
  * Stores a shard's mark unless a later one is stored already: batches of a shard may end
- * out of order (a retry, a zombie invocation), and a mark never moves back.
+ * out of order (a retry, a zombie invocation), and a mark never moves back. The first
+ * record is kept from the first mark stored (if_not_exists): where the view's history of
+ * the shard begins.
  */
 export const putMark = async (
   client: DynamoDBDocumentClient,
@@ -40,11 +34,19 @@ export const putMark = async (
 ): Promise<void> => {
   try {
     await client.send(
-      new PutCommand({
+      new UpdateCommand({
         TableName: table,
-        Item: markToItem(mark, markedAtMs),
+        Key: { [MARK_SHARD]: mark.shardId },
+        UpdateExpression:
+          'SET sequenceNumber = :n, sortableSequence = :s, arrivedAtMs = :a, markedAtMs = :m, firstSequenceNumber = if_not_exists(firstSequenceNumber, :f)',
         ConditionExpression: 'attribute_not_exists(sortableSequence) OR sortableSequence <= :s',
-        ExpressionAttributeValues: { ':s': sortableSequence(mark.sequenceNumber) },
+        ExpressionAttributeValues: {
+          ':n': mark.sequenceNumber,
+          ':s': sortableSequence(mark.sequenceNumber),
+          ':a': mark.arrivedAtMs,
+          ':m': markedAtMs,
+          ':f': mark.firstSequenceNumber,
+        },
       }),
     )
   } catch (error) {

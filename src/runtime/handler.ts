@@ -79,6 +79,12 @@ export interface HandlerDeps<State> {
   readonly sharedAggregates?: boolean
   /** The wait between attempts: real time unless a benchmark runs on a virtual clock. */
   readonly sleep?: (ms: number) => Promise<void>
+  /**
+   * Whether each batch stores its shard's freshness mark (default: yes). A caller that
+   * hands a shard's records over in several batches at once (a parallelization factor)
+   * marks the shard itself: a batch of one sub-stream cannot tell the shard is finished.
+   */
+  readonly markBatches?: boolean
 }
 
 /** About a container's hot keys: product states of a few hundred bytes, some 25 MB at most. */
@@ -583,7 +589,8 @@ const handleBatch = async <Event, State>(
   const keptLater = await keepAll(deps.store, folded.later)
   const unfinished = [...kept.unfinished, ...folded.unfinished, ...keptLater.unfinished]
   const failedFrom = firstUnfinished(records, unfinished)
-  const markFailure = await markedOrWhy(deps.store, records, failedFrom)
+  const markFailure =
+    deps.markBatches === false ? null : await markedOrWhy(deps.store, records, failedFrom)
   return {
     level: failedFrom === null ? 'info' : 'warn',
     message: 'batch',

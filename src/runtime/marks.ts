@@ -8,14 +8,17 @@ import type { AnyView, ViewTable } from './view'
 
 /**
  * How far a view has folded one shard: the last record it finished (folded, skipped or
- * kept in Rejected) and when that record arrived in the stream. A version of a view is
- * caught up when its marks have reached the live version's (`laggingShards`).
+ * kept in Rejected) and when that record arrived in the stream, and the first record it
+ * folded from the shard. A version of a view is caught up when its marks have reached the
+ * live version's, from no later a start (`laggingShards`).
  */
 export interface FreshnessMark {
   readonly shardId: string
   readonly sequenceNumber: string
   /** The record's approximate arrival in the stream, in ms since the epoch. */
   readonly arrivedAtMs: number
+  /** The first record the view folded from the shard: where its history of it begins. */
+  readonly firstSequenceNumber: string
 }
 
 /** The role of a view's freshness marks, one item per shard. */
@@ -43,31 +46,50 @@ export const markOfBatch = (
   records: ReadonlyArray<KinesisStreamRecord>,
   failedFrom: string | null,
 ): FreshnessMark | undefined => {
+  // A failure that names no record of the batch leaves all of it to come again.
   const unfinishedAt =
     failedFrom === null
       ? records.length
       : records.findIndex((r) => r.kinesis.sequenceNumber === failedFrom)
-  const last = records[(unfinishedAt < 0 ? records.length : unfinishedAt) - 1]
-  if (last === undefined) return undefined
+  const first = records[0]
+  const last = records[unfinishedAt - 1]
+  if (first === undefined || last === undefined) return undefined
   return {
     shardId: shardIdOf(last),
     sequenceNumber: last.kinesis.sequenceNumber,
     // Lambda gives the arrival in seconds, with a fraction.
     arrivedAtMs: Math.round(last.kinesis.approximateArrivalTimestamp * 1000),
+    firstSequenceNumber: first.kinesis.sequenceNumber,
   }
 }
 
-/** A shard where a candidate version trails the live one, and by how much. */
+/** A shard where a candidate version trails the live one, and how. */
 export interface Lag {
   readonly shardId: string
+  /** Never folded from it; began later in it (it misses history the live one has); behind. */
+  readonly how: 'not folded' | 'starts later' | 'behind'
   readonly live: FreshnessMark
   readonly candidate: FreshnessMark | undefined
 }
 
+/** How a candidate's mark of a shard trails the live one's, if it does. */
+const lagOf = (
+  live: FreshnessMark,
+  candidate: FreshnessMark | undefined,
+  maxLagMs: number,
+): Lag['how'] | undefined => {
+  if (candidate === undefined) return 'not folded'
+  if (compareSequenceNumbers(candidate.firstSequenceNumber, live.firstSequenceNumber) > 0)
+    return 'starts later'
+  const behind = compareSequenceNumbers(candidate.sequenceNumber, live.sequenceNumber) < 0
+  return behind && live.arrivedAtMs - candidate.arrivedAtMs > maxLagMs ? 'behind' : undefined
+}
+
 /**
  * The switch's rule: the shards the live version has folded from where the candidate
- * trails it, by position, by more than `maxLagMs` of arrival time. A shard the candidate
- * has not folded from at all trails it. A shard only the candidate has folded from never
+ * trails it: it has not folded from the shard, or began later in it (a version deployed
+ * from TRIM_HORIZON after records expired misses them), or is behind by position and by
+ * more than `maxLagMs` of arrival time. A shard only the candidate has folded from never
  * holds it back (the live version may have stalled: switching away is the cure).
  */
 export const laggingShards = (
@@ -76,16 +98,9 @@ export const laggingShards = (
   maxLagMs: number,
 ): Lag[] => {
   const candidateOf = new Map(candidate.map((mark) => [mark.shardId, mark]))
-  return live
-    .map((mark) => ({
-      shardId: mark.shardId,
-      live: mark,
-      candidate: candidateOf.get(mark.shardId),
-    }))
-    .filter(
-      ({ live: l, candidate: c }) =>
-        c === undefined ||
-        (compareSequenceNumbers(c.sequenceNumber, l.sequenceNumber) < 0 &&
-          l.arrivedAtMs - c.arrivedAtMs > maxLagMs),
-    )
+  return live.flatMap((l) => {
+    const c = candidateOf.get(l.shardId)
+    const how = lagOf(l, c, maxLagMs)
+    return how === undefined ? [] : [{ shardId: l.shardId, how, live: l, candidate: c }]
+  })
 }

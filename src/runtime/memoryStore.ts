@@ -230,6 +230,16 @@ const oversizedKey = <State>(
       }
 }
 
+/** A mark as the DynamoDB store keeps it: never moved back, its first record the first stored. */
+const markIn = (marks: Map<string, FreshnessMark>, mark: FreshnessMark): void => {
+  const stored = marks.get(mark.shardId)
+  if (stored !== undefined && isAfter(stored.sequenceNumber, mark.sequenceNumber)) return
+  marks.set(mark.shardId, {
+    ...mark,
+    firstSequenceNumber: stored?.firstSequenceNumber ?? mark.firstSequenceNumber,
+  })
+}
+
 /**
  * A view's Store in memory, with DynamoDB's semantics where the runtime relies on them:
  * a transaction applies whole or not at all, each Put on the condition that the state is
@@ -287,10 +297,6 @@ export const memoryStore = <Event, State>(
     keepRejected: async (records) => {
       for (const record of records) tables.rejected.set(record.eventId, record)
     },
-    markFolded: async (mark) => {
-      const stored = tables.marks.get(mark.shardId)
-      if (stored === undefined || !isAfter(stored.sequenceNumber, mark.sequenceNumber))
-        tables.marks.set(mark.shardId, mark)
-    },
+    markFolded: async (mark) => markIn(tables.marks, mark),
   }
 }

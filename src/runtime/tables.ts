@@ -79,8 +79,8 @@ export const TABLE_ACTIONS = {
   partials: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
   aggregate: ['dynamodb:DescribeTable'],
   rejected: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'],
-  /** Its freshness marks: a conditional put per batch (`marks.ts`). */
-  marks: ['dynamodb:DescribeTable', 'dynamodb:PutItem'],
+  /** Its freshness marks: a conditional update per batch (`dynamoMarks.ts`). */
+  marks: ['dynamodb:DescribeTable', 'dynamodb:UpdateItem'],
 } as const
 
 /**
