@@ -173,11 +173,33 @@ describe('versions of a stage', () => {
       log.mockRestore()
     }
     expect(printed.at(-1)).toBe(
-      'stage ver: version 1 is live (was 2); back with: winner-view switch --stage ver --to 2',
+      'stage ver: version 1 is live (was 2); back with: winner-view switch --stage ver --to 2, while version 2 is still fed',
     )
     const reader = await stackAt({ readOnly: true })
     expect(reader.tablesStage).toBe(STAGE)
     await reader.stop()
+    // Version 1 live again, a rebuild would go into version 2, which reads the stream
+    // already: every record would pass as folded, so it refuses.
+    const endpointFlags = [
+      '--dynamodb-endpoint',
+      dynamoEndpoint(),
+      '--kinesis-endpoint',
+      kinesalite.endpoint,
+    ]
+    await expect(
+      program().parseAsync([
+        'node',
+        'winner-view',
+        'rebuild',
+        '--stream',
+        STREAM,
+        '--stage',
+        STAGE,
+        ...endpointFlags,
+      ]),
+    ).rejects.toThrow(
+      'version 2 of stage ver reads versioned already (rebuilt and handed over, or consumed): keep it up with consume --version 2, or rebuild into a new version (--version)',
+    )
   })
 })
 

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
-import type { LocalArchive, Stack, StackOptions } from '../local/localStack'
+import { dynamoCheckpoints } from '../local/checkpoints'
+import { consumerOf } from '../local/consume'
+import { type LocalArchive, STACK_VIEWS, type Stack, type StackOptions } from '../local/localStack'
 import { rebuild } from '../local/rebuild'
 import { archivedRecordCount } from '../runtime/archiveReader'
 import { streamArchiveId } from '../runtime/kinesisShards'
@@ -13,22 +15,45 @@ interface RebuildFlags extends StackOptions {
 }
 
 /**
- * The stack's archive, or an error saying where there is none (a stage on AWS); and never
- * the live version: readers would see it half built.
+ * The stack's archive, or an error saying where there is none (a stage on AWS); never the
+ * live version (readers would see it half built), nor one that reads the stream already
+ * (rebuilt and handed over, or consumed): every record it holds would pass as folded, and
+ * a fixed view would change nothing. A rebuild stopped before its hand-over goes on.
  */
-const rebuildable = async (stack: Stack): Promise<Stack & { readonly archive: LocalArchive }> => {
+const rebuildable = async (
+  stack: Stack,
+  streamName: string,
+): Promise<Stack & { readonly archive: LocalArchive }> => {
   const { archive } = stack
   if (archive === undefined) throw new Error('this stack keeps no archive to rebuild from')
+  const which = `version ${stack.version} of stage ${stack.stage}`
   if ((await stack.liveStageOf(stack.stage)) === stack.tablesStage)
+    throw new Error(`${which} is the live one: rebuild into another (--version), then switch to it`)
+  if (await readsLive(stack, streamName))
     throw new Error(
-      `version ${stack.version} of stage ${stack.stage} is the live one: rebuild into another (--version), then switch to it`,
+      `${which} reads ${streamName} already (rebuilt and handed over, or consumed): keep it up with consume --version ${stack.version}, or rebuild into a new version (--version)`,
     )
   return { ...stack, archive }
 }
 
+/** Whether a view of the stack's version has a live consumer's checkpoint on the stream. */
+const readsLive = async (stack: Stack, streamName: string): Promise<boolean> => {
+  const started = await Promise.all(
+    STACK_VIEWS.map(async (view) => {
+      const place = stack.views[view.name]
+      if (place === undefined) return false
+      const consumer = consumerOf(view, streamName)
+      return (
+        (await dynamoCheckpoints(place.dynamo, stack.checkpointsTable, consumer).load()).size > 0
+      )
+    }),
+  )
+  return started.some((yes) => yes)
+}
+
 /** The rebuild with its progress bar, and what to do next. */
 const rebuildWithProgress = async (opened: Stack, flags: RebuildFlags, signal: AbortSignal) => {
-  const stack = await rebuildable(opened)
+  const stack = await rebuildable(opened, flags.stream)
   const total = await archivedRecordCount(
     stack.archive,
     await streamArchiveId(stack.kinesis, flags.stream),

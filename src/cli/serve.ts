@@ -2,12 +2,29 @@ import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import { tableNamesFor } from '../adapters/tables'
 import { readBoard } from '../local/board'
 import { categorySalesTableOf, type Stack, type StackOptions } from '../local/localStack'
+import { viewTableNamesFor } from '../runtime/tables'
+import { categorySalesView } from '../views/categorySales'
 import { readOptions, wholeNumber } from './flags'
 import { withReadStack } from './stack'
 
 const PAGE = readFileSync(join(__dirname, 'board.html'), 'utf8')
+
+/**
+ * The board of the stage's live version as the pointer names it now, unless the page was
+ * asked for a version: a switch moves a running page to the new version.
+ */
+const boardOfLiveVersion = async (stack: Stack, limit: number) => {
+  const stage = stack.pinned ? stack.tablesStage : await stack.liveStageOf(stack.stage)
+  return readBoard(
+    stack.dynamo,
+    tableNamesFor(stage),
+    viewTableNamesFor(categorySalesView, stage).categorySales ?? categorySalesTableOf(stack),
+    limit,
+  )
+}
 
 /** The page and its JSON: GET / and GET /api/board; nothing else, nothing written. */
 const boardServer = (stack: Stack, limit: number): Server =>
@@ -20,7 +37,7 @@ const boardServer = (stack: Stack, limit: number): Server =>
     const path = new URL(request.url ?? '/', 'http://localhost').pathname
     if (path === '/') return send(200, 'text/html; charset=utf-8', PAGE)
     if (path !== '/api/board') return send(404, 'text/plain', 'not found\n')
-    readBoard(stack.dynamo, stack.names, categorySalesTableOf(stack), limit).then(
+    boardOfLiveVersion(stack, limit).then(
       (board) => send(200, 'application/json', JSON.stringify(board)),
       (error: unknown) => send(502, 'application/json', JSON.stringify({ error: String(error) })),
     )

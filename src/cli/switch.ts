@@ -20,11 +20,12 @@ const warnUnmarked = (plan: SwitchPlan): void => {
     )
 }
 
-/** What a switch would do, in one line. */
-const dryRunLine = (plan: SwitchPlan): string => {
+/** What a switch would do, in one line; exit 1 when it would refuse, as the switch would. */
+const dryRun = (plan: SwitchPlan): void => {
   const verdict =
     plan.lagging.length === 0 ? 'would switch' : `would refuse: ${lagText(plan.lagging)}`
-  return `stage ${plan.stage}: version ${plan.from} is live; to ${plan.to}: ${verdict}`
+  console.log(`stage ${plan.stage}: version ${plan.from} is live; to ${plan.to}: ${verdict}`)
+  if (plan.lagging.length > 0) process.exitCode = 1
 }
 
 /** `winner-view switch`: the stage's readers moved to another version, once it has caught up. */
@@ -59,13 +60,10 @@ export const switchCommand = (cli: Command): Command =>
         warnUnmarked(plan)
         const diffs = await diffStages(stack, plan.stages)
         console.log(diffs.flatMap((d) => diffLines(d, plan.stages)).join('\n'))
-        if (flags.dryRun === true) {
-          console.log(dryRunLine(plan))
-          return
-        }
+        if (flags.dryRun === true) return dryRun(plan)
         await applySwitch(stack, plan)
         console.log(
-          `stage ${plan.stage}: version ${plan.to} is live (was ${plan.from}); back with: winner-view switch --stage ${plan.stage} --to ${plan.from}`,
+          `stage ${plan.stage}: version ${plan.to} is live (was ${plan.from}); back with: winner-view switch --stage ${plan.stage} --to ${plan.from}, while version ${plan.from} is still fed`,
         )
       })
     })

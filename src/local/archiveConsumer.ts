@@ -1,6 +1,6 @@
 import { makeArchiveHandler } from '../runtime/archiveHandler'
 import { listShards, shardFactsOf, streamCreatedAt } from '../runtime/kinesisShards'
-import { dynamoCheckpoints } from './checkpoints'
+import { checkpointsTableFor, dynamoCheckpoints } from './checkpoints'
 import type { LocalArchive, Stack } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import type { ReadBudget } from './readBudget'
@@ -30,9 +30,10 @@ export const archiveStream = async (
       createdOf: () => streamCreatedAt(stack.kinesis, streamName),
       log: () => {},
     }),
+    // The stage's checkpoints, not the version's: one archive of the stream for all versions.
     checkpoints: dynamoCheckpoints(
       stack.dynamo,
-      stack.checkpointsTable,
+      checkpointsTableFor(stack.stage),
       archiveConsumerOf(streamName),
     ),
     batchSize: ARCHIVE_BATCH_SIZE,

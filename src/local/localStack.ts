@@ -114,6 +114,8 @@ export interface Stack {
   /** The version of the stage's views in use, and the stage whose tables hold it. */
   readonly version: number
   readonly tablesStage: string
+  /** Whether the version was asked for (--version), not found through the pointer. */
+  readonly pinned: boolean
   /** The stage whose tables hold another stage's live version (`diff --against`). */
   readonly liveStageOf: (stage: string) => Promise<string>
   readonly kinesis: KinesisClient
@@ -294,7 +296,13 @@ const listedTables = async (raw: DynamoDBClient, endpoint: string): Promise<stri
 /** A stage's tables of views and checkpoints, of every version, and its pointer. */
 const tablesOfStage = (stage: string, tables: ReadonlyArray<string>): string[] => {
   const versionStages = tables
-    .map((name) => new RegExp(`^${SERVICE}-(${escapeRegExp(stage)}-v[0-9]+)-`).exec(name)?.[1])
+    .map(
+      // The versions `versionStageOf` names: 2 to 999, no leading zero (`local-v1` is no version).
+      (name) =>
+        new RegExp(`^${SERVICE}-(${escapeRegExp(stage)}-v(?:[2-9]|[1-9][0-9]{1,2}))-`).exec(
+          name,
+        )?.[1],
+    )
     .filter((found) => found !== undefined)
   const ours = new Set([
     ...[stage, ...versionStages].flatMap((s) => [
@@ -376,12 +384,12 @@ const liveStage = async (dynamo: DynamoDBDocumentClient, stage: string) =>
 const versionOf = async (dynamo: DynamoDBDocumentClient, options: StackOptions) => {
   const asked = options.version
   if (typeof asked === 'number')
-    return { version: asked, tablesStage: versionStageOf(options.stage, asked) }
+    return { version: asked, tablesStage: versionStageOf(options.stage, asked), pinned: true }
   const live = (await readLivePointer(dynamo, options.stage)).version
   const version = asked === 'next' ? live + 1 : live
   if (version > MAX_VERSION)
     throw new Error(`stage ${options.stage} has no version after ${MAX_VERSION}`)
-  return { version, tablesStage: versionStageOf(options.stage, version) }
+  return { version, tablesStage: versionStageOf(options.stage, version), pinned: false }
 }
 
 /** The stage on AWS, as the SDK finds it (AWS_REGION, AWS_PROFILE, SSO, roles): reads only. */
@@ -434,6 +442,8 @@ const prepareTables = async (
   for (const view of STACK_VIEWS)
     await createViewTables(raw, view, viewTableNamesFor(view, version.tablesStage))
   await createTable(raw, checkpointsTableFor(version.tablesStage), checkpointsTable)
+  // The stream's archive is the stage's, whatever the version: its checkpoints too.
+  await createTable(raw, checkpointsTableFor(options.stage), checkpointsTable)
   return version
 }
 
