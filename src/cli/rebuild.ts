@@ -1,8 +1,6 @@
 import type { Command } from 'commander'
-import { dynamoCheckpoints } from '../local/checkpoints'
-import { consumerOf } from '../local/consume'
 import { type LocalArchive, STACK_VIEWS, type Stack, type StackOptions } from '../local/localStack'
-import { rebuild } from '../local/rebuild'
+import { checkpointsOf, rebuild } from '../local/rebuild'
 import { archivedRecordCount } from '../runtime/archiveReader'
 import { streamArchiveId } from '../runtime/kinesisShards'
 import { DEFAULT_BATCH_SIZE, stackOptions, wholeNumber } from './flags'
@@ -38,17 +36,10 @@ const rebuildable = async (
 
 /** Whether a view of the stack's version has a live consumer's checkpoint on the stream. */
 const readsLive = async (stack: Stack, streamName: string): Promise<boolean> => {
-  const started = await Promise.all(
-    STACK_VIEWS.map(async (view) => {
-      const place = stack.views[view.name]
-      if (place === undefined) return false
-      const consumer = consumerOf(view, streamName)
-      return (
-        (await dynamoCheckpoints(place.dynamo, stack.checkpointsTable, consumer).load()).size > 0
-      )
-    }),
+  const loaded = await Promise.all(
+    STACK_VIEWS.map((view) => checkpointsOf(stack, view, streamName).live.load()),
   )
-  return started.some((yes) => yes)
+  return loaded.some((checkpoints) => checkpoints.size > 0)
 }
 
 /** The rebuild with its progress bar, and what to do next. */

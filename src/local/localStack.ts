@@ -424,6 +424,7 @@ const openAws = async (options: StackOptions): Promise<Stack> => {
  */
 const prepareTables = async (
   raw: DynamoDBClient,
+  dynamo: DynamoDBDocumentClient,
   kinesis: KinesisClient,
   options: StackOptions,
   endpoints: { readonly kinesis: string; readonly dynamodb: string },
@@ -438,7 +439,7 @@ const prepareTables = async (
   const tables = await listedTables(raw, endpoints.dynamodb)
   if (options.fresh === true) await deleteStage(raw, kinesis, options.stage, tables, archive)
   await createTable(raw, liveTableFor(options.stage), liveTable)
-  const version = await versionOf(documentClientOf(raw), options)
+  const version = await versionOf(dynamo, options)
   for (const view of STACK_VIEWS)
     await createViewTables(raw, view, viewTableNamesFor(view, version.tablesStage))
   await createTable(raw, checkpointsTableFor(version.tablesStage), checkpointsTable)
@@ -453,6 +454,7 @@ const prepareTables = async (
  */
 const readyVersion = async (
   raw: DynamoDBClient,
+  dynamo: DynamoDBDocumentClient,
   kinesis: KinesisClient,
   options: StackOptions,
   endpoints: { readonly kinesis: string; readonly dynamodb: string },
@@ -461,11 +463,11 @@ const readyVersion = async (
   if (options.readOnly !== true) {
     if (options.existingStream !== undefined)
       await requireStreamOn(kinesis, options.existingStream, endpoints.kinesis)
-    return prepareTables(raw, kinesis, options, endpoints, archive)
+    return prepareTables(raw, dynamo, kinesis, options, endpoints, archive)
   }
   // First a call that names the flag when no DynamoDB answers there.
   await listedTables(raw, endpoints.dynamodb)
-  const version = await versionOf(documentClientOf(raw), options)
+  const version = await versionOf(dynamo, options)
   if (options.anyStage !== true) await requireView(raw, endpoints.dynamodb, version.tablesStage)
   return version
 }
@@ -481,11 +483,13 @@ const openLocal = async (options: StackOptions): Promise<Stack> => {
     const raw = makeDynamoClient(config)
     const archive = localArchiveOf()
     const dynamo = documentClientOf(raw)
-    const version = await readyVersion(raw, kinesis, options, endpoints, archive).catch((error) => {
-      raw.destroy()
-      kinesis.destroy()
-      throw error
-    })
+    const version = await readyVersion(raw, dynamo, kinesis, options, endpoints, archive).catch(
+      (error) => {
+        raw.destroy()
+        kinesis.destroy()
+        throw error
+      },
+    )
     const { views, destroy } = viewsFor(version.tablesStage, config)
     return {
       stage: options.stage,

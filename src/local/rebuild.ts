@@ -65,7 +65,7 @@ const seedLiveCheckpoints = async (from: CheckpointStore, to: CheckpointStore) =
 }
 
 /** A view's replay checkpoints and its live consumer's, in the stage's checkpoints table. */
-const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
+export const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
   const place = stack.views[view.name]
   if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
   return {

@@ -2,13 +2,13 @@ import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/clien
 import { type LambdaClient, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda'
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { type ArchivedShardStatus, archiveStatus } from '../runtime/archiveReader'
-import { readMarks } from '../runtime/dynamoMarks'
 import { streamArchiveId } from '../runtime/kinesisShards'
-import { type FreshnessMark, MARKS_ROLE } from '../runtime/marks'
+import type { FreshnessMark } from '../runtime/marks'
 import { describeTable } from '../runtime/tableCheck'
 import { readLivePointer } from '../runtime/versions'
 import { listShards, oldestRecordOf, streamRef } from './kinesis'
 import { rejectedTableOf, STACK_VIEWS, type Stack } from './localStack'
+import { versionMarks } from './versionSwitch'
 import { scanAll } from './viewReader'
 
 /** A rebuild replays the stream from TRIM_HORIZON: under this retention, warn. */
@@ -138,15 +138,6 @@ const warningsOf = (stream: StreamStatus): string[] => {
   return warnings
 }
 
-/** Each view's freshness marks, in the stack's order of views. */
-const freshnessOf = (stack: Stack) =>
-  Promise.all(
-    STACK_VIEWS.map(async (view) => ({
-      view: view.name,
-      marks: await readMarks(stack.dynamo, stack.views[view.name]?.names[MARKS_ROLE] ?? ''),
-    })),
-  )
-
 /** Everything `winner-view status` shows of a stage. */
 export const stageStatus = async (
   stack: Stack,
@@ -184,7 +175,7 @@ export const stageStatus = async (
       tablesStage: stack.tablesStage,
       live: (await readLivePointer(stack.dynamo, stack.stage)).version,
     },
-    freshness: await freshnessOf(stack),
+    freshness: await versionMarks(stack.dynamo, stack.tablesStage),
     stream,
     tables: names.map((name, at) => ({ name, items: counts[at] })),
     ...(archive === undefined ? {} : { archive }),

@@ -23,16 +23,21 @@ export interface SwitchPlan {
   readonly unmarked: ReadonlyArray<string>
 }
 
-/** A version's marks, per view, by the view's name. */
-const marksOf = async (stack: Pick<Stack, 'dynamo'>, tablesStage: string) =>
-  new Map<string, FreshnessMark[]>(
-    await Promise.all(
-      STACK_VIEWS.map(async (view): Promise<[string, FreshnessMark[]]> => {
-        const table = viewTableNamesFor(view, tablesStage)[MARKS_ROLE] ?? ''
-        return [view.name, await readMarks(stack.dynamo, table)]
-      }),
-    ),
+/** A version's marks, per view, in the stack's order of views (`status` shows them). */
+export const versionMarks = (
+  dynamo: Stack['dynamo'],
+  tablesStage: string,
+): Promise<Array<{ readonly view: string; readonly marks: FreshnessMark[] }>> =>
+  Promise.all(
+    STACK_VIEWS.map(async (view) => ({
+      view: view.name,
+      marks: await readMarks(dynamo, viewTableNamesFor(view, tablesStage)[MARKS_ROLE] ?? ''),
+    })),
   )
+
+/** A version's marks, by the view's name. */
+const marksOf = async (stack: Pick<Stack, 'dynamo'>, tablesStage: string) =>
+  new Map((await versionMarks(stack.dynamo, tablesStage)).map((v) => [v.view, v.marks]))
 
 /**
  * Whether `to` may become the stage's live version: per view, the shards where its marks
