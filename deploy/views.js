@@ -29,14 +29,15 @@ const { alarmIdOf, alarmResource, alarmResourcesOf, stackAlarms, totalsAlarms, v
   requireTs('../src/ops/alarms.ts', __filename)
 const { DEFAULT_RESERVE_MS } = requireTs('../src/runtime/handler.ts', __filename)
 const { EXPIRES_AT } = requireTs('../src/runtime/items.ts', __filename)
+const { functionKeyOf } = requireTs('../src/runtime/deployment.ts', __filename)
 
 // The winner view's logical ids and names predate the second view: kept as they were,
 // or CloudFormation would replace its tables, mapping and alarms.
 const DEPLOYED = [
-  { view: winnerView, functionKey: 'winner', prefix: '', label: '' },
+  { view: winnerView, functionKey: functionKeyOf(winnerView.name), prefix: '', label: '' },
   {
     view: categorySalesView,
-    functionKey: 'categorySales',
+    functionKey: functionKeyOf(categorySalesView.name),
     prefix: 'CategorySales',
     label: 'category-sales-',
   },
@@ -226,8 +227,12 @@ const totalsRoleResource = (deployed, stage, tableKmsKeyArn) =>
     logsStatement(stage, totalsOf(deployed)),
   ])
 
-/** The view's own event source mapping: its own position in every shard. */
-const mappingResource = (deployed, streamArn, params, consumer) => ({
+/**
+ * The view's own event source mapping: its own position in every shard. Created disabled
+ * when `disabledMapping` names the view: a version that `rebuild --aws` folds from the
+ * archive first, then enables (it reads nothing until then, and from TRIM_HORIZON after).
+ */
+const mappingResource = (deployed, streamArn, params, { consumer, enabled }) => ({
   Type: 'AWS::Lambda::EventSourceMapping',
   // With an encrypted stream, the role may decrypt before the mapping first reads.
   DependsOn: [
@@ -239,6 +244,7 @@ const mappingResource = (deployed, streamArn, params, consumer) => ({
     // Through its own consumer (enhanced fan-out), or as one of the stream's shared readers.
     EventSourceArn: consumer ? { Ref: consumerIdOf(deployed) } : streamArn,
     StartingPosition: 'TRIM_HORIZON',
+    ...(enabled ? {} : { Enabled: false }),
     BatchSize: params.batchSize,
     FunctionResponseTypes: ['ReportBatchItemFailures'],
     BisectBatchOnFunctionError: true,
@@ -342,6 +348,7 @@ const PARAMS = [
   'streamKmsKeyArn',
   'tableKmsKeyArn',
   'withoutMapping',
+  'disabledMapping',
   'enhancedFanOut',
   'warmWriteUnitsPerSecond',
   'warmReadUnitsPerSecond',
@@ -374,6 +381,19 @@ const readersNamed = (name, value) => {
       `winner-view: ${name} names ${unknown.join(', ')}: expected none, or some of ${[...known].join(', ')}`,
     )
   return new Set(keys)
+}
+
+/**
+ * `disabledMapping`: the views (by function key) whose mapping this deploy creates
+ * disabled. The archive's is never among them: nothing would enable it again.
+ */
+const viewsNamed = (name, value) => {
+  const keys = readersNamed(name, value)
+  if (keys.has(ARCHIVE_KEY))
+    throw new Error(
+      `winner-view: ${name} names ${ARCHIVE_KEY}: only the views' mappings are enabled by rebuild --aws (leave the archive's out with withoutMapping)`,
+    )
+  return keys
 }
 
 /** A queue that refuses every request not made over TLS. */
@@ -488,11 +508,13 @@ module.exports = async ({ resolveVariable }) => {
     names: await resolveVariable('self:custom.alarmTopicNames'),
   }
   const withoutMapping = readersNamed('withoutMapping', params.withoutMapping)
+  const disabled = viewsNamed('disabledMapping', params.disabledMapping)
   const fanOut = readersNamed('enhancedFanOut', params.enhancedFanOut)
   const Resources = {}
   const Outputs = {}
   for (const deployed of DEPLOYED) {
     const withMapping = !withoutMapping.has(deployed.functionKey)
+    const enabled = !disabled.has(deployed.functionKey)
     const consumer = fanOut.has(deployed.functionKey)
     if (consumer) Resources[consumerIdOf(deployed)] = consumerResource(deployed, stage, streamArn)
     if (withMapping)
@@ -510,7 +532,12 @@ module.exports = async ({ resolveVariable }) => {
         ),
       },
       withMapping
-        ? { [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params, consumer) }
+        ? {
+            [mappingIdOf(deployed)]: mappingResource(deployed, streamArn, params, {
+              consumer,
+              enabled,
+            }),
+          }
         : {},
       {
         [`${deployed.prefix}FailedBatchesQueue`]: {
@@ -524,7 +551,8 @@ module.exports = async ({ resolveVariable }) => {
       },
       secureTransportOnly(`${deployed.prefix}FailedBatchesQueue`),
       totalsResources(deployed, stage, params),
-      alarmResources(deployed, stage, params, topics, withMapping),
+      // A disabled mapping polls nothing by design: its stalled page would ring all the rebuild long.
+      alarmResources(deployed, stage, params, topics, withMapping && enabled),
     )
   }
   const archive = archiveResources(stage, params, topics, { withoutMapping, fanOut })

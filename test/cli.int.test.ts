@@ -194,6 +194,14 @@ describe('the winner-view CLI', () => {
       /^winner-view: --dynamodb-endpoint: expected a URL with its scheme, such as http:\/\/127\.0\.0\.1:8000, got "127\.0\.0\.1:8000"$/m,
     ],
     [
+      ['rebuild', '--aws', '--stage', 'prod', '--stream', 'retail'],
+      /^winner-view: rebuild --aws needs --bucket: the stage's archive bucket, its ArchiveBucketName output \(aws cloudformation describe-stacks --stack-name winner-view-prod /m,
+    ],
+    [
+      ['rebuild', '--stream', 'retail', '--bucket', 'b'],
+      /^winner-view: --bucket is for --aws: locally the archive is the stack's own folder$/m,
+    ],
+    [
       ['consume', '--stream', 'nope'],
       /^winner-view: stream nope not found: create it, or name another with --stream$/m,
     ],

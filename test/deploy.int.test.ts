@@ -1176,6 +1176,10 @@ describe('the deployment', () => {
       'winner-view: archiveExpireDays is "30": expected none, or a whole number of days of at least 31 (S3 expires an object only after its transition to STANDARD_IA)',
     ],
     [
+      'disabledMapping=archive',
+      "winner-view: disabledMapping names archive: only the views' mappings are enabled by rebuild --aws (leave the archive's out with withoutMapping)",
+    ],
+    [
       'archiveExpireDays=forever',
       'winner-view: archiveExpireDays is "forever": expected none, or a whole number of days of at least 31',
     ],
@@ -1386,6 +1390,7 @@ describe('the deployment', () => {
       lint,
     } = await packagedDevWith('without', [
       'withoutMapping=winner,archive',
+      'disabledMapping=categorySales',
       'enhancedFanOut=categorySales',
       'warmWriteUnitsPerSecond=10000',
       'warmReadUnitsPerSecond=12000',
@@ -1400,6 +1405,13 @@ describe('the deployment', () => {
     expect(ids).toContain('TotalsStalledAlarm')
     expect(ids).toContain('CategorySalesStreamMapping')
     expect(ids).toContain('WinnerLambdaFunction')
+    // Created disabled, for rebuild --aws to enable, without its stalled page meanwhile.
+    expect(template.CategorySalesStreamMapping?.Properties.Enabled).toBe(false)
+    expect(template.CategorySalesStreamMapping?.Properties.StartingPosition).toBe('TRIM_HORIZON')
+    expect(ids.filter((id) => id.startsWith('CategorySalesStalled'))).toEqual([])
+    expect(ids).toContain('CategorySalesTotalsStalledAlarm')
+    expect(resources.CategorySalesStreamMapping?.Properties).not.toHaveProperty('Enabled')
+    expect(ids).toContain('CategorySalesIteratorAgeAlarm')
     expect(Object.keys(templateOutputs)).not.toContain('StreamMappingId')
     // The archive's mapping and its archive-stalled page left out; its bucket, function and other pages stay.
     expect(ids).not.toContain('ArchiveStreamMapping')

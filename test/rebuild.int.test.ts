@@ -1,20 +1,8 @@
-import {
-  GetRecordsCommand,
-  type GetRecordsCommandOutput,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis'
 import { tableNamesFor } from '../src/adapters/tables'
 import { consume } from '../src/local/consume'
 import type { LocalService } from '../src/local/dynamodbLocal'
 import { LOCAL_AWS } from '../src/local/dynamodbLocal'
-import {
-  createStream,
-  listShards,
-  makeKinesisClient,
-  putRecords,
-  splitShardInHalf,
-  startKinesalite,
-} from '../src/local/kinesis'
+import { createStream, makeKinesisClient, putRecords, startKinesalite } from '../src/local/kinesis'
 import { type LocalArchive, openStack, type Stack } from '../src/local/localStack'
 import { rebuild } from '../src/local/rebuild'
 import { recordsOfLines } from '../src/local/replayLog'
@@ -25,6 +13,7 @@ import { categorySalesView } from '../src/views/categorySales'
 import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
 import { oracleCategoryTables, oracleRecordsOfLines, oracleTables } from './support/oracle'
+import { publishResharding, sleep, trimmedBefore } from './support/retention'
 
 // The whole path on a stream whose early records are gone: the archive kept them, a
 // rebuild folds it, then hands over to what the stream still holds. The stream's
@@ -47,47 +36,6 @@ const stackFor = async (stage: string) =>
     readonly archive: LocalArchive
   }
 
-/**
- * A Kinesis client on which the stream no longer holds the records that arrived before
- * `cutoff` (ms), as after its retention (kinesalite keeps 24 hours at least): TRIM_HORIZON
- * is the oldest record still kept (AWS-LIMITS.md, "Kinesis reads"), so a read from it, or
- * from a position before the cutoff, gives the oldest kept record first.
- */
-const trimmedBefore = (cutoff: number): KinesisClient => {
-  const client = makeKinesisClient({ ...LOCAL_AWS, endpoint: kinesalite.endpoint })
-  const send = client.send.bind(client) as (command: unknown) => Promise<GetRecordsCommandOutput>
-  const kept = (page: GetRecordsCommandOutput) =>
-    (page.Records ?? []).filter((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? 0) >= cutoff)
-  client.send = (async (command: unknown) => {
-    if (!(command instanceof GetRecordsCommand)) return send(command)
-    let page = await send(command)
-    // Pages wholly before the cutoff are gone: read past them, as the stream has nothing there.
-    while (
-      (page.Records ?? []).length > 0 &&
-      kept(page).length === 0 &&
-      page.NextShardIterator !== undefined
-    ) {
-      page = await send(
-        new GetRecordsCommand({ ...command.input, ShardIterator: page.NextShardIterator }),
-      )
-    }
-    return { ...page, Records: kept(page) }
-  }) as KinesisClient['send']
-  return client
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Publishes lines as records, resharding the first shard after `reshardAfter` of them. */
-const publish = async (streamName: string, lines: string[], reshardAfter: number) => {
-  const client = makeKinesisClient({ ...LOCAL_AWS, endpoint: kinesalite.endpoint })
-  const records = recordsOfLines(lines.join('\n'))
-  await putRecords(client, streamName, records.slice(0, reshardAfter))
-  const [parent] = await listShards(client, streamName)
-  if (parent !== undefined) await splitShardInHalf(client, streamName, parent)
-  await putRecords(client, streamName, records.slice(reshardAfter))
-}
-
 const expectOracle = async (stack: Stack, stage: string, lines: string[]) => {
   const records = oracleRecordsOfLines(lines)
   expect(tablesOf(await readView(stack.dynamo, tableNamesFor(stage)))).toEqual(
@@ -105,7 +53,7 @@ describe('a rebuild from the archive', () => {
       'archived',
       2,
     )
-    await publish('archived', lines.slice(0, 800), 400)
+    await publishResharding(kinesalite.endpoint, 'archived', lines.slice(0, 800), 400)
     const first = await stackFor('arch1')
     await consume(first, { streamName: 'archived', batchSize: 100 }) // the archive reads it too
     await sleep(50)
@@ -119,7 +67,7 @@ describe('a rebuild from the archive', () => {
 
     const stack = await stackFor('arch2')
     const result = await rebuild(
-      { ...stack, kinesis: trimmedBefore(cutoff) },
+      { ...stack, kinesis: trimmedBefore(kinesalite.endpoint, cutoff) },
       { streamName: 'archived', batchSize: 50, faults: { rate: 0.2, random: seededRandom(5) } },
     )
     expect(result.archive['winner-view']?.records).toBeGreaterThanOrEqual(800)
@@ -147,7 +95,7 @@ describe('a rebuild whose archive trails the stream past what the stream still h
     const stack = await stackFor('lag2')
     await expect(
       rebuild(
-        { ...stack, kinesis: trimmedBefore(cutoff) },
+        { ...stack, kinesis: trimmedBefore(kinesalite.endpoint, cutoff) },
         { streamName: 'lagging', batchSize: 50 },
       ),
     ).rejects.toThrow(

@@ -40,6 +40,7 @@ import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
 import { oracleRecordsOfLines, oracleTables } from './support/oracle'
+import { sleep } from './support/retention'
 
 // Versions of a stage and the switch between them, on kinesalite and DynamoDB Local: a
 // rebuild into the next version, a switch refused while it trails, made once it has
@@ -103,8 +104,6 @@ const wholeStreamMarks = async () => {
 
 const marksOf = (stack: Stack) =>
   readMarks(stack.dynamo, stack.views[winnerView.name]?.names[MARKS_ROLE] ?? 'none')
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('versions of a stage', () => {
   const lines = generateWorkload({ events: 400, seed: 31 }).map((r) => r.data)

@@ -1,8 +1,13 @@
+import { LambdaClient } from '@aws-sdk/client-lambda'
+import { S3Client } from '@aws-sdk/client-s3'
 import type { Command } from 'commander'
+import { rebuildDeployed } from '../local/awsRebuild'
 import { type LocalArchive, STACK_VIEWS, type Stack, type StackOptions } from '../local/localStack'
+import { lambdaMappings } from '../local/mappings'
 import { checkpointsOf, rebuild } from '../local/rebuild'
 import { archivedRecordCount } from '../runtime/archiveReader'
-import { streamArchiveId } from '../runtime/kinesisShards'
+import { streamArchiveId, streamArnOf } from '../runtime/kinesisShards'
+import { s3Archive } from '../runtime/s3Archive'
 import { DEFAULT_BATCH_SIZE, stackOptions, wholeNumber } from './flags'
 import { printLeaderboard, progressBar } from './output'
 import { withStack } from './stack'
@@ -10,6 +15,15 @@ import { withStack } from './stack'
 interface RebuildFlags extends StackOptions {
   readonly stream: string
   readonly batchSize: number
+  readonly bucket?: string
+}
+
+/** Refuses the live version: readers would see it half built. */
+const refuseLive = async (stack: Stack) => {
+  if ((await stack.liveStageOf(stack.stage)) === stack.tablesStage)
+    throw new Error(
+      `version ${stack.version} of stage ${stack.stage} is the live one: rebuild into another (--version), then switch to it`,
+    )
 }
 
 /**
@@ -24,12 +38,10 @@ const rebuildable = async (
 ): Promise<Stack & { readonly archive: LocalArchive }> => {
   const { archive } = stack
   if (archive === undefined) throw new Error('this stack keeps no archive to rebuild from')
-  const which = `version ${stack.version} of stage ${stack.stage}`
-  if ((await stack.liveStageOf(stack.stage)) === stack.tablesStage)
-    throw new Error(`${which} is the live one: rebuild into another (--version), then switch to it`)
+  await refuseLive(stack)
   if (await readsLive(stack, streamName))
     throw new Error(
-      `${which} reads ${streamName} already (rebuilt and handed over, or consumed): keep it up with consume --version ${stack.version}, or rebuild into a new version (--version)`,
+      `version ${stack.version} of stage ${stack.stage} reads ${streamName} already (rebuilt and handed over, or consumed): keep it up with consume --version ${stack.version}, or rebuild into a new version (--version)`,
     )
   return { ...stack, archive }
 }
@@ -67,6 +79,62 @@ const rebuildWithProgress = async (opened: Stack, flags: RebuildFlags, signal: A
   )
 }
 
+/**
+ * The rebuild of a deployed version with its progress bar, and what to do next: the
+ * archive read from the stage's bucket, the version's mappings enabled at the end.
+ */
+const rebuildOnAws = async (
+  stack: Stack,
+  flags: RebuildFlags,
+  bucket: string,
+  signal: AbortSignal,
+) => {
+  await refuseLive(stack)
+  await stack.requireStageView(stack.tablesStage)
+  const s3 = new S3Client({})
+  const lambda = new LambdaClient({})
+  try {
+    const source = s3Archive(s3, bucket)
+    const archiveId = await streamArchiveId(stack.kinesis, flags.stream)
+    const bar = progressBar('rebuilding', await archivedRecordCount(source, archiveId))
+    const mappings = lambdaMappings(lambda, await streamArnOf(stack.kinesis, flags.stream))
+    const result = await rebuildDeployed(stack, {
+      streamName: flags.stream,
+      batchSize: flags.batchSize,
+      source,
+      mappings,
+      onProgress: bar.advance,
+      signal,
+    }).finally(() => bar.stop())
+    const replayed = result.archive['winner-view']?.records ?? 0
+    process.stderr.write(
+      `${[
+        `folded ${replayed} records from s3://${bucket} into version ${stack.version} of stage ${stack.stage} (tables of ${stack.tablesStage}); enabled the mappings of ${result.enabled.join(', ')}: they read ${flags.stream} from its oldest record, and what the archive folded changes nothing`,
+        `watch it catch up: winner-view status --aws --stage ${stack.stage} --version ${stack.version} --stream ${flags.stream}`,
+        `compare, then make it live: winner-view switch --aws --stage ${stack.stage} --to ${stack.version}`,
+        `deploy ${stack.tablesStage} again without disabledMapping: its template then says what runs, and its stalled pages come back`,
+      ].join('\n')}\n`,
+    )
+  } finally {
+    s3.destroy()
+    lambda.destroy()
+  }
+}
+
+/** The bucket of `rebuild --aws`, or an error saying where to find it; none locally. */
+const bucketOf = (flags: RebuildFlags): string | undefined => {
+  if (flags.aws !== true) {
+    if (flags.bucket !== undefined)
+      throw new Error("--bucket is for --aws: locally the archive is the stack's own folder")
+    return undefined
+  }
+  if (flags.bucket === undefined)
+    throw new Error(
+      `rebuild --aws needs --bucket: the stage's archive bucket, its ArchiveBucketName output (aws cloudformation describe-stacks --stack-name winner-view-${flags.stage} --query "Stacks[0].Outputs[?OutputKey=='ArchiveBucketName'].OutputValue" --output text)`,
+    )
+  return flags.bucket
+}
+
 /** `winner-view rebuild`: a stage's views folded from the stream's archive, then from the stream. */
 export const rebuildCommand = (cli: Command): Command =>
   stackOptions(
@@ -86,9 +154,20 @@ export const rebuildCommand = (cli: Command): Command =>
       wholeNumber(1, 10_000),
       DEFAULT_BATCH_SIZE,
     )
+    .option(
+      '--aws',
+      'rebuild a version deployed on AWS with its mappings disabled (disabledMapping), with the usual region and credentials, then enable them',
+    )
+    .option(
+      '--bucket <name>',
+      "with --aws: the stage's archive bucket (its ArchiveBucketName output)",
+    )
     .action(async (flags: RebuildFlags) => {
       const version = flags.version ?? 'next'
+      const bucket = bucketOf(flags)
       await withStack({ ...flags, version, existingStream: flags.stream }, (opened, signal) =>
-        rebuildWithProgress(opened, flags, signal),
+        bucket === undefined
+          ? rebuildWithProgress(opened, flags, signal)
+          : rebuildOnAws(opened, flags, bucket, signal),
       )
     })

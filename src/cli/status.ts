@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { requireStream } from '../local/consume'
 import type { StackOptions } from '../local/localStack'
 import { type StageStatus, stageStatus } from '../local/status'
-import { SERVICE } from '../runtime/tables'
+import { functionNameOf } from '../runtime/deployment'
 import { readOptions } from './flags'
 import { withReadStack } from './stack'
 
@@ -87,7 +87,7 @@ export const statusCommand = (cli: Command): Command =>
           'winnerTotals',
           'categorySalesTotals',
           'archive',
-        ].map((key) => `${SERVICE}-${stack.tablesStage}-${key}`)
+        ].map((key) => functionNameOf(stack.tablesStage, key))
         const lambda =
           flags.aws === true ? { client: new LambdaClient({}), functionNames } : undefined
         const status = await stageStatus(stack, streamName, lambda)

@@ -1,4 +1,5 @@
 import { compareSequenceNumbers } from '../domain/position'
+import type { ArchiveSource } from '../runtime/archiveReader'
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { makeViewHandler } from '../runtime/handler'
 import { streamArchiveId } from '../runtime/kinesisShards'
@@ -8,7 +9,7 @@ import { type CheckpointStore, dynamoCheckpoints } from './checkpoints'
 import { type ConsumeResult, consume, consumerOf, settleTotals } from './consume'
 import { type FaultPlan, withFaults } from './faults'
 import { listShards, oldestRecordOf } from './kinesis'
-import { type LocalArchive, STACK_VIEWS, type Stack } from './localStack'
+import { type LocalArchive, STACK_VIEWS, type Stack, type StackView } from './localStack'
 import { localStreamArn } from './poller'
 
 export interface RebuildOptions {
@@ -79,49 +80,96 @@ export const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) =
   }
 }
 
+/** What one view's replay of an archive reads, and where it keeps its place. */
+export interface ViewReplay {
+  readonly source: ArchiveSource
+  readonly archiveId: string
+  readonly streamArn: string
+  readonly checkpoints: CheckpointStore
+  readonly batchSize: number
+  readonly faults?: FaultPlan | undefined
+  readonly onProgress?: ((advanced: number) => void) | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** A view's archive replayed through its own handler into its tables in the stack. */
+export const replayIntoView = (
+  place: StackView,
+  view: AnyView,
+  replay: ViewReplay,
+): Promise<ArchiveReplayStats> => {
+  const handler = makeViewHandler(view, {
+    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
+    log: () => {},
+  })
+  const { faults, onProgress, signal, ...rest } = replay
+  return replayArchive({
+    ...rest,
+    handler: faults === undefined ? handler : withFaults(handler, faults).handler,
+    ...(faults === undefined ? {} : { retryDelayMs: () => 0 }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+    ...(signal === undefined ? {} : { signal }),
+  })
+}
+
 const replayView = async (
   stack: Stack & { readonly archive: LocalArchive },
   view: AnyView,
   options: RebuildOptions & { readonly archiveId: string },
 ): Promise<ArchiveReplayStats> => {
   const { place, replay } = checkpointsOf(stack, view, options.streamName)
-  const handler = makeViewHandler(view, {
-    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
-    log: () => {},
-  })
-  const stats = await replayArchive({
+  const stats = await replayIntoView(place, view, {
     source: stack.archive,
     archiveId: options.archiveId,
     streamArn: localStreamArn(options.streamName),
-    handler: options.faults === undefined ? handler : withFaults(handler, options.faults).handler,
-    ...(options.faults === undefined ? {} : { retryDelayMs: () => 0 }),
     checkpoints: replay,
     batchSize: options.batchSize,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    faults: options.faults,
+    onProgress: options.onProgress,
+    signal: options.signal,
   })
   // Its totals follow, so that the tables stand whole even if the hand-over is refused.
   if (!options.signal?.aborted) await settleTotals(stack, view, place)
   return stats
 }
 
+/** Where a view's fold of the archive stands on a shard: its last record, and whether it read the shard to its end. */
+export type Folded = ReadonlyMap<
+  string,
+  { readonly sequenceNumber?: string | undefined; readonly finished: boolean }
+>
+
 /** Where each of the stream's shards stands between the archive's replay and the stream. */
-const handOverOf = async (stack: Stack, streamName: string): Promise<HandOver[]> => {
-  const [first] = STACK_VIEWS
-  if (first === undefined) return []
-  const replayed = await checkpointsOf(stack, first, streamName).replay.load()
-  const shards = await listShards(stack.kinesis, streamName)
+export const handOverOf = async (
+  kinesis: Stack['kinesis'],
+  streamName: string,
+  folded: Folded,
+): Promise<HandOver[]> => {
+  const shards = await listShards(kinesis, streamName)
   return Promise.all(
     shards.map(async ({ ShardId = '' }) => {
-      const archivedTo = replayed.get(ShardId)?.sequenceNumber
-      const streamFrom = (await oldestRecordOf(stack.kinesis, streamName, ShardId))?.SequenceNumber
+      const archivedTo = folded.get(ShardId)?.sequenceNumber
+      const streamFrom = (await oldestRecordOf(kinesis, streamName, ShardId))?.SequenceNumber
       return {
         shardId: ShardId,
-        finished: replayed.get(ShardId)?.finished === true,
+        finished: folded.get(ShardId)?.finished === true,
         ...(archivedTo === undefined ? {} : { archivedTo }),
         ...(streamFrom === undefined ? {} : { streamFrom }),
       }
     }),
+  )
+}
+
+/** An error naming each shard where handing over would skip records (`gapsOf`), if any. */
+export const refuseGaps = (handOver: ReadonlyArray<HandOver>): void => {
+  const gaps = gapsOf(handOver)
+  if (gaps.length === 0) return
+  const named = gaps.map(
+    (g) =>
+      `${g.shardId} (archived to ${g.archivedTo}, the stream ${g.streamFrom === undefined ? 'holds none of it' : `starts at ${g.streamFrom}`})`,
+  )
+  throw new Error(
+    `the stream no longer holds what follows the archive on ${named.join(', ')}: handing over would skip records`,
   )
 }
 
@@ -146,17 +194,13 @@ export const rebuild = async (
   )
   if (options.signal?.aborted)
     throw new Error('interrupted: run the same rebuild again to go on from there')
-  const handOver = await handOverOf(stack, options.streamName)
-  const gaps = gapsOf(handOver)
-  if (gaps.length > 0) {
-    const named = gaps.map(
-      (g) =>
-        `${g.shardId} (archived to ${g.archivedTo}, the stream ${g.streamFrom === undefined ? 'holds none of it' : `starts at ${g.streamFrom}`})`,
-    )
-    throw new Error(
-      `the stream no longer holds what follows the archive on ${named.join(', ')}: handing over would skip records`,
-    )
-  }
+  const [first] = STACK_VIEWS
+  const replayed =
+    first === undefined
+      ? new Map()
+      : await checkpointsOf(stack, first, options.streamName).replay.load()
+  const handOver = await handOverOf(stack.kinesis, options.streamName, replayed)
+  refuseGaps(handOver)
   for (const view of STACK_VIEWS) {
     const { replay, live } = checkpointsOf(stack, view, options.streamName)
     await seedLiveCheckpoints(replay, live)

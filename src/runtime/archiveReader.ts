@@ -56,6 +56,22 @@ export const rangeOfKey = (
   return { first: match[1] ?? '', last: match[2] ?? '', count: Number(match[3]) }
 }
 
+/**
+ * The first record a shard's archive holds, from its first key (keys list in stream
+ * order); none when it holds none. One listing page at most.
+ */
+export const firstArchivedRecord = async (
+  source: ArchiveSource,
+  streamName: string,
+  shardId: string,
+): Promise<string | undefined> => {
+  for await (const key of source.list(archivePrefixes(streamName).records(shardId))) {
+    const range = rangeOfKey(key)
+    if (range !== undefined) return range.first
+  }
+  return undefined
+}
+
 /** How far one shard's archive goes: its records (from its keys) and its newest object's key. */
 interface ShardExtent {
   readonly records: number

@@ -36,12 +36,22 @@ export const shardFactsOf = (shard: Shard): ShardFacts => ({
     : { adjacentParentShardId: shard.AdjacentParentShardId }),
 })
 
+/** A stream's summary, by its name or ARN. */
+const summaryOf = async (client: KinesisClient, stream: string) =>
+  (await client.send(new DescribeStreamSummaryCommand(streamRef(stream)))).StreamDescriptionSummary
+
 /** When a stream was created, by its name or ARN: the archive names a stream's archive by it. */
 export const streamCreatedAt = async (client: KinesisClient, stream: string): Promise<Date> => {
-  const answer = await client.send(new DescribeStreamSummaryCommand(streamRef(stream)))
-  const created = answer.StreamDescriptionSummary?.StreamCreationTimestamp
+  const created = (await summaryOf(client, stream))?.StreamCreationTimestamp
   if (created === undefined) throw new Error(`stream ${stream}: Kinesis gave no creation time`)
   return created
+}
+
+/** A stream's ARN, by its name or ARN: what its records and its event source mappings name. */
+export const streamArnOf = async (client: KinesisClient, stream: string): Promise<string> => {
+  const arn = (await summaryOf(client, stream))?.StreamARN
+  if (arn === undefined) throw new Error(`stream ${stream}: Kinesis gave no ARN`)
+  return arn
 }
 
 /** The name of a stream's archive as the stream is now: its name and creation time. */

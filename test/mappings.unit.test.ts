@@ -1,0 +1,94 @@
+import {
+  GetEventSourceMappingCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+} from '@aws-sdk/client-lambda'
+import { lambdaMappings, readsStream } from '../src/local/mappings'
+
+// There is no Lambda emulator: the adapter is tested against scripted answers of a real
+// LambdaClient, in the shapes Lambda's API reference gives (ListEventSourceMappings pages
+// by Marker and NextMarker; UpdateEventSourceMapping answers Enabling, and the mapping is
+// Enabled later).
+
+const STREAM = 'arn:aws:kinesis:eu-west-1:123456789012:stream/retail'
+
+/** A Lambda client that answers from a script and keeps the commands it was sent. */
+const scriptedLambda = (answers: ReadonlyArray<unknown>) => {
+  const sent: Array<{ readonly command: object; readonly input: object }> = []
+  const queue = [...answers]
+  // A real client (the paginator checks its class) whose sending is the script.
+  const client = new LambdaClient({ region: 'eu-west-1' })
+  client.send = (async (command: { readonly input: object }) => {
+    sent.push({ command, input: { ...command.input } })
+    return queue.shift()
+  }) as LambdaClient['send']
+  return { client, sent }
+}
+
+describe('which mapping reads the stream', () => {
+  it('is the one on the stream itself or on a consumer of it, not another stream’s', () => {
+    expect(readsStream(STREAM, STREAM)).toBe(true)
+    expect(readsStream(`${STREAM}/consumer/winner-view-prod-winner:1700000000`, STREAM)).toBe(true)
+    expect(readsStream(`${STREAM}-2`, STREAM)).toBe(false)
+    expect(readsStream(`${STREAM}-2/consumer/c:1`, STREAM)).toBe(false)
+    expect(readsStream(undefined, STREAM)).toBe(false)
+  })
+})
+
+describe('the deployed mappings', () => {
+  it('finds the function’s mapping on the stream across pages, past another stream’s', async () => {
+    const { client, sent } = scriptedLambda([
+      {
+        EventSourceMappings: [
+          { UUID: 'u-other', EventSourceArn: `${STREAM}-old`, State: 'Enabled' },
+        ],
+        NextMarker: 'm1',
+      },
+      { EventSourceMappings: [{ UUID: 'u-1', EventSourceArn: STREAM, State: 'Disabled' }] },
+    ])
+    const found = await lambdaMappings(client, STREAM).find('winner-view-prod-v2-winner')
+    expect(found).toEqual({ uuid: 'u-1', state: 'Disabled' })
+    expect(sent.map((s) => [s.command instanceof ListEventSourceMappingsCommand, s.input])).toEqual(
+      [
+        [true, { FunctionName: 'winner-view-prod-v2-winner' }],
+        [true, { FunctionName: 'winner-view-prod-v2-winner', Marker: 'm1' }],
+      ],
+    )
+  })
+
+  it('finds none when no mapping of the function reads the stream', async () => {
+    const { client } = scriptedLambda([
+      { EventSourceMappings: [{ UUID: 'u-2', EventSourceArn: `${STREAM}-2`, State: 'Enabled' }] },
+    ])
+    expect(await lambdaMappings(client, STREAM).find('f')).toBeUndefined()
+  })
+
+  it('enables a mapping and waits until Lambda says it is Enabled', async () => {
+    const { client, sent } = scriptedLambda([
+      { UUID: 'u-1', State: 'Enabling' },
+      { UUID: 'u-1', State: 'Enabling' },
+      { UUID: 'u-1', State: 'Enabled' },
+    ])
+    await lambdaMappings(client, STREAM, { pollMs: 1 }).enable('u-1')
+    expect(sent.map((s) => s.command.constructor.name)).toEqual([
+      UpdateEventSourceMappingCommand.name,
+      GetEventSourceMappingCommand.name,
+      GetEventSourceMappingCommand.name,
+    ])
+    expect(sent[0]?.input).toEqual({ UUID: 'u-1', Enabled: true })
+    expect(sent[1]?.input).toEqual({ UUID: 'u-1' })
+  })
+
+  it('fails, naming the mapping and its state, when it is not Enabled in time', async () => {
+    const { client } = scriptedLambda([
+      { UUID: 'u-1', State: 'Enabling' },
+      ...Array.from({ length: 50 }, () => ({ UUID: 'u-1', State: 'Disabled' })),
+    ])
+    await expect(
+      lambdaMappings(client, STREAM, { pollMs: 1, enableTimeoutMs: 5 }).enable('u-1'),
+    ).rejects.toThrow(
+      'the event source mapping u-1 is still Disabled: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid u-1)',
+    )
+  })
+})

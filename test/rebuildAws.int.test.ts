@@ -1,0 +1,222 @@
+import { tableNamesFor } from '../src/adapters/tables'
+import { type DeployedRebuildOptions, rebuildDeployed } from '../src/local/awsRebuild'
+import { consume } from '../src/local/consume'
+import type { LocalService } from '../src/local/dynamodbLocal'
+import { LOCAL_AWS } from '../src/local/dynamodbLocal'
+import { createStream, makeKinesisClient, putRecords, startKinesalite } from '../src/local/kinesis'
+import { type LocalArchive, openStack, type Stack } from '../src/local/localStack'
+import type { Mappings } from '../src/local/mappings'
+import { recordsOfLines } from '../src/local/replayLog'
+import { readCategoryView, readView } from '../src/local/viewReader'
+import { generateWorkload, seededRandom } from '../src/local/workload'
+import { archivedRecordCount } from '../src/runtime/archiveReader'
+import { streamArchiveId } from '../src/runtime/kinesisShards'
+import { viewTableNamesFor } from '../src/runtime/tables'
+import { categorySalesView } from '../src/views/categorySales'
+import { dynamoEndpoint } from './support/dynamo'
+import { tablesOf } from './support/normalize'
+import { oracleCategoryTables, oracleRecordsOfLines, oracleTables } from './support/oracle'
+import { publishResharding, sleep, trimmedBefore } from './support/retention'
+
+// `rebuild --aws` on the emulators: the archive is the folder (it passes the S3 adapter's
+// contract, test/archiveStores.unit.test.ts), the version's tables are on DynamoDB Local,
+// the stream is kinesalite with its early records gone. There is no Lambda emulator: the
+// mappings are a double that keeps each one's state, and once one is enabled the test
+// plays Lambda's documented part: a mapping created at TRIM_HORIZON reads each shard
+// from the oldest record the stream still holds (AWS-LIMITS.md, "Kinesis reads"), under
+// the local poller, which behaves as the event source mapping does.
+
+jest.setTimeout(300_000)
+
+let kinesalite: LocalService
+beforeAll(async () => {
+  kinesalite = await startKinesalite()
+})
+afterAll(() => kinesalite.stop())
+
+const client = () => makeKinesisClient({ ...LOCAL_AWS, endpoint: kinesalite.endpoint })
+
+const stackFor = async (stage: string, version?: number) =>
+  (await openStack({
+    stage,
+    ...(version === undefined ? {} : { version }),
+    kinesisEndpoint: kinesalite.endpoint,
+    dynamodbEndpoint: dynamoEndpoint(),
+  })) as Stack & { readonly archive: LocalArchive }
+
+/** The version's mappings as Lambda keeps them: by function name, each with its state. */
+const lambdaDouble = (states: Record<string, string>) => {
+  const state = new Map(Object.entries(states))
+  const enabled: string[] = []
+  const mappings: Mappings = {
+    find: async (functionName) => {
+      const found = state.get(functionName)
+      return found === undefined ? undefined : { uuid: functionName, state: found }
+    },
+    enable: async (uuid) => {
+      state.set(uuid, 'Enabled')
+      enabled.push(uuid)
+    },
+  }
+  return { mappings, enabled }
+}
+
+const disabled = (stage: string) => ({
+  [`winner-view-${stage}-winner`]: 'Disabled',
+  [`winner-view-${stage}-categorySales`]: 'Disabled',
+})
+
+/** Lambda's part once the mappings are enabled: each view reads the stream from TRIM_HORIZON. */
+const mappingsRead = async (version: Stack, options: Pick<DeployedRebuildOptions, 'faults'>) => {
+  const { archive: _, ...views } = version
+  await consume(views, { streamName: 'deployed', batchSize: 100, ...options })
+}
+
+const expectOracle = async (stack: Stack, lines: string[]) => {
+  const records = oracleRecordsOfLines(lines)
+  expect(tablesOf(await readView(stack.dynamo, tableNamesFor(stack.tablesStage)))).toEqual(
+    oracleTables(records),
+  )
+  const category = await readCategoryView(
+    stack.dynamo,
+    viewTableNamesFor(categorySalesView, stack.tablesStage),
+  )
+  expect(category.categorySales).toEqual(oracleCategoryTables(records).categorySales)
+}
+
+const lines = generateWorkload({ events: 1200, seed: 37, edgeCases: true }).map((r) => r.data)
+let cutoff = 0
+
+/**
+ * The stream `deployed`, resharded while archived; what arrived before `cutoff` is gone
+ * from it, the archive (fed by stage depA's version 1) holds the first 1,000 records.
+ */
+beforeAll(async () => {
+  await createStream(client(), 'deployed', 2)
+  await publishResharding(kinesalite.endpoint, 'deployed', lines.slice(0, 800), 400)
+  const live = await stackFor('depA')
+  await consume(live, { streamName: 'deployed', batchSize: 100 }) // the archive reads it too
+  await sleep(50)
+  cutoff = Date.now()
+  await sleep(50)
+  await putRecords(client(), 'deployed', recordsOfLines(lines.slice(800, 1000).join('\n')))
+  await consume(live, { streamName: 'deployed', batchSize: 100 }) // archived and still held: the overlap
+  await live.stop()
+  await putRecords(client(), 'deployed', recordsOfLines(lines.slice(1000).join('\n')))
+})
+
+describe('a rebuild of a deployed version', () => {
+  it('folds the archive into it, resumes from its marks after an interruption, enables its mappings, and their reads from TRIM_HORIZON end at the oracle', async () => {
+    const version = await stackFor('depA', 2)
+    const kinesis = trimmedBefore(kinesalite.endpoint, cutoff)
+    const lambda = lambdaDouble(disabled('depA-v2'))
+    const faults = { rate: 0.2, random: seededRandom(7) }
+    const options = {
+      streamName: 'deployed',
+      batchSize: 50,
+      source: version.archive,
+      mappings: lambda.mappings,
+      faults,
+    }
+    const archived = await archivedRecordCount(
+      version.archive,
+      await streamArchiveId(client(), 'deployed'),
+    )
+    expect(archived).toBe(1000)
+
+    const abort = new AbortController()
+    let before = 0
+    const onProgress = (n: number) => {
+      before += n
+      if (before >= 300) abort.abort()
+    }
+    await expect(
+      rebuildDeployed({ ...version, kinesis }, { ...options, onProgress, signal: abort.signal }),
+    ).rejects.toThrow('interrupted: run the same rebuild again to go on from there')
+    expect(lambda.enabled).toEqual([])
+
+    const resumed = await rebuildDeployed({ ...version, kinesis }, options)
+    // It went on from where its marks stood: what it folded again is at most a batch a shard.
+    const after = resumed.archive['winner-view']?.records ?? 0
+    expect(after).toBeLessThan(archived - 250)
+    expect(before + after).toBeGreaterThanOrEqual(archived)
+    const functions = ['winner-view-depA-v2-winner', 'winner-view-depA-v2-categorySales']
+    expect(resumed.enabled).toEqual(functions)
+    expect(lambda.enabled).toEqual(functions)
+
+    await mappingsRead({ ...version, kinesis }, { faults })
+    await expectOracle(version, lines)
+    await version.stop()
+  })
+
+  it('refuses a version whose mapping is enabled or missing, naming each, and folds nothing', async () => {
+    const version = await stackFor('depB', 2)
+    const lambda = lambdaDouble({ 'winner-view-depB-v2-winner': 'Enabled' })
+    await expect(
+      rebuildDeployed(version, {
+        streamName: 'deployed',
+        batchSize: 50,
+        source: version.archive,
+        mappings: lambda.mappings,
+      }),
+    ).rejects.toThrow(
+      'version 2 of stage depB cannot be rebuilt: winner-view-depB-v2-winner reads the stream already (its mapping is Enabled); winner-view-depB-v2-categorySales has no mapping on the stream. Deploy it with its mappings disabled (npx osls deploy --stage depB-v2 --param="disabledMapping=winner,categorySales" --param="withoutMapping=archive"), or rebuild into a new version',
+    )
+    expect(tablesOf(await readView(version.dynamo, tableNamesFor('depB-v2')))).toEqual(
+      oracleTables([]),
+    )
+    expect(lambda.enabled).toEqual([])
+    await version.stop()
+  })
+
+  it('refuses a version that folded the stream before, after its early records had gone', async () => {
+    const version = await stackFor('depC', 2)
+    const kinesis = trimmedBefore(kinesalite.endpoint, cutoff)
+    // Its mappings were enabled once, read what the stream held, then were disabled.
+    await mappingsRead({ ...version, kinesis }, {})
+    const lambda = lambdaDouble(disabled('depC-v2'))
+    await expect(
+      rebuildDeployed(
+        { ...version, kinesis },
+        {
+          streamName: 'deployed',
+          batchSize: 50,
+          source: version.archive,
+          mappings: lambda.mappings,
+        },
+      ),
+    ).rejects.toThrow(
+      /^version 2 of stage depC has folded the stream before: winner-view began shardId-\d+ at \d+, the archive at \d+; .*category-sales began .* Rebuild into a new version$/,
+    )
+    expect(lambda.enabled).toEqual([])
+    await version.stop()
+  })
+
+  it('refuses to hand over when the stream no longer holds what follows the archive, enabling nothing', async () => {
+    const version = await stackFor('depD', 2)
+    const lambda = lambdaDouble(disabled('depD-v2'))
+    // Everything before now is gone, though the archive ends 200 records earlier.
+    const kinesis = trimmedBefore(kinesalite.endpoint, Date.now() + 60_000)
+    await expect(
+      rebuildDeployed(
+        { ...version, kinesis },
+        {
+          streamName: 'deployed',
+          batchSize: 100,
+          source: version.archive,
+          mappings: lambda.mappings,
+        },
+      ),
+    ).rejects.toThrow(
+      /^the stream no longer holds what follows the archive on shardId-\d+ \(archived to \d+, the stream holds none of it\)/,
+    )
+    expect(lambda.enabled).toEqual([])
+    // The archive's part stands: the first 1,000 records, folded once (the deployed totals
+    // functions would move Scores from there; nothing here does).
+    const read = tablesOf(await readView(version.dynamo, tableNamesFor('depD-v2')))
+    const archivedPart = oracleTables(oracleRecordsOfLines(lines.slice(0, 1000)))
+    expect(read.contributions).toEqual(archivedPart.contributions)
+    expect(read.rejected).toBe(archivedPart.rejected)
+    await version.stop()
+  })
+})
