@@ -9,6 +9,7 @@ import {
   type ArchiveSource,
   archivedShards,
   archiveStatus,
+  firstArchivedRecord,
   rangeOfKey,
   shardRecords,
 } from '../src/runtime/archiveReader'
@@ -63,6 +64,27 @@ describe('the range of a key', () => {
     `${PARENT_RECORDS}003.101-003.103.jsonl.gz`,
   ])('is none for %s, which is not a batch key', (key) => {
     expect(rangeOfKey(key)).toBeUndefined()
+  })
+})
+
+describe('the first record of a shard’s archive', () => {
+  it('is the first its keys name, whatever order its batches were written in, past a stray key', async () => {
+    const store = memoryArchive()
+    await archive(store, PARENT, [record('9000'), record('9001')])
+    await archive(store, PARENT, [record('10000')])
+    await archive(store, PARENT, [record('999'), record('1000')])
+    await store.put(`${PARENT_RECORDS}000.notes.txt`, new Uint8Array())
+    await archive(store, CHILD, [record('5')])
+    expect(await firstArchivedRecord(store, ARCHIVE_ID, PARENT)).toBe('999')
+    expect(await firstArchivedRecord(store, ARCHIVE_ID, CHILD)).toBe('5')
+  })
+
+  it('is none for a shard the archive holds no record of', async () => {
+    const store = memoryArchive()
+    await archive(store, PARENT, [record('1')])
+    await store.put(`${PARENT_RECORDS}000.notes.txt`, new Uint8Array())
+    expect(await firstArchivedRecord(store, ARCHIVE_ID, SIBLING)).toBeUndefined()
+    expect(await firstArchivedRecord(memoryArchive(), ARCHIVE_ID, PARENT)).toBeUndefined()
   })
 })
 

@@ -5,6 +5,7 @@ import {
   UpdateEventSourceMappingCommand,
 } from '@aws-sdk/client-lambda'
 import { lambdaMappings, readsStream } from '../src/local/mappings'
+import { functionKeyOf, functionNameOf } from '../src/runtime/deployment'
 
 // There is no Lambda emulator: the adapter is tested against scripted answers of a real
 // LambdaClient, in the shapes Lambda's API reference gives (ListEventSourceMappings pages
@@ -25,6 +26,20 @@ const scriptedLambda = (answers: ReadonlyArray<unknown>) => {
   }) as LambdaClient['send']
   return { client, sent }
 }
+
+describe('a view’s deployed function', () => {
+  it('is named by its key in serverless.yml, under the stage; a view without one fails by name', () => {
+    expect(functionNameOf('prod-v2', functionKeyOf('winner-view'))).toBe(
+      'winner-view-prod-v2-winner',
+    )
+    expect(functionNameOf('prod', functionKeyOf('category-sales'))).toBe(
+      'winner-view-prod-categorySales',
+    )
+    expect(() => functionKeyOf('returns')).toThrow(
+      new Error('the view returns has no function in serverless.yml'),
+    )
+  })
+})
 
 describe('which mapping reads the stream', () => {
   it('is the one on the stream itself or on a consumer of it, not another stream’s', () => {
