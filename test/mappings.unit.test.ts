@@ -63,7 +63,7 @@ describe('the deployed mappings', () => {
       { EventSourceMappings: [{ UUID: 'u-1', EventSourceArn: STREAM, State: 'Disabled' }] },
     ])
     const found = await lambdaMappings(client, STREAM).find('winner-view-prod-v2-winner')
-    expect(found).toEqual({ uuid: 'u-1', state: 'Disabled' })
+    expect(found).toEqual([{ uuid: 'u-1', state: 'Disabled' }])
     expect(sent.map((s) => [s.command instanceof ListEventSourceMappingsCommand, s.input])).toEqual(
       [
         [true, { FunctionName: 'winner-view-prod-v2-winner' }],
@@ -76,23 +76,40 @@ describe('the deployed mappings', () => {
     const { client } = scriptedLambda([
       { EventSourceMappings: [{ UUID: 'u-2', EventSourceArn: `${STREAM}-2`, State: 'Enabled' }] },
     ])
-    expect(await lambdaMappings(client, STREAM).find('f')).toBeUndefined()
+    expect(await lambdaMappings(client, STREAM).find('f')).toEqual([])
   })
 
-  it('enables a mapping and waits until Lambda says it is Enabled', async () => {
+  it('finds every mapping of the function on the stream, on it and through a consumer', async () => {
+    const { client } = scriptedLambda([
+      {
+        EventSourceMappings: [
+          { UUID: 'u-1', EventSourceArn: STREAM, State: 'Disabled' },
+          { UUID: 'u-2', EventSourceArn: `${STREAM}/consumer/c:1`, State: 'Enabled' },
+        ],
+      },
+    ])
+    expect(await lambdaMappings(client, STREAM).find('f')).toEqual([
+      { uuid: 'u-1', state: 'Disabled' },
+      { uuid: 'u-2', state: 'Enabled' },
+    ])
+  })
+
+  it('asks for every mapping to be enabled before it waits, then waits until Lambda says each is Enabled', async () => {
     const { client, sent } = scriptedLambda([
       { UUID: 'u-1', State: 'Enabling' },
+      { UUID: 'u-2', State: 'Enabling' },
       { UUID: 'u-1', State: 'Enabling' },
       { UUID: 'u-1', State: 'Enabled' },
+      { UUID: 'u-2', State: 'Enabled' },
     ])
-    await lambdaMappings(client, STREAM, { pollMs: 1 }).enable('u-1')
-    expect(sent.map((s) => s.command.constructor.name)).toEqual([
-      UpdateEventSourceMappingCommand.name,
-      GetEventSourceMappingCommand.name,
-      GetEventSourceMappingCommand.name,
+    await lambdaMappings(client, STREAM, { pollMs: 1 }).enable(['u-1', 'u-2'])
+    expect(sent.map((s) => [s.command.constructor.name, s.input])).toEqual([
+      [UpdateEventSourceMappingCommand.name, { UUID: 'u-1', Enabled: true }],
+      [UpdateEventSourceMappingCommand.name, { UUID: 'u-2', Enabled: true }],
+      [GetEventSourceMappingCommand.name, { UUID: 'u-1' }],
+      [GetEventSourceMappingCommand.name, { UUID: 'u-1' }],
+      [GetEventSourceMappingCommand.name, { UUID: 'u-2' }],
     ])
-    expect(sent[0]?.input).toEqual({ UUID: 'u-1', Enabled: true })
-    expect(sent[1]?.input).toEqual({ UUID: 'u-1' })
   })
 
   it('fails, naming the mapping and its state, when it is not Enabled in time', async () => {
@@ -101,9 +118,9 @@ describe('the deployed mappings', () => {
       ...Array.from({ length: 50 }, () => ({ UUID: 'u-1', State: 'Disabled' })),
     ])
     await expect(
-      lambdaMappings(client, STREAM, { pollMs: 1, enableTimeoutMs: 5 }).enable('u-1'),
+      lambdaMappings(client, STREAM, { pollMs: 1, enableTimeoutMs: 5 }).enable(['u-1']),
     ).rejects.toThrow(
-      'the event source mapping u-1 is still Disabled: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid u-1)',
+      'the event source mapping u-1 is still Disabled, though asked to be enabled: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid u-1)',
     )
   })
 })

@@ -1,3 +1,5 @@
+import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb'
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { tableNamesFor } from '../src/adapters/tables'
 import { type DeployedRebuildOptions, rebuildDeployed } from '../src/local/awsRebuild'
 import { consume } from '../src/local/consume'
@@ -9,10 +11,14 @@ import type { Mappings } from '../src/local/mappings'
 import { recordsOfLines } from '../src/local/replayLog'
 import { readCategoryView, readView } from '../src/local/viewReader'
 import { generateWorkload, seededRandom } from '../src/local/workload'
+import { archivePrefixes } from '../src/runtime/archive'
+import type { ArchiveSource } from '../src/runtime/archiveReader'
 import { archivedRecordCount } from '../src/runtime/archiveReader'
 import { streamArchiveId } from '../src/runtime/kinesisShards'
+import { MARKS_ROLE } from '../src/runtime/marks'
 import { viewTableNamesFor } from '../src/runtime/tables'
 import { categorySalesView } from '../src/views/categorySales'
+import { winnerView } from '../src/views/winner'
 import { dynamoEndpoint } from './support/dynamo'
 import { tablesOf } from './support/normalize'
 import { oracleCategoryTables, oracleRecordsOfLines, oracleTables } from './support/oracle'
@@ -44,21 +50,21 @@ const stackFor = async (stage: string, version?: number) =>
     dynamodbEndpoint: dynamoEndpoint(),
   })) as Stack & { readonly archive: LocalArchive }
 
-/** The version's mappings as Lambda keeps them: by function name, each with its state. */
+/** The version's mappings as Lambda keeps them: one a function, by its name, each with its state. */
 const lambdaDouble = (states: Record<string, string>) => {
   const state = new Map(Object.entries(states))
   const enabled: string[] = []
   const mappings: Mappings = {
     find: async (functionName) => {
       const found = state.get(functionName)
-      return found === undefined ? undefined : { uuid: functionName, state: found }
+      return found === undefined ? [] : [{ uuid: functionName, state: found }]
     },
-    enable: async (uuid) => {
-      state.set(uuid, 'Enabled')
-      enabled.push(uuid)
+    enable: async (uuids) => {
+      for (const uuid of uuids) state.set(uuid, 'Enabled')
+      enabled.push(...uuids)
     },
   }
-  return { mappings, enabled }
+  return { mappings, enabled, state }
 }
 
 const disabled = (stage: string) => ({
@@ -84,6 +90,35 @@ const expectOracle = async (stack: Stack, lines: string[]) => {
   expect(category.categorySales).toEqual(oracleCategoryTables(records).categorySales)
 }
 
+/** Version 2 of a stage of its own, the stream as AWS would now give it, its mappings disabled. */
+const deployedVersion = async (stage: string) => {
+  const version = await stackFor(stage, 2)
+  const kinesis = trimmedBefore(kinesalite.endpoint, cutoff)
+  return { version, kinesis, lambda: lambdaDouble(disabled(`${stage}-v2`)) }
+}
+
+/** What every rebuild here is given: the stream, its archive, the version's mappings. */
+const rebuildOptions = (
+  version: { readonly archive: LocalArchive },
+  lambda: { readonly mappings: Mappings },
+) => ({
+  streamName: 'deployed',
+  batchSize: 100,
+  source: version.archive,
+  mappings: lambda.mappings,
+})
+
+/** The mappings enabled read the stream; both views then equal the oracle of the whole log. */
+const expectHandedOver = async (
+  { version, kinesis, lambda }: Awaited<ReturnType<typeof deployedVersion>>,
+  options: Pick<DeployedRebuildOptions, 'faults'> = {},
+) => {
+  expect(lambda.enabled).toHaveLength(2)
+  await mappingsRead({ ...version, kinesis }, options)
+  await expectOracle(version, lines)
+  await version.stop()
+}
+
 const lines = generateWorkload({ events: 1200, seed: 37, edgeCases: true }).map((r) => r.data)
 let cutoff = 0
 
@@ -107,9 +142,8 @@ beforeAll(async () => {
 
 describe('a rebuild of a deployed version', () => {
   it('folds the archive into it, resumes from its marks after an interruption, enables its mappings, and their reads from TRIM_HORIZON end at the oracle', async () => {
-    const version = await stackFor('depA', 2)
-    const kinesis = trimmedBefore(kinesalite.endpoint, cutoff)
-    const lambda = lambdaDouble(disabled('depA-v2'))
+    const deployed = await deployedVersion('depA')
+    const { version, kinesis, lambda } = deployed
     const faults = { rate: 0.2, random: seededRandom(7) }
     const options = {
       streamName: 'deployed',
@@ -135,19 +169,30 @@ describe('a rebuild of a deployed version', () => {
     ).rejects.toThrow('interrupted: run the same rebuild again to go on from there')
     expect(lambda.enabled).toEqual([])
 
-    const resumed = await rebuildDeployed({ ...version, kinesis }, options)
+    let announced: { readonly uuids: ReadonlyArray<string>; readonly enabledThen: string[] } = {
+      uuids: [],
+      enabledThen: ['never told'],
+    }
+    const resumed = await rebuildDeployed(
+      { ...version, kinesis },
+      {
+        ...options,
+        onEnabling: (uuids) => (announced = { uuids, enabledThen: [...lambda.enabled] }),
+      },
+    )
     // It went on from where its marks stood: what it folded again is at most a batch of
-    // each of the three shards (the parent and its two children).
+    // each of the four shards (the two first, and the children of the one split).
     const after = resumed.archive['winner-view']?.records ?? 0
     expect(before + after).toBeGreaterThanOrEqual(archived)
-    expect(before + after).toBeLessThanOrEqual(archived + 3 * 50)
+    expect(before + after).toBeLessThanOrEqual(archived + 4 * 50)
+    expect(resumed.passes).toBe(1)
     const functions = ['winner-view-depA-v2-winner', 'winner-view-depA-v2-categorySales']
     expect(resumed.enabled).toEqual(functions)
     expect(lambda.enabled).toEqual(functions)
+    // Told before any was enabled: the operator knows the hand-over was decided.
+    expect(announced).toEqual({ uuids: functions, enabledThen: [] })
 
-    await mappingsRead({ ...version, kinesis }, { faults })
-    await expectOracle(version, lines)
-    await version.stop()
+    await expectHandedOver(deployed, { faults })
   })
 
   it('refuses a version whose mapping is enabled or missing, naming each, and folds nothing', async () => {
@@ -161,7 +206,7 @@ describe('a rebuild of a deployed version', () => {
         mappings: lambda.mappings,
       }),
     ).rejects.toThrow(
-      'version 2 of stage depB cannot be rebuilt: winner-view-depB-v2-winner reads the stream already (its mapping is Enabled); winner-view-depB-v2-categorySales has no mapping on the stream. Deploy it with its mappings disabled (npx osls deploy --stage depB-v2 --param="disabledMapping=winner,categorySales" --param="withoutMapping=archive"), or rebuild into a new version',
+      'version 2 of stage depB: winner-view-depB-v2-winner reads the stream already (its mapping winner-view-depB-v2-winner is Enabled); winner-view-depB-v2-categorySales has no mapping on the stream. Deploy it with its mappings disabled (npx osls deploy --stage depB-v2 --param="disabledMapping=winner,categorySales" --param="withoutMapping=archive") before anything reads the stream, or rebuild into a new version; if a rebuild of it said it was enabling them, enable the rest (aws lambda update-event-source-mapping --uuid UUID --enabled)',
     )
     expect(tablesOf(await readView(version.dynamo, tableNamesFor('depB-v2')))).toEqual(
       oracleTables([]),
@@ -187,7 +232,7 @@ describe('a rebuild of a deployed version', () => {
         },
       ),
     ).rejects.toThrow(
-      /^version 2 of stage depC has folded the stream before: winner-view began shardId-\d+ at \d+, the archive at \d+; .*category-sales began .* Rebuild into a new version$/,
+      /^version 2 of stage depC has folded the stream before: winner-view began shardId-\d+ at \d+, after the archive's first record \d+; .*category-sales began .* Rebuild into a new version$/,
     )
     expect(lambda.enabled).toEqual([])
     await version.stop()
@@ -202,10 +247,7 @@ describe('a rebuild of a deployed version', () => {
       rebuildDeployed(
         { ...version, kinesis },
         {
-          streamName: 'deployed',
-          batchSize: 100,
-          source: version.archive,
-          mappings: lambda.mappings,
+          ...rebuildOptions(version, lambda),
         },
       ),
     ).rejects.toThrow(
@@ -218,6 +260,125 @@ describe('a rebuild of a deployed version', () => {
     const archivedPart = oracleTables(oracleRecordsOfLines(lines.slice(0, 1000)))
     expect(read.contributions).toEqual(archivedPart.contributions)
     expect(read.rejected).toBe(archivedPart.rejected)
+    await version.stop()
+  })
+
+  it('folds a batch again when its mark cannot be stored, so that a resume goes on exactly', async () => {
+    const deployed = await deployedVersion('depE')
+    const { version, kinesis, lambda } = deployed
+    const place = version.views[winnerView.name]
+    if (place === undefined) throw new Error('no winner view')
+    const marksTable = place.names[MARKS_ROLE]
+    // One mark write throttled, the shard's first: the batch comes again.
+    let throttled = 0
+    const send = place.dynamo.send.bind(place.dynamo)
+    const dynamo = Object.create(place.dynamo) as typeof place.dynamo
+    dynamo.send = ((command: { readonly input: { readonly TableName?: string } }) => {
+      if (
+        throttled === 0 &&
+        command instanceof UpdateCommand &&
+        command.input.TableName === marksTable
+      ) {
+        throttled += 1
+        return Promise.reject(
+          new ProvisionedThroughputExceededException({ message: 'injected', $metadata: {} }),
+        )
+      }
+      return send(command as never)
+    }) as typeof place.dynamo.send
+    const flaky = {
+      ...version,
+      kinesis,
+      views: { ...version.views, [winnerView.name]: { ...place, dynamo } },
+    }
+    const abort = new AbortController()
+    let folded = 0
+    const options = {
+      streamName: 'deployed',
+      batchSize: 50,
+      source: version.archive,
+      mappings: lambda.mappings,
+    }
+    await expect(
+      rebuildDeployed(flaky, {
+        ...options,
+        signal: abort.signal,
+        onProgress: (n) => {
+          folded += n
+          if (folded >= 300) abort.abort()
+        },
+      }),
+    ).rejects.toThrow('interrupted')
+    expect(throttled).toBe(1)
+    await rebuildDeployed({ ...version, kinesis }, options)
+    await expectHandedOver(deployed)
+  })
+
+  it('reads the archive again while it grows: children listed after a pass began are folded in another pass', async () => {
+    const deployed = await deployedVersion('depF')
+    const { version, kinesis, lambda } = deployed
+    const archiveId = await streamArchiveId(client(), 'deployed')
+    // The reshard's children are archived only after the first pass has listed the shards
+    // (the first four listings: before the replay, its pass, and each view's).
+    let listings = 0
+    const isChild = async (key: string) =>
+      JSON.parse(Buffer.from(await version.archive.get(key)).toString()).parentShardId !== undefined
+    const growing: ArchiveSource = {
+      get: (key) => version.archive.get(key),
+      list: async function* (prefix) {
+        const early = prefix === archivePrefixes(archiveId).shards && ++listings <= 4
+        for await (const key of version.archive.list(prefix)) {
+          if (!early || !(await isChild(key))) yield key
+        }
+      },
+    }
+    const result = await rebuildDeployed(
+      { ...version, kinesis },
+      { streamName: 'deployed', batchSize: 100, source: growing, mappings: lambda.mappings },
+    )
+    expect(listings).toBeGreaterThan(4)
+    expect(result.passes).toBe(2)
+    await expectHandedOver(deployed)
+  })
+
+  it('refuses to hand over when what follows the archive leaves the stream within the margin', async () => {
+    const { version, kinesis, lambda } = await deployedVersion('depG')
+    // 5 minutes before the stream's 24 hours run out for the records after the archive's end.
+    const later = Date.now() + 24 * 3_600_000 - 5 * 60_000
+    await expect(
+      rebuildDeployed(
+        { ...version, kinesis },
+        {
+          ...rebuildOptions(version, lambda),
+          now: () => later,
+        },
+      ),
+    ).rejects.toThrow(
+      /^the stream lets go of what follows the archive within 15 minutes on shardId-\d+ \(the record after \d+ arrived [0-9T:.-]+Z\).*: run the same rebuild again, which goes on from the marks to where the archive has got since$/,
+    )
+    expect(lambda.enabled).toEqual([])
+    await version.stop()
+  })
+
+  it('refuses to enable the mappings when one was enabled during the replay, enabling none', async () => {
+    const { version, kinesis, lambda } = await deployedVersion('depH')
+    let folded = 0
+    await expect(
+      rebuildDeployed(
+        { ...version, kinesis },
+        {
+          ...rebuildOptions(version, lambda),
+          onProgress: (n) => {
+            folded += n
+            // Someone enables it by hand, in the console.
+            if (folded >= 300) lambda.state.set('winner-view-depH-v2-categorySales', 'Enabled')
+          },
+        },
+      ),
+    ).rejects.toThrow(
+      'winner-view-depH-v2-categorySales reads the stream already (its mapping winner-view-depH-v2-categorySales is Enabled)',
+    )
+    expect(lambda.enabled).toEqual([])
     await version.stop()
   })
 })

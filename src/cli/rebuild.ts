@@ -105,11 +105,17 @@ const rebuildOnAws = async (
       mappings,
       onProgress: bar.advance,
       signal,
+      onEnabling: (uuids) => {
+        bar.stop()
+        process.stderr.write(
+          `the stream holds what follows the archive on every shard: enabling the mappings ${uuids.join(', ')} (should this stop, enable what is left: aws lambda update-event-source-mapping --uuid UUID --enabled)\n`,
+        )
+      },
     }).finally(() => bar.stop())
     const replayed = result.archive['winner-view']?.records ?? 0
     process.stderr.write(
       `${[
-        `folded ${replayed} records from s3://${bucket} into version ${stack.version} of stage ${stack.stage} (tables of ${stack.tablesStage}); enabled the mappings of ${result.enabled.join(', ')}: they read ${flags.stream} from its oldest record, and what the archive folded changes nothing`,
+        `folded ${replayed} records in ${result.passes} ${result.passes === 1 ? 'pass' : 'passes'} from s3://${bucket} into version ${stack.version} of stage ${stack.stage} (tables of ${stack.tablesStage}); enabled the mappings of ${result.enabled.join(', ')}: they read ${flags.stream} from its oldest record, and what the archive folded changes nothing`,
         `watch it catch up: winner-view status --aws --stage ${stack.stage} --version ${stack.version} --stream ${flags.stream}`,
         `compare, then make it live: winner-view switch --aws --stage ${stack.stage} --to ${stack.version}`,
         `deploy ${stack.tablesStage} again without disabledMapping: its template then says what runs, and its stalled pages come back`,

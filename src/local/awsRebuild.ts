@@ -1,16 +1,24 @@
-import { compareSequenceNumbers } from '../domain/position'
 import { type ArchiveSource, archivedShards, firstArchivedRecord } from '../runtime/archiveReader'
 import { functionKeyOf, functionNameOf } from '../runtime/deployment'
 import { readMarks } from '../runtime/dynamoMarks'
-import { streamArchiveId, streamArnOf } from '../runtime/kinesisShards'
+import { streamArchiveId, streamArnOf, streamRetentionHours } from '../runtime/kinesisShards'
 import { type FreshnessMark, MARKS_ROLE } from '../runtime/marks'
 import type { AnyView } from '../runtime/view'
 import type { ArchiveReplayStats } from './archiveReplay'
 import type { CheckpointStore } from './checkpoints'
 import type { FaultPlan } from './faults'
+import {
+  type ArchiveStarts,
+  type HandOver,
+  leastFoldedOf,
+  leavesStreamWithin,
+  otherStartsOf,
+  refuseGaps,
+} from './handOver'
+import { recordAfter } from './kinesis'
 import { STACK_VIEWS, type Stack, type StackView } from './localStack'
-import type { Mappings } from './mappings'
-import { type Folded, type HandOver, handOverOf, refuseGaps, replayIntoView } from './rebuild'
+import type { Mappings, StreamMapping } from './mappings'
+import { handOverOf, replayIntoView } from './rebuild'
 
 export interface DeployedRebuildOptions {
   readonly streamName: string
@@ -23,21 +31,31 @@ export interface DeployedRebuildOptions {
   readonly faults?: FaultPlan
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
+  /** The clock (tests: a stream's retention running out). */
+  readonly now?: () => number
+  /** Told the mappings' ids once the hand-over is decided, before they are enabled. */
+  readonly onEnabling?: (uuids: ReadonlyArray<string>) => void
 }
 
 export interface DeployedRebuildResult {
   readonly archive: Readonly<Record<string, ArchiveReplayStats>>
+  /** How many times the archive was read to its end before it stood still enough. */
+  readonly passes: number
   /** Where the least advanced view stood on each shard when the mappings were enabled. */
   readonly handOver: ReadonlyArray<HandOver>
   /** The functions whose mapping was enabled. */
   readonly enabled: ReadonlyArray<string>
 }
 
-/** A view's deployed function in the version and the mapping it reads the stream through. */
-interface ViewMapping {
-  readonly functionName: string
-  readonly uuid: string
-}
+/**
+ * A pass that finds the same shards and takes less than this leaves every shard's marks
+ * this close to the archive's end: the stream, which the archive trails by minutes, still
+ * holds what follows. A longer pass goes again from the marks, up to `MAX_PASSES`.
+ */
+const SETTLED_PASS_MS = 60_000
+const MAX_PASSES = 10
+/** The record after the archive's last must stay in the stream this long after the check. */
+const HAND_OVER_MARGIN_MS = 15 * 60_000
 
 const placeOf = (stack: Stack, view: AnyView): StackView => {
   const place = stack.views[view.name]
@@ -48,69 +66,76 @@ const placeOf = (stack: Stack, view: AnyView): StackView => {
 const marksOf = (stack: Stack, view: AnyView): Promise<FreshnessMark[]> =>
   readMarks(placeOf(stack, view).dynamo, placeOf(stack, view).names[MARKS_ROLE] ?? '')
 
-/**
- * Each view's mapping in the version, or an error naming every one that is missing or not
- * Disabled: a mapping that reads the stream already would fold its records before the
- * archive's older ones, which would then change nothing.
- */
-const disabledMappings = async (stack: Stack, mappings: Mappings): Promise<ViewMapping[]> => {
-  const found = await Promise.all(
+/** Each view's function in the version, and its mappings on the stream. */
+const versionMappings = (stack: Stack, mappings: Mappings) =>
+  Promise.all(
     STACK_VIEWS.map(async (view) => {
       const functionName = functionNameOf(stack.tablesStage, functionKeyOf(view.name))
-      return { functionName, mapping: await mappings.find(functionName) }
+      return { functionName, found: await mappings.find(functionName) }
     }),
   )
-  const wrong = found.flatMap(({ functionName, mapping }) =>
-    mapping?.state === 'Disabled'
-      ? []
-      : [
-          `${functionName} ${mapping === undefined ? 'has no mapping on the stream' : `reads the stream already (its mapping is ${mapping.state})`}`,
-        ],
-  )
-  if (wrong.length > 0) {
-    const keys = STACK_VIEWS.map((view) => functionKeyOf(view.name)).join(',')
-    throw new Error(
-      `version ${stack.version} of stage ${stack.stage} cannot be rebuilt: ${wrong.join('; ')}. Deploy it with its mappings disabled (npx osls deploy --stage ${stack.tablesStage} --param="disabledMapping=${keys}" --param="withoutMapping=archive"), or rebuild into a new version`,
-    )
-  }
-  return found.flatMap(({ functionName, mapping }) =>
-    mapping === undefined ? [] : [{ functionName, uuid: mapping.uuid }],
-  )
+
+const wrongMapping = (functionName: string, found: ReadonlyArray<StreamMapping>) => {
+  if (found.length === 0) return [`${functionName} has no mapping on the stream`]
+  if (found.length > 1)
+    return [
+      `${functionName} has ${found.length} mappings on the stream (${found.map((m) => m.uuid).join(', ')})`,
+    ]
+  const [mapping] = found
+  return mapping?.state === 'Disabled'
+    ? []
+    : [
+        `${functionName} reads the stream already (its mapping ${mapping?.uuid} is ${mapping?.state})`,
+      ]
 }
 
 /**
- * An error naming each shard where a view's marks begin elsewhere than the archive: it
- * folded the stream before (its mapping was enabled once, after records had expired), and
- * the archive's earlier records would change nothing. Marks that begin where the archive
- * does are a prefix of the shard's history: the replay goes on after them.
+ * Each view's one mapping in the version, or an error naming every one that is missing,
+ * doubled or not Disabled: a mapping that reads the stream already folds its records
+ * before the archive's older ones, which would then change nothing.
  */
-const refuseOtherStarts = async (stack: Stack, source: ArchiveSource, archiveId: string) => {
-  const starts = new Map<string, Promise<string | undefined>>()
-  const archiveStart = (shardId: string) => {
-    const known = starts.get(shardId) ?? firstArchivedRecord(source, archiveId, shardId)
-    starts.set(shardId, known)
-    return known
+const disabledMappings = async (stack: Stack, mappings: Mappings): Promise<string[]> => {
+  const found = await versionMappings(stack, mappings)
+  const wrong = found.flatMap(({ functionName, found }) => wrongMapping(functionName, found))
+  if (wrong.length > 0) {
+    const keys = STACK_VIEWS.map((view) => functionKeyOf(view.name)).join(',')
+    throw new Error(
+      `version ${stack.version} of stage ${stack.stage}: ${wrong.join('; ')}. Deploy it with its mappings disabled (npx osls deploy --stage ${stack.tablesStage} --param="disabledMapping=${keys}" --param="withoutMapping=archive") before anything reads the stream, or rebuild into a new version; if a rebuild of it said it was enabling them, enable the rest (aws lambda update-event-source-mapping --uuid UUID --enabled)`,
+    )
   }
+  return found.flatMap(({ found }) => found.map((m) => m.uuid))
+}
+
+/** The archive's shards and each one's first record (one listing each). */
+const archiveStartsOf = async (
+  source: ArchiveSource,
+  archiveId: string,
+): Promise<ArchiveStarts> => {
+  const shards = await archivedShards(source, archiveId)
+  const firsts = await Promise.all(
+    shards.map(
+      async (s) => [s.shardId, await firstArchivedRecord(source, archiveId, s.shardId)] as const,
+    ),
+  )
+  return { shards, firsts: new Map(firsts) }
+}
+
+/** An error naming each view and shard whose marks show the version read the stream before. */
+const refuseOtherStarts = async (stack: Stack, archive: ArchiveStarts) => {
   const wrong: string[] = []
-  for (const view of STACK_VIEWS) {
-    for (const mark of await marksOf(stack, view)) {
-      const first = await archiveStart(mark.shardId)
-      if (first !== mark.firstSequenceNumber) wrong.push(otherStart(view, mark, first))
-    }
-  }
+  for (const view of STACK_VIEWS)
+    for (const why of otherStartsOf(await marksOf(stack, view), archive))
+      wrong.push(`${view.name} ${why}`)
   if (wrong.length > 0)
     throw new Error(
       `version ${stack.version} of stage ${stack.stage} has folded the stream before: ${wrong.join('; ')}. Rebuild into a new version`,
     )
 }
 
-const otherStart = (view: AnyView, mark: FreshnessMark, archived: string | undefined) =>
-  `${view.name} began ${mark.shardId} at ${mark.firstSequenceNumber}, the archive ${archived === undefined ? 'holds none of it' : `at ${archived}`}`
-
 /**
- * A view's place in the replay, from its freshness marks: the handler marks each batch as
- * it commits (the last record finished), so the marks are where a stopped replay goes on
- * from, and nothing more is kept. A closed shard is read again to its end, which fetches
+ * A view's place in the replay, from its freshness marks, which the replay stores itself
+ * after each batch (`strictMarks` in `replayIntoView`): a stopped replay goes on after
+ * them, and nothing more is kept. A closed shard is read again to its end, which fetches
  * nothing it has folded.
  */
 const marksAsCheckpoints = (stack: Stack, view: AnyView): CheckpointStore => ({
@@ -124,76 +149,156 @@ const marksAsCheckpoints = (stack: Stack, view: AnyView): CheckpointStore => ({
   save: async () => {},
 })
 
+/** One pass: every view's archive replayed from its marks to the archive's end. */
+const replayPass = (
+  stack: Stack,
+  options: DeployedRebuildOptions,
+  at: { readonly archiveId: string; readonly streamArn: string; readonly archive: ArchiveStarts },
+) =>
+  Promise.all(
+    STACK_VIEWS.map(async (view, index) => {
+      const stats = await replayIntoView(placeOf(stack, view), view, {
+        source: options.source,
+        archiveId: at.archiveId,
+        streamArn: at.streamArn,
+        checkpoints: marksAsCheckpoints(stack, view),
+        strictMarks: (shardId) => at.archive.firsts.get(shardId),
+        batchSize: options.batchSize,
+        faults: options.faults,
+        onProgress: index === 0 ? options.onProgress : undefined,
+        signal: options.signal,
+      })
+      return [view.name, stats] as const
+    }),
+  )
+
+const sameShards = (a: ArchiveStarts, b: ArchiveStarts) =>
+  a.shards.length === b.shards.length &&
+  a.shards.every((s) => b.shards.some((t) => t.shardId === s.shardId))
+
 /**
- * Where the least advanced view stands on each shard: its lowest mark, and a closed shard
- * (a parent in the archive) read to its end. A shard some view has marked and another
- * has not (its marks could not be stored) fails: the hand-over would take it as whole.
+ * The archive replayed pass after pass, each from the marks, until a pass finds the shards
+ * it started with and takes under a minute: the archive grows while it is read, and a
+ * parent counts as read to its end only if its children were listed before the pass.
+ * Returns the listing the last pass started from.
  */
-const leastFolded = async (stack: Stack, parents: ReadonlySet<string>): Promise<Folded> => {
-  const byView = await Promise.all(STACK_VIEWS.map((view) => marksOf(stack, view)))
-  const folded = new Map<string, { sequenceNumber: string; finished: boolean }>()
-  for (const shardId of new Set(byView.flat().map((mark) => mark.shardId))) {
-    const positions = byView.map(
-      (marks) => marks.find((m) => m.shardId === shardId)?.sequenceNumber,
-    )
-    const unmarked = STACK_VIEWS.filter((_, at) => positions[at] === undefined)
-    if (unmarked.length > 0)
-      throw new Error(
-        `${unmarked.map((v) => v.name).join(', ')} marked nothing of ${shardId}, which the other views folded (its marks could not be stored: see the log): run the same rebuild again`,
-      )
-    const least = positions.reduce((a = '', b = '') => (compareSequenceNumbers(a, b) <= 0 ? a : b))
-    folded.set(shardId, { sequenceNumber: least ?? '', finished: parents.has(shardId) })
+const replayUntilSettled = async (
+  stack: Stack,
+  options: DeployedRebuildOptions,
+  at: { readonly archiveId: string; readonly streamArn: string },
+) => {
+  const now = options.now ?? Date.now
+  const totals = new Map<string, ArchiveReplayStats>()
+  let listed = await archiveStartsOf(options.source, at.archiveId)
+  for (let pass = 1; ; pass += 1) {
+    const started = now()
+    addPass(totals, await replayPass(stack, options, { ...at, archive: listed }))
+    if (options.signal?.aborted)
+      throw new Error('interrupted: run the same rebuild again to go on from there')
+    const again = await archiveStartsOf(options.source, at.archiveId)
+    const settled = sameShards(listed, again) && now() - started < SETTLED_PASS_MS
+    if (settled || pass >= MAX_PASSES) return { totals, passes: pass, listed, again }
+    listed = again
   }
-  return folded
+}
+
+/** A pass's figures added to each view's. */
+const addPass = (
+  totals: Map<string, ArchiveReplayStats>,
+  pass: ReadonlyArray<readonly [string, ArchiveReplayStats]>,
+) => {
+  for (const [view, stats] of pass) totals.set(view, addStats(totals.get(view), stats))
+}
+
+const addStats = (
+  a: ArchiveReplayStats | undefined,
+  b: ArchiveReplayStats,
+): ArchiveReplayStats => ({
+  shards: b.shards,
+  batches: (a?.batches ?? 0) + b.batches,
+  records: (a?.records ?? 0) + b.records,
+  redeliveries: (a?.redeliveries ?? 0) + b.redeliveries,
+})
+
+/** A shard whose record after the least advanced mark leaves the stream within the margin, named. */
+const expiringShard = async (
+  stack: Stack,
+  streamName: string,
+  h: HandOver,
+  clock: { readonly retentionMs: number; readonly nowMs: number },
+): Promise<string[]> => {
+  if (h.archivedTo === undefined || h.finished) return []
+  const next = await recordAfter(stack.kinesis, streamName, h.shardId, h.archivedTo)
+  const arrived = next?.ApproximateArrivalTimestamp
+  if (arrived === undefined) return []
+  return leavesStreamWithin(arrived.getTime(), clock.retentionMs, clock.nowMs, HAND_OVER_MARGIN_MS)
+    ? [`${h.shardId} (the record after ${h.archivedTo} arrived ${arrived.toISOString()})`]
+    : []
+}
+
+/**
+ * An error naming each shard where the record after the least advanced view's mark leaves
+ * the stream within the margin: the mappings, once enabled, might not read it in time.
+ */
+const refuseExpiring = async (
+  stack: Stack,
+  options: DeployedRebuildOptions,
+  handOver: ReadonlyArray<HandOver>,
+) => {
+  const clock = {
+    retentionMs: (await streamRetentionHours(stack.kinesis, options.streamName)) * 3_600_000,
+    nowMs: (options.now ?? Date.now)(),
+  }
+  const expiring: string[] = []
+  for (const h of handOver)
+    expiring.push(...(await expiringShard(stack, options.streamName, h, clock)))
+  if (expiring.length > 0)
+    throw new Error(
+      `the stream lets go of what follows the archive within ${HAND_OVER_MARGIN_MS / 60_000} minutes on ${expiring.join(', ')}: run the same rebuild again, which goes on from the marks to where the archive has got since`,
+    )
 }
 
 /**
  * Rebuilds a deployed version of a stage from the stream's archive, then hands over to
  * its own mappings: each view's archive replayed through its handler on this machine into
  * the version's tables (resumable: its marks say where it stands; the deployed totals
- * functions move the totals), then, if the stream still holds what follows on every shard,
- * the version's mappings enabled. They were created disabled at TRIM_HORIZON, so they
- * read the stream from the oldest record it holds: the overlap folds nothing twice.
+ * functions move the totals), then, if the stream still holds what follows on every shard
+ * with room to spare, the version's mappings enabled. They were created disabled at
+ * TRIM_HORIZON, so they read the stream from the oldest record it holds: the overlap folds
+ * nothing twice.
  */
 export const rebuildDeployed = async (
   stack: Stack,
   options: DeployedRebuildOptions,
 ): Promise<DeployedRebuildResult> => {
-  const mappings = await disabledMappings(stack, options.mappings)
+  await disabledMappings(stack, options.mappings)
   const archiveId = await streamArchiveId(stack.kinesis, options.streamName)
-  await refuseOtherStarts(stack, options.source, archiveId)
+  await refuseOtherStarts(stack, await archiveStartsOf(options.source, archiveId))
   const streamArn = await streamArnOf(stack.kinesis, options.streamName)
-  const replays = await Promise.all(
-    STACK_VIEWS.map(async (view, at) => {
-      const stats = await replayIntoView(placeOf(stack, view), view, {
-        source: options.source,
-        archiveId,
-        streamArn,
-        checkpoints: marksAsCheckpoints(stack, view),
-        batchSize: options.batchSize,
-        faults: options.faults,
-        onProgress: at === 0 ? options.onProgress : undefined,
-        signal: options.signal,
-      })
-      return [view.name, stats] as const
-    }),
+  const replayed = await replayUntilSettled(stack, options, { archiveId, streamArn })
+  const byView = await Promise.all(
+    STACK_VIEWS.map(async (view) => ({ view: view.name, marks: await marksOf(stack, view) })),
   )
-  if (options.signal?.aborted)
-    throw new Error('interrupted: run the same rebuild again to go on from there')
-  const shards = await archivedShards(options.source, archiveId)
+  const withRecords = [...replayed.again.firsts].flatMap(([shard, first]) =>
+    first === undefined ? [] : [shard],
+  )
   const parents = new Set(
-    shards.flatMap((s) => [s.parentShardId ?? [], s.adjacentParentShardId ?? []].flat()),
+    replayed.listed.shards.flatMap((s) =>
+      [s.parentShardId ?? [], s.adjacentParentShardId ?? []].flat(),
+    ),
   )
-  const handOver = await handOverOf(
-    stack.kinesis,
-    options.streamName,
-    await leastFolded(stack, parents),
-  )
+  const folded = leastFoldedOf(byView, withRecords, parents)
+  const handOver = await handOverOf(stack.kinesis, options.streamName, folded)
   refuseGaps(handOver)
-  for (const mapping of mappings) await options.mappings.enable(mapping.uuid)
+  await refuseExpiring(stack, options, handOver)
+  // Enabled by hand during the replay, a mapping may have folded records out of order.
+  const uuids = await disabledMappings(stack, options.mappings)
+  options.onEnabling?.(uuids)
+  await options.mappings.enable(uuids)
   return {
-    archive: Object.fromEntries(replays),
+    archive: Object.fromEntries(replayed.totals),
+    passes: replayed.passes,
     handOver,
-    enabled: mappings.map((m) => m.functionName),
+    enabled: byView.map(({ view }) => functionNameOf(stack.tablesStage, functionKeyOf(view))),
   }
 }

@@ -5,6 +5,7 @@ import {
   DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
   KinesisClient,
   type KinesisClientConfig,
   PutRecordsCommand,
@@ -73,22 +74,16 @@ import { listShards, streamRef } from '../runtime/kinesisShards'
 
 export { listShards, streamRef }
 
-/**
- * The oldest record a shard still holds (TRIM_HORIZON), by the stream's name or ARN, or
- * none; a few empty pages are read past, as a read at the trim horizon may give them.
- */
-export const oldestRecordOf = async (
+/** A shard's first record from an iterator, or none; a few empty pages are read past. */
+const firstRecordFrom = async (
   kinesis: KinesisClient,
   stream: string,
   shardId: string,
+  position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'StartingSequenceNumber'>,
 ): Promise<_Record | undefined> => {
   let iterator = (
     await kinesis.send(
-      new GetShardIteratorCommand({
-        ...streamRef(stream),
-        ShardId: shardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
+      new GetShardIteratorCommand({ ...streamRef(stream), ShardId: shardId, ...position }),
     )
   ).ShardIterator
   for (let page = 0; page < 5 && iterator !== undefined; page += 1) {
@@ -100,6 +95,29 @@ export const oldestRecordOf = async (
   }
   return undefined
 }
+
+/**
+ * The oldest record a shard still holds (TRIM_HORIZON), by the stream's name or ARN, or
+ * none; a few empty pages are read past, as a read at the trim horizon may give them.
+ */
+export const oldestRecordOf = (
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+): Promise<_Record | undefined> =>
+  firstRecordFrom(kinesis, stream, shardId, { ShardIteratorType: 'TRIM_HORIZON' })
+
+/** The record that follows `sequenceNumber` in a shard, or none (yet). */
+export const recordAfter = (
+  kinesis: KinesisClient,
+  stream: string,
+  shardId: string,
+  sequenceNumber: string,
+): Promise<_Record | undefined> =>
+  firstRecordFrom(kinesis, stream, shardId, {
+    ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+    StartingSequenceNumber: sequenceNumber,
+  })
 
 /** One record to put: a partition key and its bytes. */
 export interface OutgoingRecord {

@@ -1,4 +1,5 @@
 import {
+  type EventSourceMappingConfiguration,
   GetEventSourceMappingCommand,
   type LambdaClient,
   paginateListEventSourceMappings,
@@ -12,12 +13,15 @@ export interface StreamMapping {
   readonly state: string
 }
 
-/** What `rebuild --aws` asks of Lambda: a function's mapping on the stream, and enabling it. */
+/** What `rebuild --aws` asks of Lambda: a function's mappings on the stream, and enabling them. */
 export interface Mappings {
-  /** The function's mapping on the stream (directly or through a consumer of it), if any. */
-  readonly find: (functionName: string) => Promise<StreamMapping | undefined>
-  /** Enables the mapping and waits until Lambda says it is Enabled; an error if it does not. */
-  readonly enable: (uuid: string) => Promise<void>
+  /** The function's mappings on the stream (directly or through a consumer of it). */
+  readonly find: (functionName: string) => Promise<StreamMapping[]>
+  /**
+   * Enables the mappings, each request sent before any wait (a crash leaves as few
+   * half-enabled as it can), then waits until Lambda says each is Enabled; an error if not.
+   */
+  readonly enable: (uuids: ReadonlyArray<string>) => Promise<void>
 }
 
 /** Whether a mapping reads the stream: on the stream itself, or on one of its consumers. */
@@ -29,6 +33,17 @@ export interface LambdaMappingsOptions {
   readonly enableTimeoutMs?: number
   readonly pollMs?: number
 }
+
+/** The listed mappings that read the stream, with their ids and states. */
+const onStream = (
+  listed: ReadonlyArray<EventSourceMappingConfiguration> | undefined,
+  streamArn: string,
+): StreamMapping[] =>
+  (listed ?? []).flatMap(({ UUID, EventSourceArn, State }) =>
+    UUID !== undefined && readsStream(EventSourceArn, streamArn)
+      ? [{ uuid: UUID, state: State ?? 'unknown' }]
+      : [],
+  )
 
 /** Waits until Lambda says the mapping is Enabled; an error naming its state past the deadline. */
 const untilEnabled = async (
@@ -42,7 +57,7 @@ const untilEnabled = async (
     if (State === 'Enabled') return
     if (Date.now() >= deadline)
       throw new Error(
-        `the event source mapping ${uuid} is still ${State ?? 'in no state'}: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid ${uuid})`,
+        `the event source mapping ${uuid} is still ${State ?? 'in no state'}, though asked to be enabled: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid ${uuid})`,
       )
     await sleep(options.pollMs ?? 2_000)
   }
@@ -58,17 +73,15 @@ export const lambdaMappings = (
   options: LambdaMappingsOptions = {},
 ): Mappings => ({
   find: async (functionName) => {
+    const found: StreamMapping[] = []
     const pages = paginateListEventSourceMappings({ client }, { FunctionName: functionName })
-    for await (const page of pages) {
-      const found = (page.EventSourceMappings ?? []).find((m) =>
-        readsStream(m.EventSourceArn, streamArn),
-      )
-      if (found?.UUID !== undefined) return { uuid: found.UUID, state: found.State ?? 'unknown' }
-    }
-    return undefined
+    for await (const page of pages) found.push(...onStream(page.EventSourceMappings, streamArn))
+    return found
   },
-  enable: async (uuid) => {
-    await client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }))
-    await untilEnabled(client, uuid, Date.now() + (options.enableTimeoutMs ?? 120_000), options)
+  enable: async (uuids) => {
+    for (const uuid of uuids)
+      await client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }))
+    const deadline = Date.now() + (options.enableTimeoutMs ?? 120_000)
+    for (const uuid of uuids) await untilEnabled(client, uuid, deadline, options)
   },
 })

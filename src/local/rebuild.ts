@@ -1,16 +1,17 @@
-import { compareSequenceNumbers } from '../domain/position'
 import type { ArchiveSource } from '../runtime/archiveReader'
 import { makeDynamoStore } from '../runtime/dynamoStore'
 import { makeViewHandler } from '../runtime/handler'
 import { streamArchiveId } from '../runtime/kinesisShards'
+import { type FreshnessMark, markOfBatch } from '../runtime/marks'
 import type { AnyView } from '../runtime/view'
 import { type ArchiveReplayStats, replayArchive } from './archiveReplay'
 import { type CheckpointStore, dynamoCheckpoints } from './checkpoints'
 import { type ConsumeResult, consume, consumerOf, settleTotals } from './consume'
 import { type FaultPlan, withFaults } from './faults'
+import { type Folded, type HandOver, refuseGaps } from './handOver'
 import { listShards, oldestRecordOf } from './kinesis'
 import { type LocalArchive, STACK_VIEWS, type Stack, type StackView } from './localStack'
-import { localStreamArn } from './poller'
+import { type KinesisHandler, localStreamArn } from './poller'
 
 export interface RebuildOptions {
   readonly streamName: string
@@ -19,17 +20,6 @@ export interface RebuildOptions {
   readonly faults?: FaultPlan
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
-}
-
-/** Where the archive's replay left a shard and where the stream now starts it. */
-export interface HandOver {
-  readonly shardId: string
-  /** The last record folded from the archive; none: the archive holds none of this shard. */
-  readonly archivedTo?: string
-  /** The oldest record the stream still holds; none: it holds none of this shard (or gave none). */
-  readonly streamFrom?: string
-  /** Whether the replay read the shard to its end (a closed shard: a parent of another). */
-  readonly finished: boolean
 }
 
 export interface RebuildResult {
@@ -41,21 +31,6 @@ export interface RebuildResult {
 /** The name a view's replay of a stream's archive keeps its checkpoints under. */
 export const rebuildConsumerOf = (view: AnyView, streamName: string): string =>
   `rebuild:${view.name}:${streamName}`
-
-/**
- * The shards where handing over could leave a gap. Sequence numbers are not consecutive,
- * so only a record both hold proves none: the stream must still hold the last record the
- * archive gave (its oldest at or before it), unless the replay read the shard to its end.
- * A stream that holds none of the shard cannot prove it either. A shard the archive never
- * read is taken as whole (new since, or the archive stalled, which pages).
- */
-export const gapsOf = (handOver: ReadonlyArray<HandOver>): HandOver[] =>
-  handOver.filter(
-    (h) =>
-      h.archivedTo !== undefined &&
-      !h.finished &&
-      (h.streamFrom === undefined || compareSequenceNumbers(h.streamFrom, h.archivedTo) > 0),
-  )
 
 /** Each view's live consumer starts where its replay ended, unless it has started already. */
 const seedLiveCheckpoints = async (from: CheckpointStore, to: CheckpointStore) => {
@@ -90,7 +65,35 @@ export interface ViewReplay {
   readonly faults?: FaultPlan | undefined
   readonly onProgress?: ((advanced: number) => void) | undefined
   readonly signal?: AbortSignal | undefined
+  /**
+   * The replay marks each batch itself (`strictlyMarked`), every mark beginning at this
+   * record of its shard (the archive's first); otherwise the handler marks, as on Lambda.
+   */
+  readonly strictMarks?: ((shardId: string) => string | undefined) | undefined
 }
+
+/**
+ * A handler whose batches the replay marks itself, each mark beginning at `firstOf` its
+ * shard: a mark that cannot be stored fails the batch, which comes again (folding nothing
+ * twice), so that the marks never trail what was folded and a resume from them is exact.
+ */
+const strictlyMarked =
+  (
+    handler: KinesisHandler,
+    markFolded: (mark: FreshnessMark) => Promise<void>,
+    firstOf: (shardId: string) => string | undefined,
+  ): KinesisHandler =>
+  async (event) => {
+    const answer = await handler(event)
+    const failedFrom = answer?.batchItemFailures?.[0]?.itemIdentifier ?? null
+    const mark = markOfBatch(event.Records, failedFrom)
+    if (mark !== undefined)
+      await markFolded({
+        ...mark,
+        firstSequenceNumber: firstOf(mark.shardId) ?? mark.firstSequenceNumber,
+      })
+    return answer
+  }
 
 /** A view's archive replayed through its own handler into its tables in the stack. */
 export const replayIntoView = (
@@ -98,11 +101,17 @@ export const replayIntoView = (
   view: AnyView,
   replay: ViewReplay,
 ): Promise<ArchiveReplayStats> => {
-  const handler = makeViewHandler(view, {
-    store: makeDynamoStore(view, { client: place.dynamo, names: place.names }),
+  const store = makeDynamoStore(view, { client: place.dynamo, names: place.names })
+  const { faults, onProgress, signal, strictMarks, ...rest } = replay
+  const viewHandler = makeViewHandler(view, {
+    store,
     log: () => {},
+    markBatches: strictMarks === undefined,
   })
-  const { faults, onProgress, signal, ...rest } = replay
+  const handler =
+    strictMarks === undefined
+      ? viewHandler
+      : strictlyMarked(viewHandler, store.markFolded, strictMarks)
   return replayArchive({
     ...rest,
     handler: faults === undefined ? handler : withFaults(handler, faults).handler,
@@ -133,12 +142,6 @@ const replayView = async (
   return stats
 }
 
-/** Where a view's fold of the archive stands on a shard: its last record, and whether it read the shard to its end. */
-export type Folded = ReadonlyMap<
-  string,
-  { readonly sequenceNumber?: string | undefined; readonly finished: boolean }
->
-
 /** Where each of the stream's shards stands between the archive's replay and the stream. */
 export const handOverOf = async (
   kinesis: Stack['kinesis'],
@@ -157,19 +160,6 @@ export const handOverOf = async (
         ...(streamFrom === undefined ? {} : { streamFrom }),
       }
     }),
-  )
-}
-
-/** An error naming each shard where handing over would skip records (`gapsOf`), if any. */
-export const refuseGaps = (handOver: ReadonlyArray<HandOver>): void => {
-  const gaps = gapsOf(handOver)
-  if (gaps.length === 0) return
-  const named = gaps.map(
-    (g) =>
-      `${g.shardId} (archived to ${g.archivedTo}, the stream ${g.streamFrom === undefined ? 'holds none of it' : `starts at ${g.streamFrom}`})`,
-  )
-  throw new Error(
-    `the stream no longer holds what follows the archive on ${named.join(', ')}: handing over would skip records`,
   )
 }
 

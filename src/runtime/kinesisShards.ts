@@ -47,6 +47,16 @@ export const streamCreatedAt = async (client: KinesisClient, stream: string): Pr
   return created
 }
 
+/** How long a stream keeps a record, in hours, by its name or ARN. */
+export const streamRetentionHours = async (
+  client: KinesisClient,
+  stream: string,
+): Promise<number> => {
+  const hours = (await summaryOf(client, stream))?.RetentionPeriodHours
+  if (hours === undefined) throw new Error(`stream ${stream}: Kinesis gave no retention`)
+  return hours
+}
+
 /** A stream's ARN, by its name or ARN: what its records and its event source mappings name. */
 export const streamArnOf = async (client: KinesisClient, stream: string): Promise<string> => {
   const arn = (await summaryOf(client, stream))?.StreamARN
