@@ -5,6 +5,7 @@ import {
   leastFoldedOf,
   leavesStreamWithin,
   otherStartsOf,
+  refuseGaps,
 } from '../src/local/handOver'
 import type { FreshnessMark } from '../src/runtime/marks'
 
@@ -159,5 +160,62 @@ describe('a record leaving the stream', () => {
     expect(leavesStreamWithin(0, 24 * hour, 24 * hour - 15 * 60_000, 15 * 60_000)).toBe(false)
     expect(leavesStreamWithin(0, 24 * hour, 24 * hour - 15 * 60_000 + 1, 15 * 60_000)).toBe(true)
     expect(leavesStreamWithin(1000, 24 * hour, 1000, 15 * 60_000)).toBe(false)
+  })
+})
+
+describe('a refused hand-over', () => {
+  it('names every shard with a gap, with where the archive and the stream stand', () => {
+    expect(() =>
+      refuseGaps([
+        shard({ archivedTo: '20', streamFrom: '21', finished: false }),
+        { shardId: 'shardId-000000000002', archivedTo: '5', finished: false },
+        { shardId: 'shardId-000000000003', archivedTo: '5', streamFrom: '1', finished: false },
+      ]),
+    ).toThrow(
+      new Error(
+        'the stream no longer holds what follows the archive on shardId-000000000001 (archived to 20, the stream starts at 21), shardId-000000000002 (archived to 5, the stream holds none of it): handing over would skip records',
+      ),
+    )
+  })
+
+  it('is none where no shard has a gap', () => {
+    expect(
+      refuseGaps([shard({ archivedTo: '20', streamFrom: '20', finished: false })]),
+    ).toBeUndefined()
+  })
+})
+
+describe('the marks of a merge', () => {
+  it('name both parents the view has not marked', () => {
+    const merged: ArchiveStarts = {
+      shards: [
+        { shardId: 'a' },
+        { shardId: 'b' },
+        { shardId: 'c', parentShardId: 'a', adjacentParentShardId: 'b' },
+      ],
+      firsts: new Map([
+        ['a', '1'],
+        ['b', '2'],
+        ['c', '3'],
+      ]),
+    }
+    expect(otherStartsOf([mark('c', '3')], merged)).toEqual([
+      'marked c but not its parent a or b, which the archive holds',
+    ])
+  })
+
+  it('fail where several views marked nothing of a shard, naming them all', () => {
+    expect(() =>
+      leastFoldedOf(
+        [
+          { view: 'a', marks: [] },
+          { view: 'b', marks: [] },
+        ],
+        ['s0'],
+        new Set(),
+      ),
+    ).toThrow(
+      new Error('a, b marked nothing of s0, which the archive holds: run the same rebuild again'),
+    )
   })
 })
