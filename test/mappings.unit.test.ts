@@ -60,10 +60,21 @@ describe('the deployed mappings', () => {
         ],
         NextMarker: 'm1',
       },
-      { EventSourceMappings: [{ UUID: 'u-1', EventSourceArn: STREAM, State: 'Disabled' }] },
+      {
+        EventSourceMappings: [
+          {
+            UUID: 'u-1',
+            EventSourceArn: STREAM,
+            State: 'Disabled',
+            LastModified: new Date('2026-12-07T10:00:00.000Z'),
+          },
+        ],
+      },
     ])
     const found = await lambdaMappings(client, STREAM).find('winner-view-prod-v2-winner')
-    expect(found).toEqual([{ uuid: 'u-1', state: 'Disabled' }])
+    expect(found).toEqual([
+      { uuid: 'u-1', state: 'Disabled', lastModified: '2026-12-07T10:00:00.000Z' },
+    ])
     expect(sent.map((s) => [s.command instanceof ListEventSourceMappingsCommand, s.input])).toEqual(
       [
         [true, { FunctionName: 'winner-view-prod-v2-winner' }],

@@ -1,6 +1,7 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb'
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { tableNamesFor } from '../src/adapters/tables'
+import { compareSequenceNumbers } from '../src/domain/position'
 import { type DeployedRebuildOptions, rebuildDeployed } from '../src/local/awsRebuild'
 import { consume } from '../src/local/consume'
 import type { LocalService } from '../src/local/dynamodbLocal'
@@ -12,8 +13,8 @@ import { recordsOfLines } from '../src/local/replayLog'
 import { readCategoryView, readView } from '../src/local/viewReader'
 import { generateWorkload, seededRandom } from '../src/local/workload'
 import { archivePrefixes } from '../src/runtime/archive'
-import type { ArchiveSource } from '../src/runtime/archiveReader'
-import { archivedRecordCount } from '../src/runtime/archiveReader'
+import { type ArchiveSource, archivedRecordCount, shardRecords } from '../src/runtime/archiveReader'
+import { readMarks } from '../src/runtime/dynamoMarks'
 import { streamArchiveId } from '../src/runtime/kinesisShards'
 import { MARKS_ROLE } from '../src/runtime/marks'
 import { viewTableNamesFor } from '../src/runtime/tables'
@@ -50,21 +51,30 @@ const stackFor = async (stage: string, version?: number) =>
     dynamodbEndpoint: dynamoEndpoint(),
   })) as Stack & { readonly archive: LocalArchive }
 
-/** The version's mappings as Lambda keeps them: one a function, by its name, each with its state. */
+/**
+ * The version's mappings as Lambda keeps them: one a function, by its name, each with its
+ * state and when that last changed.
+ */
 const lambdaDouble = (states: Record<string, string>) => {
   const state = new Map(Object.entries(states))
+  const modified = new Map<string, number>()
+  const set = (uuid: string, to: string) => {
+    state.set(uuid, to)
+    modified.set(uuid, (modified.get(uuid) ?? 0) + 1)
+  }
   const enabled: string[] = []
   const mappings: Mappings = {
     find: async (functionName) => {
       const found = state.get(functionName)
-      return found === undefined ? [] : [{ uuid: functionName, state: found }]
+      const lastModified = `change ${modified.get(functionName) ?? 0}`
+      return found === undefined ? [] : [{ uuid: functionName, state: found, lastModified }]
     },
     enable: async (uuids) => {
-      for (const uuid of uuids) state.set(uuid, 'Enabled')
+      for (const uuid of uuids) set(uuid, 'Enabled')
       enabled.push(...uuids)
     },
   }
-  return { mappings, enabled, state }
+  return { mappings, enabled, set }
 }
 
 const disabled = (stage: string) => ({
@@ -150,7 +160,6 @@ describe('a rebuild of a deployed version', () => {
       batchSize: 50,
       source: version.archive,
       mappings: lambda.mappings,
-      faults,
     }
     const archived = await archivedRecordCount(
       version.archive,
@@ -158,6 +167,8 @@ describe('a rebuild of a deployed version', () => {
     )
     expect(archived).toBe(1000)
 
+    // Faults after the interruption only: a crash injected after a commit counts its batch
+    // when it comes again, which an interruption may leave to the resume.
     const abort = new AbortController()
     let before = 0
     const onProgress = (n: number) => {
@@ -177,6 +188,7 @@ describe('a rebuild of a deployed version', () => {
       { ...version, kinesis },
       {
         ...options,
+        faults,
         onEnabling: (uuids) => (announced = { uuids, enabledThen: [...lambda.enabled] }),
       },
     )
@@ -303,13 +315,25 @@ describe('a rebuild of a deployed version', () => {
       rebuildDeployed(flaky, {
         ...options,
         signal: abort.signal,
+        // Stopped as soon as a batch is done: the throttled one, which must not pass unmarked.
         onProgress: (n) => {
           folded += n
-          if (folded >= 300) abort.abort()
+          abort.abort()
         },
       }),
     ).rejects.toThrow('interrupted')
     expect(throttled).toBe(1)
+    // What the marks cover is what the replay counted as folded, no batch less.
+    const marks = await readMarks(place.dynamo, marksTable ?? '')
+    const archiveId = await streamArchiveId(client(), 'deployed')
+    let covered = 0
+    for (const { shardId, sequenceNumber } of marks)
+      for await (const batch of shardRecords(version.archive, archiveId, shardId))
+        covered += batch.filter(
+          (r) => compareSequenceNumbers(r.sequenceNumber, sequenceNumber) <= 0,
+        ).length
+    expect(folded).toBeGreaterThan(0)
+    expect(covered).toBe(folded)
     await rebuildDeployed({ ...version, kinesis }, options)
     await expectHandedOver(deployed)
   })
@@ -360,23 +384,66 @@ describe('a rebuild of a deployed version', () => {
     await version.stop()
   })
 
-  it('refuses to enable the mappings when one was enabled during the replay, enabling none', async () => {
-    const { version, kinesis, lambda } = await deployedVersion('depH')
-    let folded = 0
-    await expect(
-      rebuildDeployed(
-        { ...version, kinesis },
-        {
-          ...rebuildOptions(version, lambda),
-          onProgress: (n) => {
-            folded += n
-            // Someone enables it by hand, in the console.
-            if (folded >= 300) lambda.state.set('winner-view-depH-v2-categorySales', 'Enabled')
+  it.each([
+    [
+      'enabled',
+      ['Enabled'],
+      'reads the stream already (its mapping winner-view-depH-v2-categorySales is Enabled)',
+    ],
+    [
+      'enabled, then disabled again',
+      ['Enabled', 'Disabled'],
+      'the mappings winner-view-depH-v2-categorySales (last modified change 2) changed during the rebuild and may have read the stream meanwhile: rebuild into a new version',
+    ],
+  ])(
+    'refuses to enable the mappings when one was %s by hand during the replay, enabling none',
+    async (_, states, message) => {
+      const { version, kinesis, lambda } = await deployedVersion(`depH${states.length}`)
+      const name = `winner-view-depH${states.length}-v2-categorySales`
+      let folded = 0
+      await expect(
+        rebuildDeployed(
+          { ...version, kinesis },
+          {
+            ...rebuildOptions(version, lambda),
+            onProgress: (n) => {
+              folded += n
+              // Someone changes it by hand, in the console, once.
+              if (folded >= 300 && folded - n < 300) for (const to of states) lambda.set(name, to)
+            },
           },
-        },
-      ),
-    ).rejects.toThrow(
-      'winner-view-depH-v2-categorySales reads the stream already (its mapping winner-view-depH-v2-categorySales is Enabled)',
+        ),
+      ).rejects.toThrow(message.replaceAll('depH-', `depH${states.length}-`))
+      expect(lambda.enabled).toEqual([])
+      await version.stop()
+    },
+  )
+
+  it('reads the archive again after a pass that took over a minute, until one folds at most a batch a shard', async () => {
+    const deployed = await deployedVersion('depJ')
+    const { version, kinesis, lambda } = deployed
+    // Every look at the clock a minute and a second later: each pass is slow.
+    let clock = Date.now()
+    const result = await rebuildDeployed(
+      { ...version, kinesis },
+      { ...rebuildOptions(version, lambda), now: () => (clock += 61_000) },
+    )
+    // The first folded the whole archive; the second, nothing: settled however slow.
+    expect(result.passes).toBe(2)
+    expect(result.archive[winnerView.name]?.records).toBe(1000)
+    await expectHandedOver(deployed)
+  })
+
+  it('refuses a version that holds items but has marked nothing (its marks lost or never kept)', async () => {
+    const { version, lambda } = await deployedVersion('depK')
+    await version.dynamo.send(
+      new PutCommand({
+        TableName: tableNamesFor('depK-v2').contributions,
+        Item: { [winnerView.tables.state.keyAttribute]: 'p-folded-before' },
+      }),
+    )
+    await expect(rebuildDeployed(version, rebuildOptions(version, lambda))).rejects.toThrow(
+      'version 2 of stage depK has folded the stream before: winner-view holds items in winner-view-depK-v2-Contributions but has marked nothing. Rebuild into a new version',
     )
     expect(lambda.enabled).toEqual([])
     await version.stop()

@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { type ArchiveSource, archivedShards, firstArchivedRecord } from '../runtime/archiveReader'
 import { functionKeyOf, functionNameOf } from '../runtime/deployment'
 import { readMarks } from '../runtime/dynamoMarks'
@@ -48,9 +49,11 @@ export interface DeployedRebuildResult {
 }
 
 /**
- * A pass that finds the same shards and takes less than this leaves every shard's marks
- * this close to the archive's end: the stream, which the archive trails by minutes, still
- * holds what follows. A longer pass goes again from the marks, up to `MAX_PASSES`.
+ * A pass that finds the same shards and takes less than this, or folds at most a batch a
+ * shard, leaves every shard's marks close to the archive's end: the stream, which the
+ * archive trails by minutes, still holds what follows. Another pass goes again from the
+ * marks, up to `MAX_PASSES`. (Listing a long archive takes time of its own: a pass that
+ * folds little is settled however long it listed.)
  */
 const SETTLED_PASS_MS = 60_000
 const MAX_PASSES = 10
@@ -94,7 +97,7 @@ const wrongMapping = (functionName: string, found: ReadonlyArray<StreamMapping>)
  * doubled or not Disabled: a mapping that reads the stream already folds its records
  * before the archive's older ones, which would then change nothing.
  */
-const disabledMappings = async (stack: Stack, mappings: Mappings): Promise<string[]> => {
+const disabledMappings = async (stack: Stack, mappings: Mappings): Promise<StreamMapping[]> => {
   const found = await versionMappings(stack, mappings)
   const wrong = found.flatMap(({ functionName, found }) => wrongMapping(functionName, found))
   if (wrong.length > 0) {
@@ -103,7 +106,28 @@ const disabledMappings = async (stack: Stack, mappings: Mappings): Promise<strin
       `version ${stack.version} of stage ${stack.stage}: ${wrong.join('; ')}. Deploy it with its mappings disabled (npx osls deploy --stage ${stack.tablesStage} --param="disabledMapping=${keys}" --param="withoutMapping=archive") before anything reads the stream, or rebuild into a new version; if a rebuild of it said it was enabling them, enable the rest (aws lambda update-event-source-mapping --uuid UUID --enabled)`,
     )
   }
-  return found.flatMap(({ found }) => found.map((m) => m.uuid))
+  return found.flatMap(({ found }) => found)
+}
+
+/**
+ * The mappings' ids once more, still Disabled and not touched since the rebuild began: one
+ * enabled by hand meanwhile, even if disabled again, may have folded records out of order.
+ */
+const untouchedMappings = async (
+  stack: Stack,
+  mappings: Mappings,
+  before: ReadonlyArray<StreamMapping>,
+): Promise<string[]> => {
+  const now = await disabledMappings(stack, mappings)
+  const touched = now.filter((m) => {
+    const was = before.find((b) => b.uuid === m.uuid)
+    return was === undefined || was.lastModified !== m.lastModified
+  })
+  if (touched.length > 0)
+    throw new Error(
+      `version ${stack.version} of stage ${stack.stage}: the mappings ${touched.map((m) => `${m.uuid} (last modified ${m.lastModified ?? 'at no time Lambda gave'})`).join(', ')} changed during the rebuild and may have read the stream meanwhile: rebuild into a new version`,
+    )
+  return now.map((m) => m.uuid)
 }
 
 /** The archive's shards and each one's first record (one listing each). */
@@ -120,12 +144,25 @@ const archiveStartsOf = async (
   return { shards, firsts: new Map(firsts) }
 }
 
+/**
+ * A view that has marked nothing must hold nothing: items without a mark were folded by a
+ * handler whose marks were lost or never kept, from where no mark says (one item read).
+ */
+const unmarkedItems = async (stack: Stack, view: AnyView): Promise<string[]> => {
+  const place = placeOf(stack, view)
+  const table = place.names[view.tables.state.role] ?? ''
+  const { Items = [] } = await place.dynamo.send(new ScanCommand({ TableName: table, Limit: 1 }))
+  return Items.length === 0 ? [] : [`${view.name} holds items in ${table} but has marked nothing`]
+}
+
 /** An error naming each view and shard whose marks show the version read the stream before. */
 const refuseOtherStarts = async (stack: Stack, archive: ArchiveStarts) => {
   const wrong: string[] = []
-  for (const view of STACK_VIEWS)
-    for (const why of otherStartsOf(await marksOf(stack, view), archive))
-      wrong.push(`${view.name} ${why}`)
+  for (const view of STACK_VIEWS) {
+    const marks = await marksOf(stack, view)
+    for (const why of otherStartsOf(marks, archive)) wrong.push(`${view.name} ${why}`)
+    if (marks.length === 0) wrong.push(...(await unmarkedItems(stack, view)))
+  }
   if (wrong.length > 0)
     throw new Error(
       `version ${stack.version} of stage ${stack.stage} has folded the stream before: ${wrong.join('; ')}. Rebuild into a new version`,
@@ -192,15 +229,26 @@ const replayUntilSettled = async (
   let listed = await archiveStartsOf(options.source, at.archiveId)
   for (let pass = 1; ; pass += 1) {
     const started = now()
-    addPass(totals, await replayPass(stack, options, { ...at, archive: listed }))
+    const replayed = await replayPass(stack, options, { ...at, archive: listed })
+    addPass(totals, replayed)
     if (options.signal?.aborted)
       throw new Error('interrupted: run the same rebuild again to go on from there')
     const again = await archiveStartsOf(options.source, at.archiveId)
-    const settled = sameShards(listed, again) && now() - started < SETTLED_PASS_MS
+    const settled = sameShards(listed, again) && quick(now() - started, replayed, options, listed)
     if (settled || pass >= MAX_PASSES) return { totals, passes: pass, listed, again }
     listed = again
   }
 }
+
+/** Whether a pass took under a minute, or folded at most a batch a shard (by the view that folded most). */
+const quick = (
+  tookMs: number,
+  pass: ReadonlyArray<readonly [string, ArchiveReplayStats]>,
+  options: DeployedRebuildOptions,
+  listed: ArchiveStarts,
+): boolean =>
+  tookMs < SETTLED_PASS_MS ||
+  Math.max(0, ...pass.map(([, stats]) => stats.records)) <= options.batchSize * listed.shards.length
 
 /** A pass's figures added to each view's. */
 const addPass = (
@@ -271,7 +319,7 @@ export const rebuildDeployed = async (
   stack: Stack,
   options: DeployedRebuildOptions,
 ): Promise<DeployedRebuildResult> => {
-  await disabledMappings(stack, options.mappings)
+  const before = await disabledMappings(stack, options.mappings)
   const archiveId = await streamArchiveId(stack.kinesis, options.streamName)
   await refuseOtherStarts(stack, await archiveStartsOf(options.source, archiveId))
   const streamArn = await streamArnOf(stack.kinesis, options.streamName)
@@ -291,8 +339,7 @@ export const rebuildDeployed = async (
   const handOver = await handOverOf(stack.kinesis, options.streamName, folded)
   refuseGaps(handOver)
   await refuseExpiring(stack, options, handOver)
-  // Enabled by hand during the replay, a mapping may have folded records out of order.
-  const uuids = await disabledMappings(stack, options.mappings)
+  const uuids = await untouchedMappings(stack, options.mappings, before)
   options.onEnabling?.(uuids)
   await options.mappings.enable(uuids)
   return {

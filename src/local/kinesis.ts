@@ -74,50 +74,75 @@ import { listShards, streamRef } from '../runtime/kinesisShards'
 
 export { listShards, streamRef }
 
-/** A shard's first record from an iterator, or none; a few empty pages are read past. */
+/**
+ * A shard's first record from an iterator; `none` at the shard's tip; `unknown` when
+ * `pages` empty pages in a row still trail the tip (Kinesis may answer empty pages before
+ * records it holds).
+ */
 const firstRecordFrom = async (
   kinesis: KinesisClient,
-  stream: string,
-  shardId: string,
+  at: { readonly stream: string; readonly shardId: string; readonly pages: number },
   position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'StartingSequenceNumber'>,
-): Promise<_Record | undefined> => {
+): Promise<_Record | 'none' | 'unknown'> => {
   let iterator = (
     await kinesis.send(
-      new GetShardIteratorCommand({ ...streamRef(stream), ShardId: shardId, ...position }),
+      new GetShardIteratorCommand({ ...streamRef(at.stream), ShardId: at.shardId, ...position }),
     )
   ).ShardIterator
-  for (let page = 0; page < 5 && iterator !== undefined; page += 1) {
+  for (let page = 0; page < at.pages && iterator !== undefined; page += 1) {
     const answer = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }))
     const first = answer.Records?.[0]
     if (first !== undefined) return first
-    if (answer.MillisBehindLatest === 0) return undefined
+    if (answer.MillisBehindLatest === 0) return 'none'
     iterator = answer.NextShardIterator
   }
-  return undefined
+  // A closed shard read to its end gives no next iterator: nothing follows.
+  return iterator === undefined ? 'none' : 'unknown'
 }
 
 /**
  * The oldest record a shard still holds (TRIM_HORIZON), by the stream's name or ARN, or
  * none; a few empty pages are read past, as a read at the trim horizon may give them.
  */
-export const oldestRecordOf = (
+export const oldestRecordOf = async (
   kinesis: KinesisClient,
   stream: string,
   shardId: string,
-): Promise<_Record | undefined> =>
-  firstRecordFrom(kinesis, stream, shardId, { ShardIteratorType: 'TRIM_HORIZON' })
+): Promise<_Record | undefined> => {
+  const found = await firstRecordFrom(
+    kinesis,
+    { stream, shardId, pages: 5 },
+    {
+      ShardIteratorType: 'TRIM_HORIZON',
+    },
+  )
+  return typeof found === 'string' ? undefined : found
+}
 
-/** The record that follows `sequenceNumber` in a shard, or none (yet). */
-export const recordAfter = (
+/**
+ * The record that follows `sequenceNumber` in a shard, or none at the shard's tip; an
+ * error naming the shard when empty pages go on too long to tell.
+ */
+export const recordAfter = async (
   kinesis: KinesisClient,
   stream: string,
   shardId: string,
   sequenceNumber: string,
-): Promise<_Record | undefined> =>
-  firstRecordFrom(kinesis, stream, shardId, {
-    ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
-    StartingSequenceNumber: sequenceNumber,
-  })
+): Promise<_Record | undefined> => {
+  const found = await firstRecordFrom(
+    kinesis,
+    { stream, shardId, pages: 20 },
+    {
+      ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+      StartingSequenceNumber: sequenceNumber,
+    },
+  )
+  if (found === 'unknown')
+    throw new Error(
+      `${stream} ${shardId}: 20 empty pages after ${sequenceNumber}, short of the shard's tip: cannot tell what follows; run the same command again`,
+    )
+  return found === 'none' ? undefined : found
+}
 
 /** One record to put: a partition key and its bytes. */
 export interface OutgoingRecord {

@@ -11,6 +11,8 @@ import { sleep } from '../runtime/backoff'
 export interface StreamMapping {
   readonly uuid: string
   readonly state: string
+  /** When it was last updated or changed state (ISO-8601), if Lambda says. */
+  readonly lastModified?: string
 }
 
 /** What `rebuild --aws` asks of Lambda: a function's mappings on the stream, and enabling them. */
@@ -39,9 +41,15 @@ const onStream = (
   listed: ReadonlyArray<EventSourceMappingConfiguration> | undefined,
   streamArn: string,
 ): StreamMapping[] =>
-  (listed ?? []).flatMap(({ UUID, EventSourceArn, State }) =>
+  (listed ?? []).flatMap(({ UUID, EventSourceArn, State, LastModified }) =>
     UUID !== undefined && readsStream(EventSourceArn, streamArn)
-      ? [{ uuid: UUID, state: State ?? 'unknown' }]
+      ? [
+          {
+            uuid: UUID,
+            state: State ?? 'unknown',
+            ...(LastModified === undefined ? {} : { lastModified: LastModified.toISOString() }),
+          },
+        ]
       : [],
   )
 
