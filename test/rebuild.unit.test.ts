@@ -146,7 +146,9 @@ describe('where the least advanced view stands', () => {
         new Set(),
       ),
     ).toThrow(
-      new Error('b marked nothing of s0, which the archive holds: run the same rebuild again'),
+      new Error(
+        'b marked nothing of s0, which the archive holds or another view folded: run the same rebuild again',
+      ),
     )
     expect(() => leastFoldedOf([{ view: 'a', marks: [] }], ['s1'], new Set())).toThrow(
       'a marked nothing of s1',
@@ -215,7 +217,9 @@ describe('the marks of a merge', () => {
         new Set(),
       ),
     ).toThrow(
-      new Error('a, b marked nothing of s0, which the archive holds: run the same rebuild again'),
+      new Error(
+        'a, b marked nothing of s0, which the archive holds or another view folded: run the same rebuild again',
+      ),
     )
   })
 })

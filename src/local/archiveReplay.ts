@@ -20,6 +20,8 @@ export interface ArchiveReplayOptions {
   readonly maxFailures?: number
   readonly onProgress?: (advanced: number) => void
   readonly signal?: AbortSignal
+  /** Why the handler last left records unfinished, as its log line said, if it said. */
+  readonly lastFailure?: () => string | undefined
 }
 
 export interface ArchiveReplayStats {
@@ -29,10 +31,11 @@ export interface ArchiveReplayStats {
   redeliveries: number
 }
 
-/** Where one shard's replay stands: the last record finished. */
+/** Where one shard's replay stands: the last record finished, and why a delivery last threw. */
 interface ShardCursor {
   readonly shardId: string
   last: string | undefined
+  thrown?: string | undefined
 }
 
 /** Hands records to the handler once; the index of the first it left unfinished, if any. */
@@ -43,7 +46,11 @@ const deliverOnce = async (
   stats: ArchiveReplayStats,
 ): Promise<number | undefined> => {
   stats.batches += 1
-  const answer = await options.handler({ Records: [...records] }).catch(() => THROWN)
+  cursor.thrown = undefined
+  const answer = await options.handler({ Records: [...records] }).catch((error: unknown) => {
+    cursor.thrown = error instanceof Error ? error.message : String(error)
+    return THROWN
+  })
   const failedAt = failedIndex(records, answer)
   const done = failedAt ?? records.length
   const last = records[done - 1]?.kinesis.sequenceNumber
@@ -60,10 +67,20 @@ const deliverOnce = async (
   return failedAt
 }
 
-/** The wait before a failed batch comes again; an error once `maxFailures` in a row moved nothing. */
-const waitToRetry = async (options: ArchiveReplayOptions, shardId: string, failures: number) => {
+/**
+ * The wait before a failed batch comes again; once `maxFailures` in a row moved nothing,
+ * an error saying why the last one failed (a permission, a key), where anything said.
+ */
+const waitToRetry = async (
+  options: ArchiveReplayOptions,
+  cursor: ShardCursor,
+  failures: number,
+) => {
   if (failures > (options.maxFailures ?? 20)) {
-    throw new Error(`shard ${shardId}: a batch failed ${failures} times in a row`)
+    const why = cursor.thrown ?? options.lastFailure?.()
+    throw new Error(
+      `shard ${cursor.shardId}: a batch failed ${failures} times in a row${why === undefined ? '' : ` (the last: ${why})`}`,
+    )
   }
   const delay = options.retryDelayMs ?? ((n: number) => backoffDelay(defaultRetryPolicy, n))
   await sleep(delay(failures))
@@ -88,7 +105,7 @@ const deliverBatch = async (
     failures = failedAt > 0 ? 1 : failures + 1
     rest = rest.slice(failedAt)
     stats.redeliveries += 1
-    await waitToRetry(options, cursor.shardId, failures)
+    await waitToRetry(options, cursor, failures)
   }
 }
 

@@ -171,7 +171,7 @@ const refuseOtherStarts = async (stack: Stack, archive: ArchiveStarts) => {
 
 /**
  * A view's place in the replay, from its freshness marks, which the replay stores itself
- * after each batch (`strictMarks` in `replayIntoView`): a stopped replay goes on after
+ * after each batch (`marksBeginAt` in `replayIntoView`): a stopped replay goes on after
  * them, and nothing more is kept. A closed shard is read again to its end, which fetches
  * nothing it has folded.
  */
@@ -199,7 +199,7 @@ const replayPass = (
         archiveId: at.archiveId,
         streamArn: at.streamArn,
         checkpoints: marksAsCheckpoints(stack, view),
-        strictMarks: (shardId) => at.archive.firsts.get(shardId),
+        marksBeginAt: (shardId) => at.archive.firsts.get(shardId),
         batchSize: options.batchSize,
         faults: options.faults,
         onProgress: index === 0 ? options.onProgress : undefined,
@@ -207,6 +207,16 @@ const replayPass = (
       })
       return [view.name, stats] as const
     }),
+  )
+
+/**
+ * The shards the last pass read to their end: the parents in the listing it began with.
+ * Lambda reads a parent to its end before its children, so a child archived means its
+ * parent's archive was whole before that pass read it.
+ */
+const readToTheirEnd = (listed: ArchiveStarts): ReadonlySet<string> =>
+  new Set(
+    listed.shards.flatMap((s) => [s.parentShardId ?? [], s.adjacentParentShardId ?? []].flat()),
   )
 
 const sameShards = (a: ArchiveStarts, b: ArchiveStarts) =>
@@ -330,12 +340,7 @@ export const rebuildDeployed = async (
   const withRecords = [...replayed.again.firsts].flatMap(([shard, first]) =>
     first === undefined ? [] : [shard],
   )
-  const parents = new Set(
-    replayed.listed.shards.flatMap((s) =>
-      [s.parentShardId ?? [], s.adjacentParentShardId ?? []].flat(),
-    ),
-  )
-  const folded = leastFoldedOf(byView, withRecords, parents)
+  const folded = leastFoldedOf(byView, withRecords, readToTheirEnd(replayed.listed))
   const handOver = await handOverOf(stack.kinesis, options.streamName, folded)
   refuseGaps(handOver)
   await refuseExpiring(stack, options, handOver)

@@ -109,27 +109,38 @@ export const otherStartsOf = (
   })
 }
 
+/** The lowest of some sequence numbers, compared as numbers; none of none. */
+const lowestOf = (positions: ReadonlyArray<string>): string | undefined =>
+  positions.reduce<string | undefined>(
+    (low, p) => (low === undefined || compareSequenceNumbers(p, low) < 0 ? p : low),
+    undefined,
+  )
+
 /**
  * Where the least advanced view stands on each shard the archive holds records of (or a
- * view marked): its lowest mark, and whether the replay read the shard to its end. A
- * shard some view has not marked fails: the hand-over would take it as whole.
+ * view marked): its lowest mark, and whether the replay read the shard to its end
+ * (`readToEnd`). A shard some view has not marked fails: the hand-over would take it as
+ * whole.
  */
 export const leastFoldedOf = (
   byView: ReadonlyArray<{ readonly view: string; readonly marks: ReadonlyArray<FreshnessMark> }>,
   withRecords: ReadonlyArray<string>,
-  finished: ReadonlySet<string>,
+  readToEnd: ReadonlySet<string>,
 ): Folded => {
   const shards = new Set([...withRecords, ...byView.flatMap((v) => v.marks.map((m) => m.shardId))])
-  const folded = new Map<string, { readonly sequenceNumber: string; readonly finished: boolean }>()
+  const folded = new Map<string, { readonly sequenceNumber?: string; readonly finished: boolean }>()
   for (const shardId of shards) {
     const positions = byView.map((v) => v.marks.find((m) => m.shardId === shardId)?.sequenceNumber)
     const unmarked = byView.filter((_, at) => positions[at] === undefined).map((v) => v.view)
     if (unmarked.length > 0)
       throw new Error(
-        `${unmarked.join(', ')} marked nothing of ${shardId}, which the archive holds: run the same rebuild again`,
+        `${unmarked.join(', ')} marked nothing of ${shardId}, which the archive holds or another view folded: run the same rebuild again`,
       )
-    const least = positions.reduce((a = '', b = '') => (compareSequenceNumbers(a, b) <= 0 ? a : b))
-    folded.set(shardId, { sequenceNumber: least ?? '', finished: finished.has(shardId) })
+    const least = lowestOf(positions.filter((p) => p !== undefined))
+    folded.set(shardId, {
+      ...(least === undefined ? {} : { sequenceNumber: least }),
+      finished: readToEnd.has(shardId),
+    })
   }
   return folded
 }

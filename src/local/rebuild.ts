@@ -69,7 +69,7 @@ export interface ViewReplay {
    * The replay marks each batch itself (`strictlyMarked`), every mark beginning at this
    * record of its shard (the archive's first); otherwise the handler marks, as on Lambda.
    */
-  readonly strictMarks?: ((shardId: string) => string | undefined) | undefined
+  readonly marksBeginAt?: ((shardId: string) => string | undefined) | undefined
 }
 
 /**
@@ -102,22 +102,27 @@ export const replayIntoView = (
   replay: ViewReplay,
 ): Promise<ArchiveReplayStats> => {
   const store = makeDynamoStore(view, { client: place.dynamo, names: place.names })
-  const { faults, onProgress, signal, strictMarks, ...rest } = replay
+  const { faults, onProgress, signal, marksBeginAt, ...rest } = replay
+  let lastFailure: string | undefined
   const viewHandler = makeViewHandler(view, {
     store,
-    log: () => {},
-    markBatches: strictMarks === undefined,
+    // The log line's failure is kept, to say why a batch that keeps failing does.
+    log: (summary) => {
+      if (summary.failure !== null) lastFailure = summary.failure
+    },
+    markBatches: marksBeginAt === undefined,
   })
   const handler =
-    strictMarks === undefined
+    marksBeginAt === undefined
       ? viewHandler
-      : strictlyMarked(viewHandler, store.markFolded, strictMarks)
+      : strictlyMarked(viewHandler, store.markFolded, marksBeginAt)
   return replayArchive({
     ...rest,
     handler: faults === undefined ? handler : withFaults(handler, faults).handler,
     ...(faults === undefined ? {} : { retryDelayMs: () => 0 }),
     ...(onProgress === undefined ? {} : { onProgress }),
     ...(signal === undefined ? {} : { signal }),
+    lastFailure: () => lastFailure,
   })
 }
 
