@@ -81,7 +81,9 @@ const scriptedS3 = (answers: ReadonlyArray<unknown>) => {
         input: { ...command.input },
       }),
     )
-    return queue.shift()
+    const answer = queue.shift()
+    if (answer instanceof Error) throw answer
+    return answer
   }) as S3Client['send']
   return { client, sent }
 }
@@ -126,6 +128,16 @@ describe('the S3 archive', () => {
     expect((sent[0] as GetObjectCommand).input).toEqual({ Bucket: 'bucket-1', Key: 'k' })
     expect(sent[0]).toBeInstanceOf(GetObjectCommand)
     await expect(archive.get('k2')).rejects.toThrow('s3://bucket-1/k2: no body')
+  })
+
+  it('names the object or the listing a refused read was of', async () => {
+    const denied = () => Object.assign(new Error('Access Denied'), { name: 'AccessDenied' })
+    const { client } = scriptedS3([denied(), denied()])
+    const archive = s3Archive(client, 'bucket-1')
+    await expect(archive.get('k')).rejects.toThrow(/^s3:\/\/bucket-1\/k: Access Denied$/)
+    await expect(listed(archive, 'p/')).rejects.toThrow(
+      /^listing s3:\/\/bucket-1\/p\/: Access Denied$/,
+    )
   })
 
   it('lists every page of keys under a prefix, in the order S3 gives them', async () => {

@@ -22,7 +22,9 @@ const scriptedLambda = (answers: ReadonlyArray<unknown>) => {
   const client = new LambdaClient({ region: 'eu-west-1' })
   client.send = (async (command: { readonly input: object }) => {
     sent.push({ command, input: { ...command.input } })
-    return queue.shift()
+    const answer = queue.shift()
+    if (answer instanceof Error) throw answer
+    return answer
   }) as LambdaClient['send']
   return { client, sent }
 }
@@ -132,6 +134,23 @@ describe('the deployed mappings', () => {
       lambdaMappings(client, STREAM, { pollMs: 1, enableTimeoutMs: 5 }).enable(['u-1']),
     ).rejects.toThrow(
       'the event source mapping u-1 is still Disabled, though asked to be enabled: see its StateTransitionReason (aws lambda get-event-source-mapping --uuid u-1)',
+    )
+  })
+
+  it('names the function or the mapping a refused call was for', async () => {
+    const denied = () =>
+      new Error('User is not authorized to perform: lambda:UpdateEventSourceMapping')
+    const { client } = scriptedLambda([denied(), denied()])
+    const mappings = lambdaMappings(client, STREAM)
+    await expect(mappings.find('f')).rejects.toThrow(
+      new Error(
+        'listing the event source mappings of f: User is not authorized to perform: lambda:UpdateEventSourceMapping',
+      ),
+    )
+    await expect(mappings.enable(['u-1'])).rejects.toThrow(
+      new Error(
+        'enabling the event source mapping u-1: User is not authorized to perform: lambda:UpdateEventSourceMapping',
+      ),
     )
   })
 })

@@ -36,6 +36,9 @@ export interface LambdaMappingsOptions {
   readonly pollMs?: number
 }
 
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error)
+
 /** The listed mappings that read the stream, with their ids and states. */
 const onStream = (
   listed: ReadonlyArray<EventSourceMappingConfiguration> | undefined,
@@ -83,12 +86,20 @@ export const lambdaMappings = (
   find: async (functionName) => {
     const found: StreamMapping[] = []
     const pages = paginateListEventSourceMappings({ client }, { FunctionName: functionName })
-    for await (const page of pages) found.push(...onStream(page.EventSourceMappings, streamArn))
+    try {
+      for await (const page of pages) found.push(...onStream(page.EventSourceMappings, streamArn))
+    } catch (error) {
+      throw new Error(`listing the event source mappings of ${functionName}: ${messageOf(error)}`)
+    }
     return found
   },
   enable: async (uuids) => {
     for (const uuid of uuids)
-      await client.send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }))
+      await client
+        .send(new UpdateEventSourceMappingCommand({ UUID: uuid, Enabled: true }))
+        .catch((error: unknown) => {
+          throw new Error(`enabling the event source mapping ${uuid}: ${messageOf(error)}`)
+        })
     const deadline = Date.now() + (options.enableTimeoutMs ?? 120_000)
     for (const uuid of uuids) await untilEnabled(client, uuid, deadline, options)
   },
