@@ -225,9 +225,9 @@ const sameShards = (a: ArchiveStarts, b: ArchiveStarts) =>
 
 /**
  * The archive replayed pass after pass, each from the marks, until a pass finds the shards
- * it started with and takes under a minute: the archive grows while it is read, and a
+ * it started with and was quick (`quick`): the archive grows while it is read, and a
  * parent counts as read to its end only if its children were listed before the pass.
- * Returns the listing the last pass started from.
+ * Returns the listing the last pass started from, and the one after it.
  */
 const replayUntilSettled = async (
   stack: Stack,
