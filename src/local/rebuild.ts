@@ -75,7 +75,8 @@ export interface ViewReplay {
 /**
  * A handler whose batches the replay marks itself, each mark beginning at `firstOf` its
  * shard: a mark that cannot be stored fails the batch, which comes again (folding nothing
- * twice), so that the marks never trail what was folded and a resume from them is exact.
+ * twice), so that the marks trail what was folded only until it does, and a resume from
+ * them folds again at most the batch in flight.
  */
 const strictlyMarked =
   (
