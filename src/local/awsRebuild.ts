@@ -1,7 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { type ArchiveSource, archivedShards, firstArchivedRecord } from '../runtime/archiveReader'
 import { functionKeyOf, functionNameOf } from '../runtime/deployment'
-import { readMarks } from '../runtime/dynamoMarks'
 import { streamArchiveId, streamArnOf, streamRetentionHours } from '../runtime/kinesisShards'
 import { type FreshnessMark, MARKS_ROLE } from '../runtime/marks'
 import type { AnyView } from '../runtime/view'
@@ -17,9 +16,11 @@ import {
   refuseGaps,
 } from './handOver'
 import { recordAfter } from './kinesis'
-import { STACK_VIEWS, type Stack, type StackView } from './localStack'
+import { placeOf, STACK_VIEWS, type Stack } from './localStack'
 import type { Mappings, StreamMapping } from './mappings'
 import { handOverOf, replayIntoView } from './rebuild'
+import { versionMarks } from './versionSwitch'
+import { readMarks } from './viewReader'
 
 export interface DeployedRebuildOptions {
   readonly streamName: string
@@ -59,12 +60,6 @@ const SETTLED_PASS_MS = 60_000
 const MAX_PASSES = 10
 /** The record after the archive's last must stay in the stream this long after the check. */
 const HAND_OVER_MARGIN_MS = 15 * 60_000
-
-const placeOf = (stack: Stack, view: AnyView): StackView => {
-  const place = stack.views[view.name]
-  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
-  return place
-}
 
 const marksOf = (stack: Stack, view: AnyView): Promise<FreshnessMark[]> =>
   readMarks(placeOf(stack, view).dynamo, placeOf(stack, view).names[MARKS_ROLE] ?? '')
@@ -227,16 +222,18 @@ const sameShards = (a: ArchiveStarts, b: ArchiveStarts) =>
  * The archive replayed pass after pass, each from the marks, until a pass finds the shards
  * it started with and was quick (`quick`): the archive grows while it is read, and a
  * parent counts as read to its end only if its children were listed before the pass.
- * Returns the listing the last pass started from, and the one after it.
+ * Begins from the listing the checks were made on; returns the listing the last pass
+ * started from, and the one after it.
  */
 const replayUntilSettled = async (
   stack: Stack,
   options: DeployedRebuildOptions,
   at: { readonly archiveId: string; readonly streamArn: string },
+  first: ArchiveStarts,
 ) => {
   const now = options.now ?? Date.now
   const totals = new Map<string, ArchiveReplayStats>()
-  let listed = await archiveStartsOf(options.source, at.archiveId)
+  let listed = first
   for (let pass = 1; ; pass += 1) {
     const started = now()
     const replayed = await replayPass(stack, options, { ...at, archive: listed })
@@ -331,12 +328,11 @@ export const rebuildDeployed = async (
 ): Promise<DeployedRebuildResult> => {
   const before = await disabledMappings(stack, options.mappings)
   const archiveId = await streamArchiveId(stack.kinesis, options.streamName)
-  await refuseOtherStarts(stack, await archiveStartsOf(options.source, archiveId))
+  const starts = await archiveStartsOf(options.source, archiveId)
+  await refuseOtherStarts(stack, starts)
   const streamArn = await streamArnOf(stack.kinesis, options.streamName)
-  const replayed = await replayUntilSettled(stack, options, { archiveId, streamArn })
-  const byView = await Promise.all(
-    STACK_VIEWS.map(async (view) => ({ view: view.name, marks: await marksOf(stack, view) })),
-  )
+  const replayed = await replayUntilSettled(stack, options, { archiveId, streamArn }, starts)
+  const byView = await versionMarks(stack.dynamo, stack.tablesStage)
   const withRecords = [...replayed.again.firsts].flatMap(([shard, first]) =>
     first === undefined ? [] : [shard],
   )

@@ -4,7 +4,7 @@ import type { AnyView } from '../runtime/view'
 import { archiveStream } from './archiveConsumer'
 import { dynamoCheckpoints } from './checkpoints'
 import { type FaultPlan, withFaults } from './faults'
-import { requireStreamOn, STACK_VIEWS, type Stack, type StackView } from './localStack'
+import { placeOf, requireStreamOn, STACK_VIEWS, type Stack, type StackView } from './localStack'
 import { drainStream, type PollerStats } from './poller'
 import type { ReadBudget } from './readBudget'
 import { totalRequests } from './requestMeter'
@@ -89,8 +89,7 @@ const consumeView = async (
   view: AnyView,
   options: ConsumeOptions,
 ): Promise<ViewRun> => {
-  const place = stack.views[view.name]
-  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
+  const place = placeOf(stack, view)
   const totals = emptyTotals()
   const requestsBefore = totalRequests(place.meter)
   const store = makeDynamoStore(view, { client: place.dynamo, names: place.names })

@@ -92,6 +92,13 @@ const viewsFor = (stage: string, config: DynamoDBClientConfig) => {
   return { views, destroy }
 }
 
+/** A view's tables and client in a stack, or an error naming the view. */
+export const placeOf = (stack: Pick<Stack, 'views'>, view: AnyView): StackView => {
+  const place = stack.views[view.name]
+  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
+  return place
+}
+
 /** The category sales view's aggregate table in a stack. */
 export const categorySalesTableOf = (stack: Stack): string => {
   const table = stack.views[categorySalesView.name]?.names.categorySales

@@ -10,7 +10,7 @@ import { type ConsumeResult, consume, consumerOf, settleTotals } from './consume
 import { type FaultPlan, withFaults } from './faults'
 import { type Folded, type HandOver, refuseGaps } from './handOver'
 import { listShards, oldestRecordOf } from './kinesis'
-import { type LocalArchive, STACK_VIEWS, type Stack, type StackView } from './localStack'
+import { type LocalArchive, placeOf, STACK_VIEWS, type Stack, type StackView } from './localStack'
 import { type KinesisHandler, localStreamArn } from './poller'
 
 export interface RebuildOptions {
@@ -42,8 +42,7 @@ const seedLiveCheckpoints = async (from: CheckpointStore, to: CheckpointStore) =
 
 /** A view's replay checkpoints and its live consumer's, in the stage's checkpoints table. */
 export const checkpointsOf = (stack: Stack, view: AnyView, streamName: string) => {
-  const place = stack.views[view.name]
-  if (place === undefined) throw new Error(`the stack has no tables for the view ${view.name}`)
+  const place = placeOf(stack, view)
   return {
     place,
     replay: dynamoCheckpoints(

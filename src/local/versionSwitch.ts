@@ -1,9 +1,9 @@
-import { readMarks } from '../runtime/dynamoMarks'
 import { type FreshnessMark, type Lag, laggingShards, MARKS_ROLE } from '../runtime/marks'
 import { viewTableNamesFor } from '../runtime/tables'
 import { moveLivePointer, readLivePointer, versionStageOf } from '../runtime/versions'
 import type { Stack } from './localStack'
 import { STACK_VIEWS } from './localStack'
+import { readMarks } from './viewReader'
 
 /** Where one view of the candidate version trails the live one. */
 export interface ViewLag {

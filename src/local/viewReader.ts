@@ -1,6 +1,9 @@
+import { ResourceNotFoundException } from '@aws-sdk/client-dynamodb'
 import { type DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import type { TableNames } from '../adapters/tables'
 import { leaderboardKeysOf, type Role } from '../domain/scores'
+import { markFromItem } from '../runtime/dynamoMarks'
+import type { FreshnessMark } from '../runtime/marks'
 import { withoutApplied } from '../runtime/totals'
 import { assembleRejected, type RejectedView } from './rejectedReader'
 
@@ -33,6 +36,24 @@ export const scanAll = async (client: DynamoDBDocumentClient, table: string): Pr
     items.push(...(page.Items ?? []))
   })
   return items
+}
+
+/**
+ * Every shard's mark of a view's version, by shard; none when the version has no marks
+ * table (deployed before marks were kept: it has marked nothing).
+ */
+export const readMarks = async (
+  client: DynamoDBDocumentClient,
+  table: string,
+): Promise<FreshnessMark[]> => {
+  const items = await scanAll(client, table).catch((error: unknown) => {
+    if (error instanceof ResourceNotFoundException) return []
+    throw error
+  })
+  return items
+    .map(markFromItem)
+    .filter((mark) => mark !== undefined)
+    .sort((a, b) => a.shardId.localeCompare(b.shardId))
 }
 
 const byKeys =

@@ -1,13 +1,11 @@
-import {
-  ConditionalCheckFailedException,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-dynamodb'
-import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb'
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { sortableSequence } from '../domain/position'
 import { type FreshnessMark, MARK_SHARD } from './marks'
 
 // Freshness marks on DynamoDB, apart from their table's definition (`marks.ts`), which
-// every view's table list carries: a function that only names tables loads no SDK.
+// every view's table list carries: a function that only names tables loads no SDK. Their
+// reader, which only the CLI needs, is `readMarks` in src/local/viewReader.ts.
 
 /** A stored mark, or undefined when the item is not one (written by another program). */
 export const markFromItem = (item: Record<string, unknown>): FreshnessMark | undefined => {
@@ -52,36 +50,4 @@ export const putMark = async (
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error
   }
-}
-
-/** Every shard's mark in a marks table, by a scan (one item per shard). */
-const scanMarks = async (client: DynamoDBDocumentClient, table: string) => {
-  const items: Record<string, unknown>[] = []
-  let start: Record<string, unknown> | undefined
-  do {
-    const page = await client.send(
-      new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }),
-    )
-    items.push(...(page.Items ?? []))
-    start = page.LastEvaluatedKey
-  } while (start !== undefined)
-  return items
-}
-
-/**
- * Every shard's mark of a view's version, by shard; none when the version has no marks
- * table (deployed before marks were kept: it has marked nothing).
- */
-export const readMarks = async (
-  client: DynamoDBDocumentClient,
-  table: string,
-): Promise<FreshnessMark[]> => {
-  const items = await scanMarks(client, table).catch((error: unknown) => {
-    if (error instanceof ResourceNotFoundException) return []
-    throw error
-  })
-  return items
-    .map(markFromItem)
-    .filter((mark) => mark !== undefined)
-    .sort((a, b) => a.shardId.localeCompare(b.shardId))
 }
